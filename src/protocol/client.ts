@@ -1,0 +1,251 @@
+/**
+ * ChatClient: typed requests -> promises, server pushes -> events. Used by the TUI, the tests and the
+ * benchmarks. One TCP connection; requests may be pipelined (each carries its own request id).
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
+import { ProtocolError, ServerError } from './errors.js';
+import { DEFAULT_MAX_BODY, FrameDecoder } from './framing.js';
+import { schema } from './schema.js';
+
+export type ChatMessage = Omit<MessageOf<'Message'>, 'type'>;
+
+export interface ClientEvents {
+  /** A chat message pushed by the server (live delivery). Acknowledge it with ack(). */
+  message: [ChatMessage];
+  /** Another connection logged in to this account; this one is logged out. */
+  loggedInElsewhere: [];
+  /** The server announced it is shutting down. */
+  serverClosing: [];
+  /** Every push, whatever its kind. */
+  push: [Push];
+  /** The connection is gone; `error` says why if it was not a clean close. */
+  close: [Error | undefined];
+}
+
+export interface ConnectOptions {
+  host?: string;
+  port: number;
+  /** Largest frame body accepted from the server. */
+  maxBody?: number;
+}
+
+/** Sentinel error for requests that were in flight when the connection closed. */
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+  readonly code = 'CONNECTION_CLOSED';
+  constructor(message = 'connection to the server closed') {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve: (r: Response) => void;
+  reject: (e: Error) => void;
+}
+
+export class ChatClient extends EventEmitter<ClientEvents> {
+  private readonly pending = new Map<number, Pending>();
+  private readonly decoder: FrameDecoder;
+  private nextRequestId = 1;
+  private nextClientId = (Math.random() * 0xffffffff) >>> 0;
+  private corked = false;
+  private closed = false;
+  /** Bytes written and read, counted at the socket (for the benchmark). */
+  bytesOut = 0;
+  bytesIn = 0;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    maxBody: number,
+  ) {
+    super();
+    this.decoder = new FrameDecoder(maxBody);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.shutdown(err));
+    socket.on('close', () => this.shutdown(undefined));
+  }
+
+  /** Opens a connection; resolves once it is established. */
+  static connect(opts: ConnectOptions): Promise<ChatClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+      const fail = (err: Error) => reject(err);
+      socket.once('error', fail);
+      socket.once('connect', () => {
+        socket.off('error', fail);
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Sends any request and resolves with the server's response, Error responses included. */
+  request(msg: Request): Promise<Response> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError());
+    const id = this.nextRequestId;
+    this.nextRequestId = id >= 0xffffffff ? 1 : id + 1;
+    let frame: Buffer;
+    try {
+      frame = encode(msg, id);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.write(frame);
+    });
+  }
+
+  /** Like request(), but an Error response rejects with ServerError and any other type is checked. */
+  async call<T extends Response['type']>(msg: Request, ...expect: T[]): Promise<Extract<Response, { type: T }>> {
+    const r = await this.request(msg);
+    if (r.type === 'Error') throw new ServerError(r.code, r.text);
+    if (!expect.includes(r.type as T)) {
+      throw new ProtocolError('UNEXPECTED_MESSAGE', `expected ${expect.join(' or ')}, got ${r.type}`, 'opcode');
+    }
+    return r as Extract<Response, { type: T }>;
+  }
+
+  /** Creates an account. */
+  async register(username: string, password: string): Promise<void> {
+    await this.call({ type: 'Register', username, password }, 'Ok');
+  }
+
+  /** Logs in; resolves with how many messages wait to be fetched. */
+  async login(username: string, password: string): Promise<{ undelivered: number }> {
+    const r = await this.call({ type: 'Login', username, password }, 'LoginOk');
+    return { undelivered: r.undelivered };
+  }
+
+  async logout(): Promise<void> {
+    await this.call({ type: 'Logout' }, 'Ok');
+  }
+
+  /** One page of the accounts matching a wildcard (`*`, `?`), sorted, with the total. */
+  async listAccounts(pattern = '*', offset = 0, limit = 50): Promise<{ total: number; names: string[] }> {
+    const r = await this.call({ type: 'ListAccounts', pattern, offset, limit }, 'AccountList');
+    return { total: r.total, names: r.names };
+  }
+
+  /** A fresh client message id; reuse one only to resend the same message after a lost connection. */
+  newClientId(): number {
+    const id = this.nextClientId;
+    this.nextClientId = (id + 1) >>> 0;
+    return id;
+  }
+
+  /** Sends a message; resolves with the server's message id once it is stored durably. */
+  async send(recipient: string, content: string, clientId = this.newClientId()): Promise<number> {
+    const r = await this.call({ type: 'Send', recipient, clientId, content }, 'Accepted');
+    return r.messageId;
+  }
+
+  /** Fetches up to `max` waiting messages, oldest first. They stay queued until ack(). */
+  async fetch(max = 100): Promise<{ remaining: number; messages: ChatMessage[] }> {
+    const r = await this.call({ type: 'FetchUndelivered', max }, 'MessageBatch');
+    return { remaining: r.remaining, messages: r.messages };
+  }
+
+  /** Acknowledges every message up to and including `upTo`. */
+  async ack(upTo: number): Promise<void> {
+    await this.call({ type: 'Ack', upTo }, 'Ok');
+  }
+
+  /** Deletes the account; without confirm, resolves with the waiting count instead when messages wait. */
+  async deleteAccount(password: string, confirm = false): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
+    const r = await this.call({ type: 'DeleteAccount', password, confirm: confirm ? 1 : 0 }, 'Ok', 'ConfirmDelete');
+    return r.type === 'Ok' ? { deleted: true } : { deleted: false, waiting: r.waiting };
+  }
+
+  async ping(): Promise<void> {
+    await this.call({ type: 'Ping' }, 'Pong');
+  }
+
+  /** Closes the connection; pending requests reject with ConnectionClosedError. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+    });
+  }
+
+  /** Frames written in one tick go out in one writev. */
+  private write(frame: Buffer): void {
+    this.bytesOut += frame.length;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.socket.destroy(err as Error);
+      return;
+    }
+    for (const f of frames) {
+      let msg: Message;
+      try {
+        msg = decode(f.opcode, f.body);
+      } catch (err) {
+        // A response we cannot read still settles its request, so no caller hangs.
+        const p = f.requestId ? this.pending.get(f.requestId) : undefined;
+        if (p) {
+          this.pending.delete(f.requestId);
+          p.reject(err as Error);
+        }
+        continue;
+      }
+      if (f.requestId === 0) this.onPush(msg);
+      else this.onResponse(f.requestId, msg);
+    }
+  }
+
+  private onResponse(id: number, msg: Message): void {
+    const p = this.pending.get(id);
+    if (!p) return; // an answer to a request we no longer wait for
+    this.pending.delete(id);
+    if (schema[msg.type].dir !== 'response') {
+      p.reject(new ProtocolError('UNEXPECTED_MESSAGE', `${msg.type} is not a response`, 'opcode'));
+      return;
+    }
+    p.resolve(msg as Response);
+  }
+
+  private onPush(msg: Message): void {
+    if (schema[msg.type].dir !== 'push') return;
+    const push = msg as Push;
+    this.emit('push', push);
+    if (push.type === 'Message') {
+      const { type: _t, ...m } = push;
+      this.emit('message', m);
+    } else if (push.type === 'LoggedInElsewhere') this.emit('loggedInElsewhere');
+    else this.emit('serverClosing');
+  }
+
+  private shutdown(err: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    const e = new ConnectionClosedError(err ? `connection to the server lost: ${err.message}` : undefined);
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    this.socket.destroy();
+    this.emit('close', err);
+  }
+}

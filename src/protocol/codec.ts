@@ -1,0 +1,247 @@
+/**
+ * Compiles schema.ts into, per message: a binary-parser Parser (decode), an encoder, a size rule and
+ * a TypeScript type. Nothing here names a message or a width: it all comes from the schema.
+ */
+import { Parser } from 'binary-parser';
+import { isAscii } from 'node:buffer';
+import { ProtocolError } from './errors.js';
+import {
+  fixedSize,
+  LIST_COUNT_SIZE,
+  LIST_MAX_ITEMS,
+  type Field,
+  type Fields,
+  type ItemField,
+  type ScalarField,
+  type StructValue,
+} from './fields.js';
+import { HEADER_SIZE, writeHeader } from './framing.js';
+import { schema, type MessageName, type Schema } from './schema.js';
+
+/** The decoded body of message N, typed from the schema. */
+export type Body<N extends MessageName> = StructValue<Schema[N]['fields']>;
+/** A whole decoded message: its name in `type`, then its fields. */
+export type Message = { [N in MessageName]: { type: N } & Body<N> }[MessageName];
+export type MessageOf<N extends MessageName> = Extract<Message, { type: N }>;
+export type RequestName = { [N in MessageName]: Schema[N]['dir'] extends 'request' ? N : never }[MessageName];
+export type ResponseName = { [N in MessageName]: Schema[N]['dir'] extends 'response' ? N : never }[MessageName];
+export type PushName = { [N in MessageName]: Schema[N]['dir'] extends 'push' ? N : never }[MessageName];
+export type Request = MessageOf<RequestName>;
+export type Response = MessageOf<ResponseName>;
+export type Push = MessageOf<PushName>;
+
+const ZEROS = Buffer.alloc(4096);
+
+/** Checks a decoded ascii field: bytes <= 0x7F, and after the first NUL only NULs (the canonical form). */
+function asciiDecoder(field: string, size: number): (b: Buffer) => string {
+  return (b) => {
+    let end = b.indexOf(0);
+    if (end === -1) end = size;
+    else if (b.compare(ZEROS, 0, size - end, end, size) !== 0) {
+      throw new ProtocolError('BAD_FIELD', `${field}: non-NUL bytes after the NUL padding`, field);
+    }
+    if (!isAscii(b)) throw new ProtocolError('BAD_FIELD', `${field}: byte over 0x7F (not ASCII)`, field);
+    return b.toString('latin1', 0, end);
+  };
+}
+
+/** Adds one field to a binary-parser chain. `path` names it in errors. */
+function addField(p: Parser, name: string, f: Field, path: string): Parser {
+  switch (f.kind) {
+    case 'ascii':
+      return p.buffer(name, { length: f.size, formatter: asciiDecoder(path, f.size) });
+    case 'u8':
+      return p.uint8(name);
+    case 'u16':
+      return p.uint16be(name);
+    case 'u32':
+      return p.uint32be(name);
+    case 'f64':
+      return p.doublebe(name);
+    case 'struct':
+      return p.nest(name, { type: structParser(f.fields, path) });
+    case 'list': {
+      // The count was checked against the body size before parsing, so the items simply run to the end.
+      p = p.seek(LIST_COUNT_SIZE);
+      if (f.item.kind === 'struct') {
+        return p.array(name, { type: structParser(f.item.fields, `${path}[]`), readUntil: 'eof' });
+      }
+      const item = addField(new Parser(), 'v', f.item, `${path}[]`);
+      return p.array(name, { type: item, readUntil: 'eof', formatter: (xs: { v: unknown }[]) => xs.map((x) => x.v) });
+    }
+  }
+}
+
+function structParser(fields: Fields, prefix?: string): Parser {
+  let p = new Parser();
+  for (const [name, f] of Object.entries(fields)) p = addField(p, name, f, prefix ? `${prefix}.${name}` : name);
+  return p;
+}
+
+/** Fails with a sentence if `value` cannot be written as `f` without loss. */
+function checkAscii(path: string, size: number, value: unknown): string {
+  if (typeof value !== 'string') throw new ProtocolError('BAD_FIELD', `${path}: expected a string`, path);
+  if (value.length > size) {
+    throw new ProtocolError('BAD_FIELD', `${path}: ${value.length} characters is longer than ${size} bytes`, path);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (!/^[\x01-\x7f]*$/.test(value)) {
+    throw new ProtocolError(
+      'BAD_FIELD',
+      value.includes('\0') ? `${path}: contains a NUL character` : `${path}: contains a non-ASCII character`,
+      path,
+    );
+  }
+  return value;
+}
+
+const UINT_MAX = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const;
+
+function writeScalar(buf: Buffer, at: number, f: ScalarField, value: unknown, path: string): void {
+  if (f.kind === 'ascii') {
+    const s = checkAscii(path, f.size, value);
+    const n = buf.write(s, at, 'latin1');
+    buf.fill(0, at + n, at + f.size);
+    return;
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new ProtocolError('BAD_FIELD', `${path}: expected a number`, path);
+  }
+  if (f.kind === 'f64') {
+    buf.writeDoubleBE(value, at);
+    return;
+  }
+  if (!Number.isInteger(value) || value < 0 || value > UINT_MAX[f.kind]) {
+    throw new ProtocolError('BAD_FIELD', `${path}: ${value} is not an integer from 0 to ${UINT_MAX[f.kind]}`, path);
+  }
+  if (f.kind === 'u8') buf[at] = value;
+  else if (f.kind === 'u16') buf.writeUInt16BE(value, at);
+  else buf.writeUInt32BE(value, at);
+}
+
+/** Writes an item (scalar or struct) at `at`; returns the offset after it. */
+function writeItem(buf: Buffer, at: number, f: ItemField, value: unknown, path: string): number {
+  if (f.kind !== 'struct') {
+    writeScalar(buf, at, f, value, path);
+    return at + f.size;
+  }
+  if (typeof value !== 'object' || value === null) throw new ProtocolError('BAD_FIELD', `${path}: expected an object`, path);
+  const obj = value as Record<string, unknown>;
+  for (const [name, sub] of Object.entries(f.fields)) {
+    at = writeItem(buf, at, sub as ItemField, obj[name], path ? `${path}.${name}` : name);
+  }
+  return at;
+}
+
+/** Where a message's one list (if any) sits, and how big everything else is. */
+export interface Layout {
+  /** Size of the body without the list's items (the list's count included). */
+  fixed: number;
+  list?: { name: string; countAt: number; itemSize: number; item: ItemField };
+}
+
+function layoutOf(fields: Fields): Layout {
+  let fixed = 0;
+  let list: Layout['list'];
+  for (const [name, f] of Object.entries(fields)) {
+    if (list) throw new Error(`schema: ${name} follows list ${list.name}; a list must be the last field`);
+    if (f.kind === 'list') {
+      list = { name, countAt: fixed, itemSize: fixedSize(f.item), item: f.item };
+      fixed += LIST_COUNT_SIZE;
+    } else fixed += fixedSize(f);
+  }
+  return list ? { fixed, list } : { fixed };
+}
+
+interface Compiled {
+  name: MessageName;
+  op: number;
+  layout: Layout;
+  parser: Parser;
+  fields: Fields;
+}
+
+const byName = new Map<MessageName, Compiled>();
+const byOp: (Compiled | undefined)[] = [];
+for (const [name, def] of Object.entries(schema) as [MessageName, Schema[MessageName]][]) {
+  if (byOp[def.op]) throw new Error(`schema: opcode ${def.op} used twice`);
+  const c: Compiled = { name, op: def.op, layout: layoutOf(def.fields), parser: structParser(def.fields), fields: def.fields };
+  byName.set(name, c);
+  byOp[def.op] = c;
+}
+
+/** The layout of a message (sizes derived from the schema), for docs, tests and size limits. */
+export function layout(name: MessageName): Layout {
+  return byName.get(name)!.layout;
+}
+
+export function opcodeOf(name: MessageName): number {
+  return byName.get(name)!.op;
+}
+
+export function nameOf(opcode: number): MessageName | undefined {
+  return byOp[opcode]?.name;
+}
+
+/** Body size of `msg` on the wire. */
+function bodySize(c: Compiled, msg: Record<string, unknown>): number {
+  const { fixed, list } = c.layout;
+  if (!list) return fixed;
+  const items = msg[list.name];
+  if (!Array.isArray(items)) throw new ProtocolError('BAD_FIELD', `${list.name}: expected a list`, list.name);
+  if (items.length > LIST_MAX_ITEMS) {
+    throw new ProtocolError('BAD_FIELD', `${list.name}: ${items.length} items is more than ${LIST_MAX_ITEMS}`, list.name);
+  }
+  return fixed + items.length * list.itemSize;
+}
+
+/** Encodes one whole frame (header and body). Throws ProtocolError naming the field that does not fit. */
+export function encode(msg: Message, requestId: number): Buffer {
+  const c = byName.get(msg.type);
+  if (!c) throw new ProtocolError('UNKNOWN_OPCODE', `unknown message type ${String(msg.type)}`, 'type');
+  const obj = msg as unknown as Record<string, unknown>;
+  const size = bodySize(c, obj);
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + size);
+  writeHeader(buf, 0, c.op, requestId, size);
+  let at = HEADER_SIZE;
+  for (const [name, f] of Object.entries(c.fields)) {
+    if (f.kind === 'list') {
+      const items = obj[name] as unknown[];
+      buf.writeUInt16BE(items.length, at);
+      at += LIST_COUNT_SIZE;
+      for (let i = 0; i < items.length; i++) at = writeItem(buf, at, f.item, items[i], `${name}[${i}]`);
+    } else {
+      at = writeItem(buf, at, f, obj[name], name);
+    }
+  }
+  return buf;
+}
+
+/** Checks that `body` is exactly the size the schema gives for this message, before parsing it. */
+function checkSize(c: Compiled, body: Buffer): void {
+  const { fixed, list } = c.layout;
+  let want = fixed;
+  if (list && body.length >= fixed) want += body.readUInt16BE(list.countAt) * list.itemSize;
+  if (body.length !== want) {
+    throw new ProtocolError(
+      body.length < want ? 'TRUNCATED' : 'BAD_SIZE',
+      `${c.name} body is ${body.length} bytes, expected ${want}`,
+      'length',
+    );
+  }
+}
+
+/** Decodes a frame body for `opcode`. Throws ProtocolError for unknown opcodes, wrong sizes, bad fields. */
+export function decode(opcode: number, body: Buffer): Message {
+  const c = byOp[opcode];
+  if (!c) throw new ProtocolError('UNKNOWN_OPCODE', `unknown opcode 0x${opcode.toString(16).padStart(2, '0')}`, 'opcode');
+  checkSize(c, body);
+  const m = c.parser.parse(body) as Record<string, unknown>;
+  m.type = c.name;
+  return m as Message;
+}
+
+/** The direction the schema gives a message. */
+export function directionOf(name: MessageName): Schema[MessageName]['dir'] {
+  return schema[name].dir;
+}

@@ -1,0 +1,165 @@
+/**
+ * THE table of messages. A message is defined here and nowhere else: codec.ts compiles this table
+ * into binary-parser decoders, encoders and TypeScript types, and docs/PROTOCOL.md is generated from it.
+ *
+ * Opcode ranges: 0x01-0x3F requests (client -> server), 0x40-0x7F responses (server -> client, same
+ * request id as the request), 0x80-0xBF pushes (server -> client, request id 0).
+ */
+import { ascii, f64, list, struct, u16, u32, u8, type Fields } from './fields.js';
+
+/** Usernames: Python struct `16s`. */
+export const username = ascii(16);
+/** Passwords: `64s`. */
+export const password = ascii(64);
+/** Message text: `512s`. */
+export const content = ascii(512);
+/** Wildcard pattern for ListAccounts (`*` any run, `?` one character): `32s`. */
+export const pattern = ascii(32);
+/** Human-readable error sentence: `128s`. */
+export const errorText = ascii(128);
+
+/** One stored chat message, as delivered by a push or inside a MessageBatch. */
+export const chatMessage = {
+  /** Server-assigned, increasing; the same on every redelivery. */
+  id: u32,
+  sender: username,
+  /** Bit 0: the sender's account has since been deleted. */
+  flags: u8,
+  /** When the server accepted it, milliseconds since the Unix epoch. */
+  sentAt: f64,
+  content,
+} as const;
+
+export type Direction = 'request' | 'response' | 'push';
+
+export interface MessageDef {
+  readonly op: number;
+  readonly dir: Direction;
+  /** One line for docs/PROTOCOL.md. */
+  readonly doc: string;
+  readonly fields: Fields;
+}
+
+export const schema = {
+  // Requests
+  Register: {
+    op: 0x01,
+    dir: 'request',
+    doc: 'Create an account. Answer: Ok or Error (USERNAME_TAKEN, INVALID_USERNAME, INVALID_PASSWORD).',
+    fields: { username, password },
+  },
+  Login: {
+    op: 0x02,
+    dir: 'request',
+    doc: 'Log in. Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
+    fields: { username, password },
+  },
+  Logout: {
+    op: 0x03,
+    dir: 'request',
+    doc: 'End the session; the connection stays open. Answer: Ok.',
+    fields: {},
+  },
+  ListAccounts: {
+    op: 0x04,
+    dir: 'request',
+    doc: 'List accounts matching a wildcard, sorted by name, one page. Answer: AccountList or Error (INVALID_PATTERN).',
+    fields: { pattern, offset: u32, limit: u16 },
+  },
+  Send: {
+    op: 0x05,
+    dir: 'request',
+    doc: 'Send a message. Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER).',
+    fields: { recipient: username, clientId: u32, content },
+  },
+  FetchUndelivered: {
+    op: 0x06,
+    dir: 'request',
+    doc: 'Fetch up to `max` waiting messages, oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
+    fields: { max: u16 },
+  },
+  Ack: {
+    op: 0x07,
+    dir: 'request',
+    doc: 'Acknowledge every message addressed to you with id <= upTo (cumulative); they leave the queue. Answer: Ok.',
+    fields: { upTo: u32 },
+  },
+  DeleteAccount: {
+    op: 0x08,
+    dir: 'request',
+    doc: 'Delete your account. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
+    fields: { password, confirm: u8 },
+  },
+  Ping: {
+    op: 0x09,
+    dir: 'request',
+    doc: 'Liveness check; allowed before login. Answer: Pong.',
+    fields: {},
+  },
+
+  // Responses
+  Ok: { op: 0x40, dir: 'response', doc: 'The request succeeded.', fields: {} },
+  Error: {
+    op: 0x41,
+    dir: 'response',
+    doc: 'The request failed: a stable code (see Error codes) and a sentence for the user.',
+    fields: { code: u16, text: errorText },
+  },
+  LoginOk: {
+    op: 0x42,
+    dir: 'response',
+    doc: 'Logged in; `undelivered` messages are waiting to be fetched.',
+    fields: { undelivered: u32 },
+  },
+  AccountList: {
+    op: 0x43,
+    dir: 'response',
+    doc: '`total` accounts match the pattern; `names` is the requested page of them.',
+    fields: { total: u32, names: list(username) },
+  },
+  Accepted: {
+    op: 0x44,
+    dir: 'response',
+    doc: 'The message is stored durably under `messageId`.',
+    fields: { messageId: u32 },
+  },
+  MessageBatch: {
+    op: 0x45,
+    dir: 'response',
+    doc: 'Waiting messages, oldest first; `remaining` more wait after these.',
+    fields: { remaining: u32, messages: list(struct(chatMessage)) },
+  },
+  Pong: { op: 0x46, dir: 'response', doc: 'Answer to Ping.', fields: {} },
+  ConfirmDelete: {
+    op: 0x47,
+    dir: 'response',
+    doc: 'Nothing was deleted: `waiting` messages would be discarded. Repeat DeleteAccount with confirm=1.',
+    fields: { waiting: u32 },
+  },
+
+  // Pushes (request id 0)
+  Message: {
+    op: 0x80,
+    dir: 'push',
+    doc: 'A message for you, pushed the moment it is accepted. Acknowledge it with Ack.',
+    fields: chatMessage,
+  },
+  LoggedInElsewhere: {
+    op: 0x81,
+    dir: 'push',
+    doc: 'Another connection logged in to your account; this session is logged out.',
+    fields: {},
+  },
+  ServerClosing: {
+    op: 0x82,
+    dir: 'push',
+    doc: 'The server is shutting down; the connection will close.',
+    fields: {},
+  },
+} as const satisfies Record<string, MessageDef>;
+
+export type Schema = typeof schema;
+export type MessageName = keyof Schema;
+
+/** Flag bits of chatMessage.flags. */
+export const MessageFlags = { SENDER_DELETED: 1 } as const;
