@@ -134,7 +134,9 @@ the padding began makes the frame invalid (Error BAD_FIELD).
   the recipient's queue until the recipient acknowledges it with Ack; a disconnect or server crash at
   any moment loses nothing. A message may therefore arrive twice (pushed, then fetched after a
   reconnect); its id is the same every time, so clients drop ids they have already shown.
-- Message ids increase: Ack(upTo) removes every queued message with id <= upTo (cumulative).
+- Message ids increase. Ack(upTo) removes every message with id <= upTo that this session has been
+  given (pushed, or returned by FetchUndelivered) since it logged in. A message never delivered to the
+  session stays queued, so acknowledging a live push cannot drop older waiting messages unseen.
 - LoginOk tells how many messages wait. FetchUndelivered(max) returns the oldest waiting messages
   (at most \`max\`, and at most 200 per batch) and \`remaining\`, the count still waiting after them.
 - Resending after a lost connection: a Send with the same \`clientId\` from the same account within

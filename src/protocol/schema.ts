@@ -81,7 +81,7 @@ export const schema = {
   Ack: {
     op: 0x07,
     dir: 'request',
-    doc: 'Acknowledge every message addressed to you with id <= upTo (cumulative); they leave the queue. Answer: Ok.',
+    doc: 'Acknowledge every message delivered to this session with id <= upTo (cumulative); they leave the queue. Answer: Ok.',
     fields: { upTo: u32 },
   },
   DeleteAccount: {
