@@ -1,0 +1,83 @@
+/**
+ * Password hashing: scrypt (node:crypto, async, off the main thread), a random salt per password,
+ * the parameters stored beside the hash so the cost can be raised later without breaking old hashes.
+ * Stored form: `scrypt$N$r$p$<salt base64>$<hash base64>`.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const KEY_LEN = 32;
+const SALT_LEN = 16;
+const R = 8;
+const P = 1;
+
+/** A counting semaphore: scrypt is memory-hungry, so only a few run at once. */
+class Semaphore {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+  // Node refuses costs whose memory (128 * N * r bytes) exceeds maxmem; leave headroom.
+  const opts: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export interface HasherOptions {
+  /** scrypt N (a power of two); 16384 in production, cheaper in tests. */
+  cost?: number;
+  /** How many hashes may run at once. */
+  concurrency?: number;
+}
+
+/** Hashes and verifies passwords with bounded concurrency. */
+export class PasswordHasher {
+  readonly cost: number;
+  private readonly sem: Semaphore;
+  private dummy: Promise<string> | undefined;
+
+  constructor(opts: HasherOptions = {}) {
+    this.cost = opts.cost ?? 16384;
+    if (!Number.isInteger(this.cost) || this.cost < 2 || (this.cost & (this.cost - 1)) !== 0) {
+      throw new Error(`scrypt cost must be a power of two >= 2, got ${this.cost}`);
+    }
+    this.sem = new Semaphore(opts.concurrency ?? 4);
+  }
+
+  /** A new stored hash for `password`. */
+  hash(password: string): Promise<string> {
+    return this.sem.run(async () => {
+      const salt = randomBytes(SALT_LEN);
+      const key = await derive(password, salt, this.cost, R, P);
+      return ['scrypt', this.cost, R, P, salt.toString('base64'), key.toString('base64')].join('$');
+    });
+  }
+
+  /**
+   * True if `password` matches `stored`. With `stored` undefined (unknown user) it hashes against a
+   * dummy so that the answer takes about as long as for a real account, and returns false.
+   */
+  async verify(password: string, stored: string | undefined): Promise<boolean> {
+    const target = stored ?? (await (this.dummy ??= this.hash('dummy password, never matches')));
+    const parts = target.split('$');
+    if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+    const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+    const salt = Buffer.from(parts[4]!, 'base64');
+    const want = Buffer.from(parts[5]!, 'base64');
+    const got = await this.sem.run(() => derive(password, salt, N, r, p));
+    return got.length === want.length && timingSafeEqual(got, want) && stored !== undefined;
+  }
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * `termchat-server`: the headless termchat server. Flags (or TERMCHAT_* environment variables) pick
+ * the address, data directory and log level; SIGINT/SIGTERM shut it down cleanly.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { startServer } from './server.js';
+
+const HELP = `Usage: termchat-server [options]
+
+Options:
+  --host HOST          interface to listen on (default 127.0.0.1, env TERMCHAT_HOST)
+  --port PORT          TCP port, 0 = any free port (default 7878, env TERMCHAT_PORT)
+  --grpc-port PORT     also serve gRPC on this port, 0 = any free port (default off, env TERMCHAT_GRPC_PORT)
+  --data DIR           data directory (default ./termchat-data, env TERMCHAT_DATA)
+  --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default info, env TERMCHAT_LOG_LEVEL)
+  --scrypt-cost N      scrypt cost for new password hashes, a power of two (default 16384)
+  -h, --help           show this help
+  -v, --version        show the version
+`;
+
+function version(): string {
+  // src/server/main.ts and dist/server/main.js both sit two levels below package.json.
+  const pkg = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`termchat-server: ${message}\n${HELP}`);
+  process.exit(2);
+}
+
+function int(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) fail(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'grpc-port': { type: 'string' },
+        data: { type: 'string' },
+        'log-level': { type: 'string' },
+        'scrypt-cost': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const env = process.env;
+  const level = values['log-level'] ?? env.TERMCHAT_LOG_LEVEL ?? 'info';
+  if (!(level in pino.levels.values) && level !== 'silent') fail(`unknown log level "${level}"`);
+  const logger = pino({ level, base: { name: 'termchat-server' } }, pino.destination({ fd: 2, sync: true }));
+
+  const grpcPort = values['grpc-port'] ?? env.TERMCHAT_GRPC_PORT;
+  let server;
+  try {
+    server = await startServer({
+      host: values.host ?? env.TERMCHAT_HOST ?? '127.0.0.1',
+      port: int('--port', values.port ?? env.TERMCHAT_PORT ?? '7878', 0, 65535),
+      grpcPort: grpcPort === undefined ? undefined : int('--grpc-port', grpcPort, 0, 65535),
+      dataDir: values.data ?? env.TERMCHAT_DATA ?? './termchat-data',
+      scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
+      logger,
+    });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    process.stderr.write(`termchat-server: could not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${server.dataDir}\n`);
+  if (server.grpcPort !== undefined) process.stdout.write(`termchat-server gRPC on ${server.host}:${server.grpcPort}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      // A second signal means "now": skip the graceful part (the store is crash-safe anyway).
+      logger.warn({ signal }, 'second signal, exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

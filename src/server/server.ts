@@ -1,0 +1,80 @@
+/**
+ * Wires a server together: store, hasher, service, TCP transport. Used by the CLI (main.ts) and by
+ * tests and benchmarks that run a server in-process.
+ */
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { PasswordHasher } from './auth.js';
+import { ChatService } from './service.js';
+import { SqliteStore } from './store/sqlite.js';
+import { TcpTransport } from './transports/tcp.js';
+
+export interface ServerOptions {
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 lets the OS pick (read it from the result). Default 7878. */
+  port?: number;
+  /** Data directory (created if missing). Default ./termchat-data. */
+  dataDir?: string;
+  /** scrypt N; default 16384. */
+  scryptCost?: number;
+  /** Group-commit window of the store in milliseconds. */
+  commitWindowMs?: number;
+  /** Also serve gRPC (src/protocol/chat.proto) on this port (0 = the OS picks); off when undefined. */
+  grpcPort?: number;
+  /** A connection whose unsent output exceeds this many bytes is dropped; default 8 MiB. */
+  maxSendQueue?: number;
+  /** Where logs go; default: silent. */
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  /** The gRPC port, when gRPC is on. */
+  grpcPort?: number;
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  /** Stops accepting, tells every connection the server is closing, closes them, flushes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store and starts listening; resolves once the port is bound. */
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
+  const log = opts.logger ?? pino({ level: 'silent' });
+  const store = new SqliteStore({ dataDir, commitWindowMs: opts.commitWindowMs });
+  const hasher = new PasswordHasher({ cost: opts.scryptCost });
+  const service = new ChatService(store, hasher, log);
+  let transport: TcpTransport;
+  let grpc: { port: number; closeAll(): Promise<void> } | undefined;
+  try {
+    transport = await TcpTransport.listen(service, log, { host, port: opts.port ?? 7878, maxSendQueue: opts.maxSendQueue });
+    if (opts.grpcPort !== undefined) {
+      // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
+      const { GrpcTransport } = await import('./transports/grpc.js');
+      try {
+        grpc = await GrpcTransport.listen(service, log, { host, port: opts.grpcPort, maxSendQueue: opts.maxSendQueue });
+      } catch (err) {
+        transport.stopAccepting();
+        await transport.closeAll();
+        throw err;
+      }
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      transport.stopAccepting();
+      await service.shutdown();
+      await Promise.all([transport.closeAll(), grpc?.closeAll()]);
+      await store.close();
+      log.info('server stopped');
+    })());
+  log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir }, 'listening');
+  return { host, port: transport.port, ...(grpc ? { grpcPort: grpc.port } : {}), dataDir, close };
+}

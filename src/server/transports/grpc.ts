@@ -1,0 +1,306 @@
+/**
+ * The gRPC transport (src/protocol/chat.proto): the same ChatService as the TCP transport, so the
+ * same rules, errors and one-live-session-per-account across both. gRPC calls are not tied to one
+ * connection, so a service Session lives behind a token: Login opens it and answers the token, later
+ * calls carry it in metadata, Subscribe attaches the session's push stream. A session ends on Logout,
+ * account deletion, takeover (after the LoggedInElsewhere push), shutdown, or when it has had no
+ * stream and no call for `idleTimeoutMs` (its client is gone; nothing queued is lost).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { encode, type Push, type Request, type Response } from '../../protocol/codec.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import type { ChatService, Log, Session } from '../service.js';
+import { toGrpcError } from './grpcErrors.js';
+import { chatServiceDefinition, META } from './grpcProto.js';
+
+export interface GrpcOptions {
+  host: string;
+  port: number;
+  /** A push stream whose unsent output grows past this many bytes is ended (messages stay queued). */
+  maxSendQueue?: number;
+  /** Pushes held for a session that has no stream yet; older ones are dropped past this (they stay queued). */
+  maxHeldPushes?: number;
+  /** A session with no stream and no call for this long is closed. */
+  idleTimeoutMs?: number;
+  /** How long shutdown waits for calls in flight before cutting them. */
+  closeGraceMs?: number;
+}
+
+/** chat.proto's Push, as proto-loader serializes it. */
+type PushOut =
+  | { message: { id: number; sender: string; flags: number; sentAt: number; content: string } }
+  | { loggedInElsewhere: Record<string, never> }
+  | { serverClosing: Record<string, never> };
+
+type Stream = ServerWritableStream<unknown, PushOut>;
+
+/** One logged-in gRPC client: its service session, token and push stream. */
+class GrpcSession {
+  stream: Stream | undefined;
+  held: PushOut[] = [];
+  lastActive = Date.now();
+  session!: Session;
+  retired = false;
+  constructor(readonly token: string) {}
+}
+
+function toPushOut(p: Push): PushOut {
+  switch (p.type) {
+    case 'Message':
+      return { message: { id: p.id, sender: p.sender, flags: p.flags, sentAt: p.sentAt, content: p.content } };
+    case 'LoggedInElsewhere':
+      return { loggedInElsewhere: {} };
+    case 'ServerClosing':
+      return { serverClosing: {} };
+  }
+}
+
+/** The session token a call carries, if any. */
+function tokenOf(md: Metadata): string | undefined {
+  const auth = md.get(META.authorization)[0];
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  const t = md.get(META.session)[0];
+  return typeof t === 'string' ? t : undefined;
+}
+
+/** The proto request of each unary call -> the schema's Request. */
+const TO_REQUEST: Record<string, (b: Record<string, unknown>) => Request> = {
+  Register: (b) => ({ type: 'Register', username: str(b.username), password: str(b.password) }),
+  Login: (b) => ({ type: 'Login', username: str(b.username), password: str(b.password) }),
+  Logout: () => ({ type: 'Logout' }),
+  ListAccounts: (b) => ({ type: 'ListAccounts', pattern: str(b.pattern), offset: num(b.offset), limit: num(b.limit) }),
+  Send: (b) => ({ type: 'Send', recipient: str(b.recipient), clientId: num(b.clientId), content: str(b.content) }),
+  FetchUndelivered: (b) => ({ type: 'FetchUndelivered', max: num(b.max) }),
+  Ack: (b) => ({ type: 'Ack', upTo: num(b.upTo) }),
+  DeleteAccount: (b) => ({ type: 'DeleteAccount', password: str(b.password), confirm: b.confirm === true ? 1 : 0 }),
+  Ping: () => ({ type: 'Ping' }),
+};
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/** Calls that need no session. */
+const ANONYMOUS = new Set(['Register', 'Ping']);
+
+/** The schema's Response -> the proto reply of the call (or a gRPC error). */
+function toReply(call: string, r: Response, token: string): { reply: object } | { error: ReturnType<typeof toGrpcError> } {
+  switch (r.type) {
+    case 'Error':
+      return { error: toGrpcError(r.code, r.text) };
+    case 'Ok':
+      return { reply: call === 'DeleteAccount' ? { deleted: true, waiting: 0 } : {} };
+    case 'Pong':
+      return { reply: {} };
+    case 'LoginOk':
+      return { reply: { token, undelivered: r.undelivered } };
+    case 'AccountList':
+      return { reply: { total: r.total, names: r.names } };
+    case 'Accepted':
+      return { reply: { messageId: r.messageId } };
+    case 'MessageBatch':
+      return { reply: { remaining: r.remaining, messages: r.messages } };
+    case 'ConfirmDelete':
+      return { reply: { deleted: false, waiting: r.waiting } };
+  }
+}
+
+/** A listening gRPC transport for a ChatService. */
+export class GrpcTransport {
+  private readonly byToken = new Map<string, GrpcSession>();
+  private readonly anon: Session;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly maxSendQueue: number;
+  private readonly maxHeld: number;
+  private readonly idleMs: number;
+  private readonly graceMs: number;
+  private closing: Promise<void> | undefined;
+  port = 0;
+
+  private constructor(
+    private readonly service: ChatService,
+    private readonly log: Log,
+    private readonly server: Server,
+    opts: GrpcOptions,
+  ) {
+    this.maxSendQueue = opts.maxSendQueue ?? 8 * 1024 * 1024;
+    this.maxHeld = opts.maxHeldPushes ?? 1000;
+    this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
+    this.graceMs = opts.closeGraceMs ?? 2000;
+    this.anon = service.openSession({ push: () => {} });
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.idleMs / 4)).unref();
+  }
+
+  /** Starts serving; resolves once bound (port 0 = the OS picks, see `.port`). */
+  static async listen(service: ChatService, log: Log, opts: GrpcOptions): Promise<GrpcTransport> {
+    const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 });
+    const t = new GrpcTransport(service, log, server, opts);
+    server.addService(chatServiceDefinition(), t.implementation());
+    t.port = await new Promise<number>((resolve, reject) => {
+      const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+      server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    });
+    return t;
+  }
+
+  /** Live gRPC sessions (for tests and metrics). */
+  get sessionCount(): number {
+    return this.byToken.size;
+  }
+
+  /** Stops accepting calls, ends every push stream, waits (bounded) for calls in flight. */
+  closeAll(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweeper);
+      for (const g of [...this.byToken.values()]) this.retire(g);
+      this.service.closeSession(this.anon);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.server.forceShutdown();
+          resolve();
+        }, this.graceMs);
+        t.unref();
+        this.server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    })();
+    return this.closing;
+  }
+
+  private implementation(): UntypedServiceImplementation {
+    const impl: UntypedServiceImplementation = {};
+    for (const name of Object.keys(TO_REQUEST)) {
+      impl[name] = (call: ServerUnaryCall<Record<string, unknown>, object>, cb: sendUnaryData<object>) =>
+        void this.unary(name, call, cb);
+    }
+    impl.Subscribe = (call: Stream) => this.subscribe(call);
+    return impl;
+  }
+
+  private async unary(name: string, call: ServerUnaryCall<Record<string, unknown>, object>, cb: sendUnaryData<object>): Promise<void> {
+    let req: Request;
+    try {
+      req = TO_REQUEST[name]!(call.request);
+      // The schema is the one place field limits are stated; encoding checks them as for a frame.
+      encode(req, 1);
+    } catch (err) {
+      const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_FIELD', 'unreadable request');
+      cb(toGrpcError(e.code, e.message));
+      return;
+    }
+    const token = tokenOf(call.metadata);
+    let g = token === undefined ? undefined : this.byToken.get(token);
+    if (g) g.lastActive = Date.now();
+    let session: Session;
+    if (ANONYMOUS.has(name)) session = this.anon;
+    else if (g) session = g.session;
+    else if (name === 'Login') {
+      g = this.newSession();
+      session = g.session;
+    } else {
+      cb(toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
+      return;
+    }
+    const r = await this.service.handle(session, req);
+    const out = toReply(name, r, g?.token ?? '');
+    if (g) {
+      const ended =
+        (name === 'Login' && r.type !== 'LoginOk' && !this.byToken.has(g.token)) ||
+        (name === 'Logout' && r.type === 'Ok') ||
+        (name === 'DeleteAccount' && r.type === 'Ok');
+      if (name === 'Login' && r.type === 'LoginOk') this.byToken.set(g.token, g);
+      if (ended) this.retire(g);
+    }
+    if ('error' in out) cb(out.error);
+    else cb(null, out.reply);
+  }
+
+  private newSession(): GrpcSession {
+    const g = new GrpcSession(randomBytes(24).toString('base64url'));
+    g.session = this.service.openSession({ push: (p) => this.push(g, p) });
+    return g;
+  }
+
+  private subscribe(call: Stream): void {
+    const token = tokenOf(call.metadata);
+    const g = token === undefined ? undefined : this.byToken.get(token);
+    if (!g || g.retired) {
+      call.emit('error', toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
+      return;
+    }
+    if (g.stream) g.stream.end(); // a newer stream replaces the older one
+    g.stream = call;
+    g.lastActive = Date.now();
+    // Headers now: the client sees them once the stream is attached.
+    call.sendMetadata(new Metadata());
+    const held = g.held;
+    g.held = [];
+    for (const p of held) this.write(g, p);
+    const detach = () => {
+      if (g.stream === call) {
+        g.stream = undefined;
+        g.lastActive = Date.now();
+      }
+    };
+    call.on('cancelled', detach);
+    call.on('close', detach);
+    call.on('error', detach);
+  }
+
+  private push(g: GrpcSession, p: Push): void {
+    const out = toPushOut(p);
+    if (g.stream) this.write(g, out);
+    else if (p.type === 'Message') {
+      g.held.push(out);
+      if (g.held.length > this.maxHeld) g.held.shift();
+    }
+    // After these the session is over; retire it once the service is done with the current call.
+    if (p.type === 'LoggedInElsewhere' || p.type === 'ServerClosing') process.nextTick(() => this.retire(g));
+  }
+
+  private write(g: GrpcSession, out: PushOut): void {
+    const s = g.stream;
+    if (!s || s.writableEnded || s.destroyed) return;
+    s.write(out);
+    if (s.writableLength > this.maxSendQueue) {
+      this.log.warn({ session: g.session.id, queued: s.writableLength }, 'gRPC subscriber reads too slowly; ending its stream');
+      g.stream = undefined;
+      s.emit('error', toGrpcError('BUSY', 'push stream fell too far behind; fetch the waiting messages'));
+    }
+  }
+
+  /** Ends a session: its token stops working, its stream ends, its account goes offline. */
+  private retire(g: GrpcSession): void {
+    if (g.retired) return;
+    g.retired = true;
+    this.byToken.delete(g.token);
+    const s = g.stream;
+    g.stream = undefined;
+    if (s && !s.writableEnded) s.end();
+    this.service.closeSession(g.session);
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.idleMs;
+    for (const g of this.byToken.values()) {
+      if (!g.stream && g.lastActive < cutoff) {
+        this.log.debug({ session: g.session.id }, 'gRPC session idle; closing it');
+        this.retire(g);
+      }
+    }
+  }
+}
+
+/** The gRPC status codes used, re-exported for callers that map them back. */
+export { status as GrpcStatus };

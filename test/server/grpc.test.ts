@@ -1,0 +1,316 @@
+import test from 'ava';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { ChatClient } from '../../src/protocol/client.js';
+import { ServerError } from '../../src/protocol/errors.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
+import { exited, inbox, PASSWORD, removeDir, ROOT, tempDir, TEST_COST } from './helpers.js';
+
+type Both = RunningServer & { grpcPort: number };
+
+/** Both transports on one service and store, as `termchat-server --grpc-port` runs them. */
+async function startBoth(dataDir: string): Promise<Both> {
+  const s = await startServer({ port: 0, grpcPort: 0, dataDir, scryptCost: TEST_COST });
+  if (s.grpcPort === undefined) throw new Error('startServer did not start gRPC');
+  return s as Both;
+}
+
+let srv: Both;
+let dir: string;
+const open: { close(): unknown }[] = [];
+
+test.before(async () => {
+  dir = tempDir();
+  srv = await startBoth(dir);
+});
+test.after.always(async () => {
+  for (const c of open) await c.close();
+  await srv?.close();
+  removeDir(dir);
+});
+
+async function grpc(port = srv.grpcPort): Promise<GrpcChatClient> {
+  const c = await GrpcChatClient.connect({ port });
+  open.push(c);
+  return c;
+}
+
+/** A registered, logged-in gRPC client with its push stream attached. */
+async function grpcUser(name: string): Promise<GrpcChatClient> {
+  const c = await grpc();
+  await c.register(name, PASSWORD);
+  await c.login(name, PASSWORD);
+  await c.subscribe();
+  return c;
+}
+
+async function tcpUser(name: string, register = true): Promise<ChatClient> {
+  const c = await ChatClient.connect({ port: srv.port });
+  open.push(c);
+  if (register) await c.register(name, PASSWORD);
+  await c.login(name, PASSWORD);
+  return c;
+}
+
+/** Rejects with ServerError carrying `code` and gRPC status `grpcCode`. */
+async function failsWith(t: import('ava').ExecutionContext, p: Promise<unknown>, code: string, grpcCode: status): Promise<void> {
+  const err = (await t.throwsAsync(p, { instanceOf: ServerError })) as ServerError & { grpcCode?: number };
+  t.is(err.code, code);
+  t.is(err.grpcCode, grpcCode);
+}
+
+/** Resolves with the next pushed message of a gRPC client. */
+function nextMessage(c: GrpcChatClient) {
+  return once(c, 'message').then(([m]) => m as { id: number; sender: string; content: string; flags: number; sentAt: number });
+}
+
+test('Ping answers without a session', async (t) => {
+  const c = await grpc();
+  await t.notThrowsAsync(c.ping());
+});
+
+test('Register then Login answers a token and the waiting count', async (t) => {
+  const c = await grpc();
+  await c.register('g-reg', PASSWORD);
+  t.deepEqual(await c.login('g-reg', PASSWORD), { undelivered: 0 });
+  t.regex(c.token ?? '', /^[A-Za-z0-9_-]{20,}$/);
+});
+
+test('Register errors: taken name, bad username, bad password', async (t) => {
+  const c = await grpc();
+  await c.register('g-taken', PASSWORD);
+  await failsWith(t, c.register('g-taken', PASSWORD), 'USERNAME_TAKEN', status.ALREADY_EXISTS);
+  await failsWith(t, c.register('no spaces', PASSWORD), 'INVALID_USERNAME', status.INVALID_ARGUMENT);
+  await failsWith(t, c.register('g-nopw', ''), 'INVALID_PASSWORD', status.INVALID_ARGUMENT);
+});
+
+test('fields that would not fit a binary frame are refused as BAD_FIELD', async (t) => {
+  const a = await grpcUser('g-field-a');
+  await grpcUser('g-field-b');
+  await failsWith(t, a.send('g-field-b', 'x'.repeat(513)), 'BAD_FIELD', status.INVALID_ARGUMENT);
+  await failsWith(t, a.send('g-field-b', 'caf\u00e9'), 'BAD_FIELD', status.INVALID_ARGUMENT);
+  await failsWith(t, a.register('a-name-longer-than-16', PASSWORD), 'BAD_FIELD', status.INVALID_ARGUMENT);
+  await failsWith(t, a.listAccounts('*', 0, 70_000), 'BAD_FIELD', status.INVALID_ARGUMENT);
+  // 512 ASCII characters is the limit, not over it.
+  await t.notThrowsAsync(a.send('g-field-b', 'y'.repeat(512)));
+});
+
+test('Login with a wrong password or unknown user is BAD_CREDENTIALS', async (t) => {
+  const c = await grpc();
+  await c.register('g-cred', PASSWORD);
+  await failsWith(t, c.login('g-cred', 'wrong'), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  await failsWith(t, c.login('g-nobody', PASSWORD), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  t.is(c.token, undefined);
+});
+
+test('calls without a token, or with an unknown one, are NOT_LOGGED_IN', async (t) => {
+  const c = await grpc();
+  await failsWith(t, c.send('x', 'hi'), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, c.listAccounts(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, c.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, c.ack(1), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, c.logout(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, c.deleteAccount(PASSWORD), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, c.subscribe(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  c.token = 'made-up-token';
+  await failsWith(t, c.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+});
+
+test('ListAccounts pages sorted names with the total; a bad pattern is INVALID_PATTERN', async (t) => {
+  const c = await grpcUser('g-list-0');
+  for (const n of ['g-list-2', 'g-list-1']) await (await grpc()).register(n, PASSWORD);
+  t.deepEqual(await c.listAccounts('g-list-*'), { total: 3, names: ['g-list-0', 'g-list-1', 'g-list-2'] });
+  t.deepEqual(await c.listAccounts('g-list-?', 1, 1), { total: 3, names: ['g-list-1'] });
+  await failsWith(t, c.listAccounts('g[list]'), 'INVALID_PATTERN', status.INVALID_ARGUMENT);
+});
+
+test('an error carries the symbolic code and its number in the trailing metadata', async (t) => {
+  const a = await grpcUser('g-meta');
+  const md = new Metadata();
+  md.set('termchat-session', a.token!);
+  const send = (a.client as unknown as Record<string, (r: object, m: Metadata, cb: (e: ServiceError | null) => void) => void>).Send!;
+  const err = await new Promise<ServiceError | null>((resolve) => send.call(a.client, { recipient: 'g-nobody', clientId: 1, content: 'hi' }, md, resolve));
+  t.is(err?.code, status.NOT_FOUND);
+  t.is(err?.details, 'no user named g-nobody');
+  t.deepEqual(err?.metadata.get('termchat-error-code'), ['NO_SUCH_USER']);
+  t.deepEqual(err?.metadata.get('termchat-error-number'), ['16']);
+});
+
+test('Send: unknown recipient is NO_SUCH_USER, empty is INVALID_ARGUMENT', async (t) => {
+  const a = await grpcUser('g-send-a');
+  await failsWith(t, a.send('g-nobody', 'hello'), 'NO_SUCH_USER', status.NOT_FOUND);
+  await failsWith(t, a.send('g-send-a', ''), 'INVALID_ARGUMENT', status.INVALID_ARGUMENT);
+});
+
+test('a message is pushed live over Subscribe and stays queued until Ack', async (t) => {
+  const a = await grpcUser('g-live-a');
+  const b = await grpcUser('g-live-b');
+  const got = nextMessage(b);
+  const id = await a.send('g-live-b', 'hello over grpc');
+  t.like(await got, { id, sender: 'g-live-a', flags: 0, content: 'hello over grpc' });
+  t.deepEqual((await b.fetch(10)).messages.map((m) => m.id), [id]);
+  await b.ack(id);
+  t.deepEqual(await b.fetch(10), { remaining: 0, messages: [] });
+});
+
+test('a resend with the same clientId is stored once', async (t) => {
+  const a = await grpcUser('g-dup-a');
+  await grpcUser('g-dup-b');
+  const id = await a.send('g-dup-b', 'once', 77);
+  t.is(await a.send('g-dup-b', 'once', 77), id);
+});
+
+test('offline messages: Login counts them, FetchUndelivered pages them, Ack removes them', async (t) => {
+  const a = await grpcUser('g-off-a');
+  await (await grpc()).register('g-off-b', PASSWORD);
+  const ids: number[] = [];
+  for (let i = 0; i < 5; i++) ids.push(await a.send('g-off-b', `m${i}`));
+  const b = await grpc();
+  t.deepEqual(await b.login('g-off-b', PASSWORD), { undelivered: 5 });
+  const page = await b.fetch(3);
+  t.is(page.remaining, 2);
+  t.deepEqual(page.messages.map((m) => m.content), ['m0', 'm1', 'm2']);
+  t.like(page.messages[0], { id: ids[0], sender: 'g-off-a', flags: 0 });
+  await b.ack(ids[2]!);
+  t.deepEqual((await b.fetch(10)).messages.map((m) => m.id), ids.slice(3));
+});
+
+test('pushes between Login and Subscribe are held and sent when the stream attaches', async (t) => {
+  const a = await grpcUser('g-held-a');
+  const b = await grpc();
+  await b.register('g-held-b', PASSWORD);
+  await b.login('g-held-b', PASSWORD);
+  const id = await a.send('g-held-b', 'early');
+  const got = nextMessage(b);
+  await b.subscribe();
+  t.like(await got, { id, content: 'early' });
+});
+
+test('DeleteAccount: wrong password, confirmation when messages wait, then the token stops working', async (t) => {
+  const a = await grpcUser('g-del-a');
+  const b = await grpcUser('g-del-b');
+  await a.send('g-del-b', 'waiting');
+  await failsWith(t, b.deleteAccount('wrong'), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  t.deepEqual(await b.deleteAccount(PASSWORD), { deleted: false, waiting: 1 });
+  t.deepEqual(await b.deleteAccount(PASSWORD, true), { deleted: true });
+  await failsWith(t, b.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  await failsWith(t, a.send('g-del-b', 'gone'), 'NO_SUCH_USER', status.NOT_FOUND);
+});
+
+test('Logout ends the session: the stream ends and the token stops working', async (t) => {
+  const a = await grpcUser('g-out');
+  const ended = once(a, 'streamEnd');
+  await a.logout();
+  await ended;
+  await failsWith(t, a.listAccounts(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+});
+
+test('a message sent over gRPC reaches a TCP client live', async (t) => {
+  const g = await grpcUser('x-g1');
+  const c = await tcpUser('x-t1');
+  const box = inbox(c);
+  const id = await g.send('x-t1', 'grpc to tcp');
+  t.like((await box.until(1))[0], { id, sender: 'x-g1', content: 'grpc to tcp' });
+});
+
+test('a message sent over TCP reaches a gRPC client live', async (t) => {
+  const c = await tcpUser('x-t2');
+  const g = await grpcUser('x-g2');
+  const got = nextMessage(g);
+  const id = await c.send('x-g2', 'tcp to grpc');
+  t.like(await got, { id, sender: 'x-t2', content: 'tcp to grpc' });
+});
+
+test('a gRPC login takes over a TCP session', async (t) => {
+  const c = await tcpUser('x-kick1');
+  const kicked = once(c, 'loggedInElsewhere');
+  const g = await grpc();
+  await g.login('x-kick1', PASSWORD);
+  await kicked;
+  const err = (await t.throwsAsync(c.fetch(), { instanceOf: ServerError })) as ServerError;
+  t.is(err.code, 'NOT_LOGGED_IN');
+  t.deepEqual(await g.fetch(), { remaining: 0, messages: [] });
+});
+
+test('a TCP login takes over a gRPC session: push, stream end, token dead', async (t) => {
+  const g = await grpcUser('x-kick2');
+  const kicked = once(g, 'loggedInElsewhere');
+  const ended = once(g, 'streamEnd');
+  const c = await tcpUser('x-kick2', false);
+  await kicked;
+  await ended;
+  await failsWith(t, g.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
+  // Pushes now go to the TCP session.
+  const box = inbox(c);
+  const s = await grpcUser('x-kick2-s');
+  await s.send('x-kick2', 'to the new session');
+  t.like((await box.until(1))[0], { content: 'to the new session' });
+});
+
+test('shutdown sends ServerClosing on the push stream', async (t) => {
+  const d = tempDir();
+  const s = await startBoth(d);
+  try {
+    const g = await GrpcChatClient.connect({ port: s.grpcPort });
+    await g.register('closing', PASSWORD);
+    await g.login('closing', PASSWORD);
+    await g.subscribe();
+    const closing = once(g, 'serverClosing');
+    await s.close();
+    await closing;
+    g.close();
+    t.pass();
+  } finally {
+    removeDir(d);
+  }
+});
+
+/** Runs `termchat-server --grpc-port 0` as a child; resolves with both ports from its output. */
+async function spawnBoth(dataDir: string): Promise<{ child: ChildProcess; port: number; grpcPort: number }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/server/main.ts', '--port', '0', '--grpc-port', '0', '--data', dataDir, '--scrypt-cost', String(TEST_COST), '--log-level', 'warn'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      const tcp = /^termchat-server listening on [^\s]+:(\d+), data in /m.exec(out);
+      const g = /^termchat-server gRPC on [^\s]+:(\d+)$/m.exec(out);
+      if (tcp && g) resolve({ child, port: Number(tcp[1]), grpcPort: Number(g[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
+  });
+}
+
+test('termchat-server --grpc-port serves TCP and gRPC on one store, live both ways', async (t) => {
+  const d = tempDir();
+  const srv2 = await spawnBoth(d);
+  try {
+    const c = await ChatClient.connect({ port: srv2.port });
+    await c.register('cli-t', PASSWORD);
+    await c.login('cli-t', PASSWORD);
+    const g = await GrpcChatClient.connect({ port: srv2.grpcPort });
+    await g.register('cli-g', PASSWORD);
+    await g.login('cli-g', PASSWORD);
+    await g.subscribe();
+    const got = nextMessage(g);
+    await c.send('cli-g', 'via the CLI, tcp to grpc');
+    t.like(await got, { sender: 'cli-t', content: 'via the CLI, tcp to grpc' });
+    const box = inbox(c);
+    await g.send('cli-t', 'via the CLI, grpc to tcp');
+    t.like((await box.until(1))[0], { sender: 'cli-g', content: 'via the CLI, grpc to tcp' });
+    g.close();
+    await c.close();
+  } finally {
+    srv2.child.kill('SIGTERM');
+    t.is(await exited(srv2.child), 0);
+    removeDir(d);
+  }
+});
