@@ -1,0 +1,59 @@
+import { Box, Text } from 'ink';
+import type { KeyContext, KeyLike } from '../keyContext.js';
+import type { State } from '../state.js';
+import { TextField } from './TextField.js';
+
+interface Props {
+  state: State;
+  height: number;
+}
+
+/** Deleting the account: the password first, then a confirmation if messages would be discarded. */
+export function DeleteDialog({ state, height }: Props) {
+  const { del } = state;
+  return (
+    <Box flexDirection="column" height={height} alignItems="center" justifyContent="center">
+      <Box flexDirection="column" borderStyle="double" borderColor="red" paddingX={2} paddingY={1} width={64}>
+        <Text bold color="red">
+          Delete account {state.me}
+        </Text>
+        <Text>Messages you sent stay with their recipients, shown as from a deleted account.</Text>
+        <Text> </Text>
+        {del.step === 'confirm' ? (
+          <>
+            <Text color="yellow">
+              {del.waiting} waiting message{del.waiting === 1 ? '' : 's'} will be discarded.
+            </Text>
+            <Text bold>Delete the account for good? y / n</Text>
+          </>
+        ) : (
+          <Box>
+            <Text>Password: </Text>
+            <TextField line={del.password} width={30} focused={del.step === 'password'} mask />
+          </Box>
+        )}
+        <Text> </Text>
+        {del.step === 'busy' ? <Text color="yellow">Working…</Text> : <Text dimColor>Enter: continue · Esc: cancel</Text>}
+        {del.error ? <Text color="red">{del.error}</Text> : null}
+      </Box>
+    </Box>
+  );
+}
+
+/** Keys while the delete dialog is open. */
+export function deleteKeys(s: State, input: string, key: KeyLike, ctx: KeyContext): void {
+  const { del } = s;
+  const { dispatch } = ctx;
+  if (del.step === 'busy') return;
+  if (key.escape) return dispatch({ type: 'overlay', overlay: 'none' });
+  if (del.step === 'confirm') {
+    if (input === 'y' || input === 'Y') return ctx.deleteAccount(del.password.text, true);
+    if (input === 'n' || input === 'N') return dispatch({ type: 'overlay', overlay: 'none' });
+    return;
+  }
+  if (key.return) {
+    if (del.password.text === '') return dispatch({ type: 'deleteFailed', error: 'Type your password.' });
+    return ctx.deleteAccount(del.password.text, false);
+  }
+  dispatch({ type: 'edit', field: 'deletePassword', input, key });
+}

@@ -1,0 +1,46 @@
+/**
+ * Starting a server when none answers on this machine: the TUI runs `termchat-server` as a
+ * detached background process (by its CLI, never by import), so it outlives this terminal and a
+ * second `termchat` joins the same server.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Whether something accepts TCP connections at host:port. */
+export function probe(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      s.removeAllListeners();
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+export const isLocalHost = (host: string): boolean => ['127.0.0.1', 'localhost', '::1', '0.0.0.0'].includes(host);
+
+/** The server entry next to this build: dist/server/main.js, or src/server/main.ts under tsx. */
+export function serverEntry(selfUrl: string = import.meta.url): string {
+  const self = fileURLToPath(selfUrl);
+  const ext = path.extname(self) === '.js' ? '.js' : '.ts';
+  return path.resolve(path.dirname(self), '..', 'server', `main${ext}`);
+}
+
+/** Starts the server detached in the background; returns at once (wait with probe()). */
+export function startLocalServer(host: string, port: number, dataDir: string): { pid: number | undefined; entry: string } {
+  const entry = serverEntry();
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, entry, '--host', host === 'localhost' ? '127.0.0.1' : host, '--port', String(port), '--data', path.resolve(dataDir)],
+    { detached: true, stdio: 'ignore' },
+  );
+  child.on('error', () => undefined);
+  child.unref();
+  return { pid: child.pid, entry };
+}

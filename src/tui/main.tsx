@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/** `termchat`: the full-screen terminal client. Starts a local server when none answers. */
+import { render } from 'ink';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ChatClient } from '../protocol/client.js';
+import { App } from './App.js';
+import { isLocalHost, probe, startLocalServer } from './localServer.js';
+import { log, openLog } from './log.js';
+import { clearScreen, enterFullScreen, restoreTerminal, setTitle } from './terminal.js';
+
+const HELP = `termchat: a terminal chat client
+
+Usage: termchat [options]
+
+Options:
+  --server HOST:PORT   server to use (default 127.0.0.1:7878, env TERMCHAT_SERVER)
+  --no-local-server    never start a server; just connect (and keep retrying)
+  --data DIR           data directory for an auto-started local server (default ./termchat-data,
+                       env TERMCHAT_DATA)
+  --log FILE           log file (default $TMPDIR/termchat-$USER.log, env TERMCHAT_LOG)
+  -h, --help           show this help
+  -v, --version        show the version
+
+If nothing answers on a local address, termchat starts termchat-server in the background
+(it keeps running after you quit; a second termchat joins it). Press ? inside for the keys.
+`;
+
+function version(): string {
+  try {
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(here, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** "host:port" -> parts; a bare port means localhost. */
+export function parseServer(s: string): { host: string; port: number } {
+  const m = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(s.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port > 0 && port < 65536)) throw new Error(`--server wants HOST:PORT, got "${s}"`);
+  return { host: m[1] || '127.0.0.1', port };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      server: { type: 'string' },
+      'no-local-server': { type: 'boolean', default: false },
+      data: { type: 'string' },
+      log: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`termchat ${version()}\n`);
+    return;
+  }
+  const { host, port } = parseServer(values.server ?? process.env['TERMCHAT_SERVER'] ?? '127.0.0.1:7878');
+  const dataDir = values.data ?? process.env['TERMCHAT_DATA'] ?? './termchat-data';
+  openLog(values.log ?? process.env['TERMCHAT_LOG'] ?? path.join(os.tmpdir(), `termchat-${os.userInfo().username}.log`));
+  log('start', { host, port, pid: process.pid });
+
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stderr.write('termchat needs a terminal (stdin and stdout must be a TTY).\n');
+    process.exitCode = 2;
+    return;
+  }
+
+  let notice: string | null = null;
+  if (!values['no-local-server'] && isLocalHost(host) && !(await probe(host, port))) {
+    const { pid, entry } = startLocalServer(host, port, dataDir);
+    notice = `started a local termchat-server (pid ${pid}) on port ${port}, data in ${path.resolve(dataDir)}`;
+    log('started local server', { pid, entry });
+  }
+
+  enterFullScreen(process.stdout);
+  let quitting = false;
+  const quit = (code = 0) => {
+    if (quitting) return;
+    quitting = true;
+    instance.unmount();
+    restoreTerminal();
+    log('quit', code);
+    // ink and the socket are gone; do not wait for stray timers.
+    setImmediate(() => process.exit(code));
+  };
+  process.on('uncaughtException', (err) => {
+    log('uncaught', err);
+    restoreTerminal();
+    process.stderr.write(`termchat crashed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => log('unhandled rejection', err));
+
+  const instance = render(
+    <App
+      connect={() => ChatClient.connect({ host, port })}
+      server={`${host}:${port}`}
+      notice={notice}
+      onQuit={() => quit(0)}
+      onRedraw={() => {
+        clearScreen();
+        instance.clear();
+      }}
+      setTitle={setTitle}
+    />,
+    { patchConsole: false, exitOnCtrlC: false },
+  );
+}
+
+main().catch((err: unknown) => {
+  restoreTerminal();
+  process.stderr.write(`termchat: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

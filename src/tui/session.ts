@@ -1,0 +1,280 @@
+/**
+ * ChatSession: owns the connection for the TUI. Connects (and reconnects with backoff), logs in
+ * again by itself after a lost link, resends messages that were in flight with the same client id,
+ * acks what reached the screen, and reports everything to the reducer as actions.
+ */
+import type { ChatMessage } from '../protocol/client.js';
+import { encode } from '../protocol/codec.js';
+import type { Action } from './state.js';
+import { log } from './log.js';
+
+/** The part of ChatClient the TUI uses (a fake implements it in tests). */
+export interface ClientLike {
+  register(username: string, password: string): Promise<void>;
+  login(username: string, password: string): Promise<{ undelivered: number }>;
+  logout(): Promise<void>;
+  listAccounts(pattern?: string, offset?: number, limit?: number): Promise<{ total: number; names: string[] }>;
+  send(recipient: string, content: string, clientId?: number): Promise<number>;
+  fetch(max?: number): Promise<{ remaining: number; messages: ChatMessage[] }>;
+  ack(upTo: number): Promise<void>;
+  deleteAccount(password: string, confirm?: boolean): Promise<{ deleted: true } | { deleted: false; waiting: number }>;
+  close(): Promise<void>;
+  on(event: 'message', fn: (m: ChatMessage) => void): unknown;
+  on(event: 'loggedInElsewhere' | 'serverClosing', fn: () => void): unknown;
+  on(event: 'close', fn: (err?: Error) => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+export type Connect = () => Promise<ClientLike>;
+
+/** Waits between reconnect attempts, in ms; the last one repeats. */
+export const BACKOFF = [100, 250, 500, 1000, 2000, 4000, 5000];
+
+/** Errors meaning "the link went away", after which a request is retried rather than reported. */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'CONNECTION_CLOSED' || code === 'SHUTTING_DOWN' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/** A sentence for the user from any rejection. */
+export const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+interface Outgoing {
+  recipient: string;
+  content: string;
+}
+
+export class ChatSession {
+  private client: ClientLike | null = null;
+  private creds: { username: string; password: string } | null = null;
+  private loggedIn = false;
+  private stopped = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Sent but not yet accepted, in order; resent after a reconnect with the same client id. */
+  private readonly outbox = new Map<number, Outgoing>();
+  private nextClientId = (Math.random() * 0xffffffff) >>> 0;
+  /** Messages the server says wait for us; pushes are not acked past them (acks are cumulative). */
+  private waiting = 0;
+  private heldAck = 0;
+  private fetching = false;
+
+  constructor(
+    private readonly connectFn: Connect,
+    private readonly dispatch: (a: Action) => void,
+  ) {}
+
+  /** Starts connecting; call once. */
+  start(): void {
+    void this.connect();
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const c = this.client;
+    this.client = null;
+    if (c) {
+      c.removeAllListeners();
+      await c.close().catch(() => undefined);
+    }
+  }
+
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.dispatch({ type: 'conn', status: 'connecting' });
+    let c: ClientLike;
+    try {
+      c = await this.connectFn();
+    } catch (err) {
+      log('connect failed', describe(err));
+      this.dispatch({ type: 'conn', status: 'disconnected', error: `cannot reach the server: ${describe(err)}` });
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.stopped) {
+      void c.close();
+      return;
+    }
+    this.attempt = 0;
+    this.client = c;
+    c.on('message', (m) => this.onMessage(m));
+    c.on('loggedInElsewhere', () => {
+      log('logged in elsewhere');
+      this.creds = null;
+      this.loggedIn = false;
+      this.dispatch({ type: 'loggedOut', reason: 'Logged in elsewhere: this session was logged out.' });
+    });
+    c.on('serverClosing', () => this.dispatch({ type: 'notice', text: 'the server is shutting down' }));
+    c.on('close', (err) => this.onClose(c, err));
+    this.dispatch({ type: 'conn', status: 'connected', error: null });
+    if (this.creds) await this.relogin(c);
+  }
+
+  private onClose(c: ClientLike, err?: Error): void {
+    if (this.client !== c) return;
+    log('connection closed', err ? describe(err) : 'cleanly');
+    c.removeAllListeners();
+    this.client = null;
+    this.loggedIn = false;
+    if (this.stopped) return;
+    this.dispatch({ type: 'conn', status: 'disconnected', error: 'connection to the server lost; reconnecting' });
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const wait = BACKOFF[Math.min(this.attempt, BACKOFF.length - 1)]!;
+    this.attempt++;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, wait);
+  }
+
+  private async relogin(c: ClientLike): Promise<void> {
+    const creds = this.creds!;
+    try {
+      const r = await c.login(creds.username, creds.password);
+      this.loggedIn = true;
+      this.waiting = r.undelivered;
+      this.heldAck = 0;
+      this.dispatch({ type: 'loggedIn', me: creds.username, undelivered: r.undelivered, resumed: true });
+      this.dispatch({ type: 'notice', text: 'reconnected' });
+      for (const id of [...this.outbox.keys()]) void this.trySend(id);
+    } catch (err) {
+      if (isConnectionError(err)) return; // the close handler reconnects
+      this.creds = null;
+      this.dispatch({ type: 'loggedOut', reason: `Could not log in again: ${describe(err)}` });
+    }
+  }
+
+  /** Logs in (registering first when asked); reports the outcome as actions. */
+  async login(username: string, password: string, register: boolean): Promise<void> {
+    const c = this.client;
+    if (!c) {
+      this.dispatch({ type: 'loginFailed', error: 'Not connected to the server yet.' });
+      return;
+    }
+    this.dispatch({ type: 'loginStarted' });
+    try {
+      if (register) await c.register(username, password);
+      const r = await c.login(username, password);
+      this.creds = { username, password };
+      this.loggedIn = true;
+      this.waiting = r.undelivered;
+      this.heldAck = 0;
+      this.outbox.clear();
+      this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered });
+    } catch (err) {
+      this.dispatch({ type: 'loginFailed', error: describe(err) });
+    }
+  }
+
+  private onMessage(m: ChatMessage): void {
+    this.dispatch({ type: 'messages', messages: [m], live: true });
+    // Acks are cumulative: while older messages wait unfetched, acking this one would drop them.
+    if (this.waiting > 0 || this.fetching) {
+      this.heldAck = Math.max(this.heldAck, m.id);
+      return;
+    }
+    this.client?.ack(m.id).catch((err) => log('ack failed', describe(err)));
+  }
+
+  /** Sends a message; it shows at once as "sending" and is retried across reconnects. */
+  send(recipient: string, content: string, at = Date.now()): void {
+    const clientId = this.nextClientId;
+    this.nextClientId = (clientId + 1) >>> 0;
+    try {
+      // Checks the field widths and ASCII the same way the wire does, before anything is queued.
+      encode({ type: 'Send', recipient, clientId, content }, 1);
+    } catch (err) {
+      this.dispatch({ type: 'composeError', text: describe(err) });
+      return;
+    }
+    this.outbox.set(clientId, { recipient, content });
+    this.dispatch({ type: 'sendStarted', clientId, recipient, content, at });
+    void this.trySend(clientId);
+  }
+
+  private async trySend(clientId: number): Promise<void> {
+    const c = this.client;
+    const item = this.outbox.get(clientId);
+    if (!c || !this.loggedIn || !item) return;
+    try {
+      await c.send(item.recipient, item.content, clientId);
+      this.outbox.delete(clientId);
+      this.dispatch({ type: 'sendAccepted', clientId });
+    } catch (err) {
+      if (isConnectionError(err) || this.client !== c) return; // resent after the reconnect
+      this.outbox.delete(clientId);
+      this.dispatch({ type: 'sendFailed', clientId, error: describe(err) });
+    }
+  }
+
+  /** Fetches every waiting message, page by page, acking each page once it is in the inbox. */
+  async fetchWaiting(pageSize = 100): Promise<void> {
+    const c = this.client;
+    if (!c || !this.loggedIn || this.fetching) return;
+    this.fetching = true;
+    this.dispatch({ type: 'fetching', on: true });
+    try {
+      for (;;) {
+        const { remaining, messages } = await c.fetch(pageSize);
+        this.dispatch({ type: 'messages', messages, live: false });
+        this.waiting = remaining;
+        this.dispatch({ type: 'waiting', count: remaining });
+        let upTo = messages.reduce((a, m) => Math.max(a, m.id), 0);
+        if (remaining === 0) upTo = Math.max(upTo, this.heldAck);
+        if (upTo > 0) await c.ack(upTo);
+        if (remaining === 0) this.heldAck = 0;
+        if (remaining === 0 || messages.length === 0) break;
+      }
+    } catch (err) {
+      this.dispatch({ type: 'error', text: `fetch failed: ${describe(err)}` });
+    } finally {
+      this.fetching = false;
+      this.dispatch({ type: 'fetching', on: false });
+    }
+  }
+
+  /** Loads one page of the account list. */
+  async listAccounts(pattern: string, offset: number, limit: number): Promise<void> {
+    const c = this.client;
+    if (!c || !this.loggedIn) return;
+    try {
+      const r = await c.listAccounts(pattern, offset, limit);
+      this.dispatch({ type: 'usersLoaded', total: r.total, names: r.names });
+    } catch (err) {
+      if (!isConnectionError(err)) this.dispatch({ type: 'error', text: describe(err) });
+    }
+  }
+
+  /** First step without confirm (reports how many messages wait), then with confirm. */
+  async deleteAccount(password: string, confirm: boolean): Promise<void> {
+    const c = this.client;
+    if (!c || !this.loggedIn) {
+      this.dispatch({ type: 'deleteFailed', error: 'Not connected to the server.' });
+      return;
+    }
+    this.dispatch({ type: 'deleteStep', step: 'busy' });
+    try {
+      const r = await c.deleteAccount(password, confirm);
+      if (r.deleted) {
+        this.creds = null;
+        this.loggedIn = false;
+        this.outbox.clear();
+        this.dispatch({ type: 'accountDeleted' });
+      } else {
+        this.dispatch({ type: 'deleteStep', step: 'confirm', waiting: r.waiting });
+      }
+    } catch (err) {
+      this.dispatch({ type: 'deleteFailed', error: describe(err) });
+    }
+  }
+}

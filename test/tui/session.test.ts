@@ -1,0 +1,157 @@
+import test from 'ava';
+import { ChatSession } from '../../src/tui/session.js';
+import { initialState, reduce, type Action, type State } from '../../src/tui/state.js';
+import { FakeServer, until, type FakeClient } from './fakeClient.js';
+
+function setup(server = new FakeServer()) {
+  let state: State = initialState();
+  const actions: Action[] = [];
+  const session = new ChatSession(server.connect, (a) => {
+    actions.push(a);
+    state = reduce(state, a);
+  });
+  return { server, session, actions, get state() { return state; } };
+}
+
+async function loggedIn(name = 'bob', server = new FakeServer()) {
+  server.accounts.set(name, 'pw');
+  const s = setup(server);
+  s.session.start();
+  await until(() => s.state.conn === 'connected', 'connected');
+  await s.session.login(name, 'pw', false);
+  return s;
+}
+
+test('register then log in reaches the main screen', async (t) => {
+  const s = setup();
+  s.session.start();
+  await until(() => s.state.conn === 'connected');
+  await s.session.login('amy', 'pw', true);
+  t.is(s.state.screen, 'main');
+  t.true(s.server.accounts.has('amy'));
+  await s.session.stop();
+});
+
+test('a failed login shows the server sentence', async (t) => {
+  const s = setup();
+  s.session.start();
+  await until(() => s.state.conn === 'connected');
+  await s.session.login('ghost', 'pw', false);
+  t.is(s.state.login.error, 'wrong username or password');
+  await s.session.stop();
+});
+
+test('a pushed message lands in the inbox and is acked', async (t) => {
+  const s = await loggedIn();
+  const client = s.server.clients[0]!;
+  const m = s.server.deliver('alice', 'bob', 'hi');
+  t.is(s.state.inbox.entries.at(-1)!.content, 'hi');
+  await until(() => client.acks.includes(m.id), 'ack');
+  await s.session.stop();
+});
+
+test('pushes are not acked past unfetched waiting messages; f fetches all pages and acks', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  for (let i = 0; i < 5; i++) server.deliver('alice', 'bob', `old ${i}`);
+  const s = await loggedIn('bob', server);
+  t.is(s.state.waiting, 5);
+  const client = server.clients[0]!;
+  server.deliver('carol', 'bob', 'live');
+  t.deepEqual(client.acks, []);
+  await s.session.fetchWaiting(2);
+  t.is(s.state.waiting, 0);
+  t.deepEqual(
+    s.state.inbox.entries.map((e) => e.content),
+    ['live', 'old 0', 'old 1', 'old 2', 'old 3', 'old 4'],
+  );
+  t.is(server.queues.get('bob')!.length, 0);
+  await s.session.stop();
+});
+
+test('send: accepted marks it sent; an unknown recipient fails inline', async (t) => {
+  const s = await loggedIn();
+  s.server.accounts.set('alice', 'x');
+  s.session.send('alice', 'hello');
+  await until(() => s.state.inbox.entries.at(-1)?.status === 'sent');
+  s.session.send('nobody', 'hello');
+  await until(() => s.state.compose.error !== null);
+  t.is(s.state.compose.error, 'no user named nobody');
+  await s.session.stop();
+});
+
+test('content the wire cannot carry is refused before sending', async (t) => {
+  const s = await loggedIn();
+  s.session.send('alice', 'x'.repeat(513));
+  t.regex(s.state.compose.error ?? '', /content|512/);
+  s.session.send('alice', 'café');
+  t.regex(s.state.compose.error ?? '', /ASCII|ascii|content/);
+  t.is(s.server.sends.length, 0);
+  await s.session.stop();
+});
+
+test('a lost link reconnects, logs in again and resends in-flight messages with the same client id', async (t) => {
+  const s = await loggedIn();
+  s.server.accounts.set('alice', 'x');
+  const first = s.server.clients[0]! as FakeClient;
+  first.drop(new Error('reset'));
+  t.is(s.state.conn, 'disconnected');
+  s.session.send('alice', 'while offline');
+  t.is(s.state.inbox.entries.at(-1)!.status, 'sending');
+  await until(() => s.state.inbox.entries.at(-1)?.status === 'sent', 'resent');
+  t.is(s.state.screen, 'main');
+  t.is(s.server.clients.length, 2);
+  t.is(s.server.sends.length, 1);
+  await s.session.stop();
+});
+
+test('logged in elsewhere: back to login, no automatic login after a drop', async (t) => {
+  const s = await loggedIn();
+  const other = await s.server.connect();
+  await other.login('bob', 'pw');
+  t.is(s.state.screen, 'login');
+  t.regex(s.state.login.error ?? '', /elsewhere/);
+  (s.server.clients[0] as FakeClient).drop();
+  await until(() => s.server.clients.length === 3 && s.state.conn === 'connected', 'reconnected');
+  t.is(s.state.screen, 'login');
+  await s.session.stop();
+});
+
+test('a refused connection retries with backoff', async (t) => {
+  const server = new FakeServer();
+  server.refuse = true;
+  const s = setup(server);
+  s.session.start();
+  await until(() => s.state.conn === 'disconnected');
+  t.regex(s.state.error ?? '', /cannot reach/);
+  server.refuse = false;
+  await until(() => s.state.conn === 'connected', 'connected after retry');
+  t.pass();
+  await s.session.stop();
+});
+
+test('delete account: waiting messages are reported, then confirmed', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  server.deliver('alice', 'bob', 'unread');
+  const s = await loggedIn('bob', server);
+  await s.session.deleteAccount('wrong', false);
+  t.is(s.state.del.error, 'wrong password');
+  await s.session.deleteAccount('pw', false);
+  t.is(s.state.del.step, 'confirm');
+  t.is(s.state.del.waiting, 1);
+  t.true(server.accounts.has('bob'));
+  await s.session.deleteAccount('pw', true);
+  t.false(server.accounts.has('bob'));
+  t.is(s.state.screen, 'login');
+  await s.session.stop();
+});
+
+test('listAccounts loads a page into the users pane', async (t) => {
+  const s = await loggedIn();
+  for (const n of ['al', 'bo', 'cy']) s.server.accounts.set(n, 'x');
+  await s.session.listAccounts('*', 1, 2);
+  t.is(s.state.users.total, 4);
+  t.deepEqual(s.state.users.names, ['bo', 'bob']);
+  await s.session.stop();
+});
