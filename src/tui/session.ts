@@ -54,9 +54,6 @@ export class ChatSession {
   /** Sent but not yet accepted, in order; resent after a reconnect with the same client id. */
   private readonly outbox = new Map<number, Outgoing>();
   private nextClientId = (Math.random() * 0xffffffff) >>> 0;
-  /** Messages the server says wait for us; pushes are not acked past them (acks are cumulative). */
-  private waiting = 0;
-  private heldAck = 0;
   private fetching = false;
 
   constructor(
@@ -142,8 +139,6 @@ export class ChatSession {
     try {
       const r = await c.login(creds.username, creds.password);
       this.loggedIn = true;
-      this.waiting = r.undelivered;
-      this.heldAck = 0;
       this.dispatch({ type: 'loggedIn', me: creds.username, undelivered: r.undelivered, resumed: true });
       this.dispatch({ type: 'notice', text: 'reconnected' });
       for (const id of [...this.outbox.keys()]) void this.trySend(id);
@@ -167,8 +162,6 @@ export class ChatSession {
       const r = await c.login(username, password);
       this.creds = { username, password };
       this.loggedIn = true;
-      this.waiting = r.undelivered;
-      this.heldAck = 0;
       this.outbox.clear();
       this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered });
     } catch (err) {
@@ -178,11 +171,8 @@ export class ChatSession {
 
   private onMessage(m: ChatMessage): void {
     this.dispatch({ type: 'messages', messages: [m], live: true });
-    // Acks are cumulative: while older messages wait unfetched, acking this one would drop them.
-    if (this.waiting > 0 || this.fetching) {
-      this.heldAck = Math.max(this.heldAck, m.id);
-      return;
-    }
+    // It is on screen: acknowledge it. The server removes only what it delivered to this session,
+    // so older messages still waiting to be fetched are not affected.
     this.client?.ack(m.id).catch((err) => log('ack failed', describe(err)));
   }
 
@@ -227,12 +217,9 @@ export class ChatSession {
       for (;;) {
         const { remaining, messages } = await c.fetch(pageSize);
         this.dispatch({ type: 'messages', messages, live: false });
-        this.waiting = remaining;
         this.dispatch({ type: 'waiting', count: remaining });
-        let upTo = messages.reduce((a, m) => Math.max(a, m.id), 0);
-        if (remaining === 0) upTo = Math.max(upTo, this.heldAck);
+        const upTo = messages.reduce((a, m) => Math.max(a, m.id), 0);
         if (upTo > 0) await c.ack(upTo);
-        if (remaining === 0) this.heldAck = 0;
         if (remaining === 0 || messages.length === 0) break;
       }
     } catch (err) {

@@ -29,7 +29,11 @@ export class FakeServer {
     const q = this.queues.get(recipient) ?? [];
     q.push(m);
     this.queues.set(recipient, q);
-    this.online.get(recipient)?.emit('message', m);
+    const live = this.online.get(recipient);
+    if (live) {
+      live.delivered.add(m.id);
+      live.emit('message', m);
+    }
     return m;
   }
 }
@@ -40,6 +44,8 @@ export class FakeClient extends EventEmitter implements ClientLike {
   user: string | null = null;
   closed = false;
   acks: number[] = [];
+  /** Ids pushed or fetched on this connection: what an Ack may remove (as the real server does). */
+  delivered = new Set<number>();
   constructor(private readonly server: FakeServer) {
     super();
   }
@@ -64,6 +70,7 @@ export class FakeClient extends EventEmitter implements ClientLike {
       old.emit('loggedInElsewhere');
     }
     this.user = username;
+    this.delivered.clear();
     this.server.online.set(username, this);
     return { undelivered: this.server.queues.get(username)?.length ?? 0 };
   }
@@ -93,6 +100,7 @@ export class FakeClient extends EventEmitter implements ClientLike {
     this.check();
     const q = this.server.queues.get(this.me()) ?? [];
     const messages = q.slice(0, max);
+    for (const m of messages) this.delivered.add(m.id);
     return { remaining: q.length - messages.length, messages };
   }
   async ack(upTo: number): Promise<void> {
@@ -101,7 +109,7 @@ export class FakeClient extends EventEmitter implements ClientLike {
     this.acks.push(upTo);
     this.server.queues.set(
       me,
-      (this.server.queues.get(me) ?? []).filter((m) => m.id > upTo),
+      (this.server.queues.get(me) ?? []).filter((m) => m.id > upTo || !this.delivered.has(m.id)),
     );
   }
   async deleteAccount(password: string, confirm = false): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
