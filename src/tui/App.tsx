@@ -10,7 +10,7 @@ import { StatusBar } from './components/StatusBar.js';
 import { UsersPane } from './components/UsersPane.js';
 import type { Connect } from './session.js';
 import type { KeyContext } from './keyContext.js';
-import { routeKey } from './routeKey.js';
+import { routeInput } from './routeKey.js';
 import { filterPattern, initialState, totalUnread, type State } from './state.js';
 import { useChat } from './useChat.js';
 
@@ -100,7 +100,7 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     quit: onQuit,
   };
   // One always-active key handler, routing on the latest state (see routeKey.ts).
-  useInput((input, key) => routeKey(get(), input, key, ctx), { isActive: true });
+  useInput((input, key) => routeInput(get, input, key, ctx), { isActive: true });
 
   if (!main) {
     return (

@@ -31,3 +31,44 @@ export function routeKey(s: State, input: string, key: KeyLike, ctx: KeyContext)
   if (s.focus === 'inbox') return inboxKeys(s, input, key, ctx);
   return composeKeys(s, input, key, ctx);
 }
+
+/** A key event with no flag set: plain text. */
+export const NO_KEY: KeyLike = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+};
+
+/**
+ * Splits one input chunk into the keys a person typed. Ink hands a whole read to useInput as one
+ * string, so keys typed ahead (or arriving together over a slow link) such as "bob\tsecret\r" would
+ * otherwise be taken as text; Tab and Enter inside a chunk become keys of their own.
+ */
+export function splitKeys(input: string, key: KeyLike): Array<[string, KeyLike]> {
+  if (input.length < 2 || key.ctrl || key.meta || key.escape || !/[\t\r]/.test(input)) return [[input, key]];
+  const out: Array<[string, KeyLike]> = [];
+  for (const part of input.split(/([\t\r])/)) {
+    if (part === '\t') out.push(['', { ...NO_KEY, tab: true }]);
+    else if (part === '\r') out.push(['', { ...NO_KEY, return: true }]);
+    else if (part !== '') out.push([part, NO_KEY]);
+  }
+  return out;
+}
+
+/** Routes every key of an input chunk, each on the state the previous one left. */
+export function routeInput(get: () => State, input: string, key: KeyLike, ctx: KeyContext): void {
+  for (const [i, k] of splitKeys(input, key)) routeKey(get(), i, k, ctx);
+}

@@ -1,13 +1,8 @@
 import test from 'ava';
 import type { KeyContext, KeyLike } from '../../src/tui/keyContext.js';
-import { routeKey } from '../../src/tui/routeKey.js';
+import { NO_KEY as noKey, routeInput, routeKey } from '../../src/tui/routeKey.js';
 import { initialState, reduce, type Action, type State } from '../../src/tui/state.js';
 
-const noKey: KeyLike = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false,
-  home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
-  backspace: false, delete: false, meta: false,
-};
 
 /** Feeds keys through routeKey against a live reducer, recording the side effects asked for. */
 function harness(start: State) {
@@ -23,7 +18,8 @@ function harness(start: State) {
     quit: () => calls.push('quit'),
   };
   const press = (input: string, key: Partial<KeyLike> = {}) => routeKey(state, input, { ...noKey, ...key }, ctx);
-  return { press, calls, get state() { return state; } };
+  const chunk = (input: string) => routeInput(() => state, input, noKey, ctx);
+  return { press, chunk, calls, get state() { return state; } };
 }
 
 const main = () => reduce(initialState(), { type: 'loggedIn', me: 'bob', undelivered: 0 });
@@ -144,4 +140,17 @@ test('Ctrl-L asks for a redraw; inbox keys scroll', (t) => {
   t.is(h.state.inbox.scroll, 2);
   h.press('', { end: true });
   t.is(h.state.inbox.scroll, 0);
+});
+
+test('keys typed ahead in one chunk are split at Tab and Enter: "bob<Tab>secret<Enter>" logs in', (t) => {
+  const h = harness(initialState());
+  h.chunk('bob\tsecret\r');
+  t.deepEqual(h.calls, ['login bob secret false']);
+});
+
+test('a chunk without Tab or Enter stays one piece of text (a paste)', (t) => {
+  const h = harness(main());
+  t.is(h.state.focus, 'compose');
+  h.chunk('hello there');
+  t.is(h.state.compose.line.text, 'hello there');
 });
