@@ -4,7 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { ChatClient } from '../../src/protocol/client.js';
 import { ServerError } from '../../src/protocol/errors.js';
+import pino from 'pino';
+import { PasswordHasher } from '../../src/server/auth.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import { ChatService } from '../../src/server/service.js';
+import { SqliteStore } from '../../src/server/store/sqlite.js';
+import { GrpcTransport } from '../../src/server/transports/grpc.js';
 import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
 import { exited, inbox, PASSWORD, removeDir, ROOT, tempDir, TEST_COST } from './helpers.js';
 
@@ -186,6 +191,37 @@ test('pushes between Login and Subscribe are held and sent when the stream attac
   const got = nextMessage(b);
   await b.subscribe();
   t.like(await got, { id, content: 'early' });
+});
+
+test('a push dropped from a full held buffer stays queued after a later cumulative Ack', async (t) => {
+  const d = tempDir();
+  const log = pino({ level: 'silent' });
+  const store = new SqliteStore({ dataDir: d });
+  const service = new ChatService(store, new PasswordHasher({ cost: TEST_COST }), log);
+  const g = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0, maxHeldPushes: 1 });
+  try {
+    const a = await GrpcChatClient.connect({ port: g.port });
+    const b = await GrpcChatClient.connect({ port: g.port });
+    await a.register('held-a', PASSWORD);
+    await a.register('held-b', PASSWORD);
+    await a.login('held-a', PASSWORD);
+    await b.login('held-b', PASSWORD);
+    const first = await a.send('held-b', 'dropped from the buffer');
+    const second = await a.send('held-b', 'kept in the buffer');
+    const got = nextMessage(b);
+    await b.subscribe();
+    t.like(await got, { id: second });
+    await b.ack(second);
+    // The first was never seen, so the cumulative Ack must not have removed it.
+    t.deepEqual((await b.fetch(10)).messages.map((m) => m.id), [first]);
+    a.close();
+    b.close();
+  } finally {
+    await service.shutdown(1000);
+    await g.closeAll();
+    await store.close();
+    removeDir(d);
+  }
 });
 
 test('DeleteAccount: wrong password, confirmation when messages wait, then the token stops working', async (t) => {

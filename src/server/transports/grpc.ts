@@ -10,18 +10,18 @@ import { randomBytes } from 'node:crypto';
 import {
   Server,
   ServerCredentials,
-  status,
   Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { encode, type Push, type Request, type Response } from '../../protocol/codec.js';
+import { encode, type Push, type Request } from '../../protocol/codec.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import type { ChatService, Log, Session } from '../service.js';
 import { toGrpcError } from './grpcErrors.js';
-import { chatServiceDefinition, META } from './grpcProto.js';
+import { ANONYMOUS, TO_REQUEST, toPushOut, toReply, tokenOf, type PushOut } from './grpcMapping.js';
+import { chatServiceDefinition } from './grpcProto.js';
 
 export interface GrpcOptions {
   host: string;
@@ -36,90 +36,30 @@ export interface GrpcOptions {
   closeGraceMs?: number;
 }
 
-/** chat.proto's Push, as proto-loader serializes it. */
-type PushOut =
-  | { message: { id: number; sender: string; flags: number; sentAt: number; content: string } }
-  | { loggedInElsewhere: Record<string, never> }
-  | { serverClosing: Record<string, never> };
-
 type Stream = ServerWritableStream<unknown, PushOut>;
 
 /** One logged-in gRPC client: its service session, token and push stream. */
 class GrpcSession {
   stream: Stream | undefined;
   held: PushOut[] = [];
+  /** Ids written to the current stream; if it breaks, those not acknowledged are un-delivered. */
+  streamed: number[] = [];
   lastActive = Date.now();
   session!: Session;
   retired = false;
   constructor(readonly token: string) {}
 }
 
-function toPushOut(p: Push): PushOut {
-  switch (p.type) {
-    case 'Message':
-      return { message: { id: p.id, sender: p.sender, flags: p.flags, sentAt: p.sentAt, content: p.content } };
-    case 'LoggedInElsewhere':
-      return { loggedInElsewhere: {} };
-    case 'ServerClosing':
-      return { serverClosing: {} };
-  }
-}
-
-/** The session token a call carries, if any. */
-function tokenOf(md: Metadata): string | undefined {
-  const auth = md.get(META.authorization)[0];
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  const t = md.get(META.session)[0];
-  return typeof t === 'string' ? t : undefined;
-}
-
-/** The proto request of each unary call -> the schema's Request. */
-const TO_REQUEST: Record<string, (b: Record<string, unknown>) => Request> = {
-  Register: (b) => ({ type: 'Register', username: str(b.username), password: str(b.password) }),
-  Login: (b) => ({ type: 'Login', username: str(b.username), password: str(b.password) }),
-  Logout: () => ({ type: 'Logout' }),
-  ListAccounts: (b) => ({ type: 'ListAccounts', pattern: str(b.pattern), offset: num(b.offset), limit: num(b.limit) }),
-  Send: (b) => ({ type: 'Send', recipient: str(b.recipient), clientId: num(b.clientId), content: str(b.content) }),
-  FetchUndelivered: (b) => ({ type: 'FetchUndelivered', max: num(b.max) }),
-  Ack: (b) => ({ type: 'Ack', upTo: num(b.upTo) }),
-  DeleteAccount: (b) => ({ type: 'DeleteAccount', password: str(b.password), confirm: b.confirm === true ? 1 : 0 }),
-  Ping: () => ({ type: 'Ping' }),
-};
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-
-/** Calls that need no session. */
-const ANONYMOUS = new Set(['Register', 'Ping']);
-
-/** The schema's Response -> the proto reply of the call (or a gRPC error). */
-function toReply(call: string, r: Response, token: string): { reply: object } | { error: ReturnType<typeof toGrpcError> } {
-  switch (r.type) {
-    case 'Error':
-      return { error: toGrpcError(r.code, r.text) };
-    case 'Ok':
-      return { reply: call === 'DeleteAccount' ? { deleted: true, waiting: 0 } : {} };
-    case 'Pong':
-      return { reply: {} };
-    case 'LoginOk':
-      return { reply: { token, undelivered: r.undelivered } };
-    case 'AccountList':
-      return { reply: { total: r.total, names: r.names } };
-    case 'Accepted':
-      return { reply: { messageId: r.messageId } };
-    case 'MessageBatch':
-      return { reply: { remaining: r.remaining, messages: r.messages } };
-    case 'ConfirmDelete':
-      return { reply: { deleted: false, waiting: r.waiting } };
-  }
-}
+/** About the size of a Message push on the wire, to turn a byte limit into a count of pushes. */
+const PUSH_BYTES = 600;
 
 /** A listening gRPC transport for a ChatService. */
 export class GrpcTransport {
   private readonly byToken = new Map<string, GrpcSession>();
   private readonly anon: Session;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly maxSendQueue: number;
+  /** Pushes a stream may hold unsent (its buffer counts objects, not bytes). */
+  private readonly maxQueuedPushes: number;
   private readonly maxHeld: number;
   private readonly idleMs: number;
   private readonly graceMs: number;
@@ -132,7 +72,7 @@ export class GrpcTransport {
     private readonly server: Server,
     opts: GrpcOptions,
   ) {
-    this.maxSendQueue = opts.maxSendQueue ?? 8 * 1024 * 1024;
+    this.maxQueuedPushes = Math.max(64, Math.floor((opts.maxSendQueue ?? 8 * 1024 * 1024) / PUSH_BYTES));
     this.maxHeld = opts.maxHeldPushes ?? 1000;
     this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
     this.graceMs = opts.closeGraceMs ?? 2000;
@@ -248,10 +188,11 @@ export class GrpcTransport {
     g.held = [];
     for (const p of held) this.write(g, p);
     const detach = () => {
-      if (g.stream === call) {
-        g.stream = undefined;
-        g.lastActive = Date.now();
-      }
+      if (g.stream !== call) return;
+      g.stream = undefined;
+      g.lastActive = Date.now();
+      this.undeliver(g, g.streamed);
+      g.streamed = [];
     };
     call.on('cancelled', detach);
     call.on('close', detach);
@@ -263,7 +204,8 @@ export class GrpcTransport {
     if (g.stream) this.write(g, out);
     else if (p.type === 'Message') {
       g.held.push(out);
-      if (g.held.length > this.maxHeld) g.held.shift();
+      const dropped = g.held.length > this.maxHeld ? g.held.shift() : undefined;
+      if (dropped && 'message' in dropped) this.undeliver(g, [dropped.message.id]);
     }
     // After these the session is over; retire it once the service is done with the current call.
     if (p.type === 'LoggedInElsewhere' || p.type === 'ServerClosing') process.nextTick(() => this.retire(g));
@@ -273,11 +215,23 @@ export class GrpcTransport {
     const s = g.stream;
     if (!s || s.writableEnded || s.destroyed) return;
     s.write(out);
-    if (s.writableLength > this.maxSendQueue) {
+    if ('message' in out) {
+      g.streamed.push(out.message.id);
+      // Keep only ids still unacknowledged, so a long-lived stream does not grow this without bound.
+      if (g.streamed.length > 4096) g.streamed = g.streamed.filter((id) => g.session.delivered.has(id));
+    }
+    if (s.writableLength > this.maxQueuedPushes) {
       this.log.warn({ session: g.session.id, queued: s.writableLength }, 'gRPC subscriber reads too slowly; ending its stream');
-      g.stream = undefined;
       s.emit('error', toGrpcError('BUSY', 'push stream fell too far behind; fetch the waiting messages'));
     }
+  }
+
+  /**
+   * Pushes that may not have reached the client (dropped from the held buffer, or on a stream that
+   * broke) must not be removed by a later cumulative Ack: they stay queued for the next fetch.
+   */
+  private undeliver(g: GrpcSession, ids: readonly number[]): void {
+    for (const id of ids) g.session.delivered.delete(id);
   }
 
   /** Ends a session: its token stops working, its stream ends, its account goes offline. */
@@ -301,6 +255,3 @@ export class GrpcTransport {
     }
   }
 }
-
-/** The gRPC status codes used, re-exported for callers that map them back. */
-export { status as GrpcStatus };
