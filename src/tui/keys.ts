@@ -1,4 +1,4 @@
-/** Every key the TUI knows, by screen: the help overlay and the README table are built from this. */
+/** Every key the TUI knows, by screen: the help overlay is built from this, and test/tui/keys.test.ts checks README.md lists the same. */
 export const KEYS: ReadonlyArray<{ where: string; keys: ReadonlyArray<[string, string]> }> = [
   {
     where: 'Everywhere',
