@@ -2,7 +2,7 @@
  * End to end in real pseudo-terminals: a server on port 0, two termchat processes driven by keys
  * through node-pty, their screens read back through a headless xterm.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -101,9 +101,8 @@ async function registerAndLogIn(s: Screen, name: string, password: string): Prom
   await s.waitText(`│ ${name}`);
 }
 
-test('two terminals: register, log in, send, receive, quit restores the terminal', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-e2e-'));
-  const { child: server, port } = await startServer(dir);
+/** Kills every TUI started in a test and the test's current server when the test ends. */
+function cleanUpAfter(t: ExecutionContext, server: () => ChildProcess): Screen[] {
   const screens: Screen[] = [];
   t.teardown(() => {
     for (const s of screens) {
@@ -113,8 +112,15 @@ test('two terminals: register, log in, send, receive, quit restores the terminal
         // already gone
       }
     }
-    server.kill('SIGTERM');
+    server().kill('SIGTERM');
   });
+  return screens;
+}
+
+test('two terminals: register, log in, send, receive, quit restores the terminal', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-e2e-'));
+  const { child: server, port } = await startServer(dir);
+  const screens = cleanUpAfter(t, () => server);
   const alice = startTui(port, path.join(dir, 'alice.log'));
   const bob = startTui(port, path.join(dir, 'bob.log'));
   screens.push(alice, bob);
@@ -175,17 +181,7 @@ test('two terminals: register, log in, send, receive, quit restores the terminal
 test('server restart: the TUI says so, reconnects, logs in again by itself, keeps typed text; SIGTERM restores the terminal', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-e2e-'));
   let { child: server, port } = await startServer(dir);
-  const screens: Screen[] = [];
-  t.teardown(() => {
-    for (const s of screens) {
-      try {
-        s.proc.kill();
-      } catch {
-        // already gone
-      }
-    }
-    server.kill('SIGTERM');
-  });
+  const screens = cleanUpAfter(t, () => server);
   const carol = startTui(port, path.join(dir, 'carol.log'));
   screens.push(carol);
   await registerAndLogIn(carol, 'carol', 'secret3');
