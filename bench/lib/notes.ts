@@ -12,10 +12,11 @@ export const WHERE_THE_TIME_GOES = `Profiled 2026-11-23 on the same machine (ter
 - **fsync sets the floor for latency and round trips.** A message is pushed (and Accepted) only after
   its commit; one commit costs 0.2-1.5 ms on this virtual disk (fdatasync alone ~0.5 ms) and more while
   neighbours write, and it blocks the event loop, so every push in the next turn waits too. Hence
-  p50 ~2-3 ms and p99 in the tens of ms at 5k msg/s, and ~1.8k sequential Send->Accepted/s (one fsync
-  each) against ~11k raw round trips/s.
-- **Without the store** (\`--memory-store\` experiment, NOT durable): ~70k msg/s (18-24 % of raw), p99
-  1.0 ms at 5k msg/s, 7.1k round trips/s (65 % of raw). What remains is per-message work the raw relay
+  p50 ~0.8 ms and p99 ~3 ms at 5k msg/s on a quiet machine (tens of ms while neighbours build), and
+  ~2k sequential Send->Accepted/s (one fsync each) against ~11k raw round trips/s.
+- **Without the store** (\`--memory-store\` experiment, NOT durable): ~70-115k msg/s (17-24 % of raw),
+  p50 0.2-0.3 ms at 5k msg/s (p99 1 ms in one run, 56 ms in another with a neighbour burst), 7-8k
+  round trips/s (55-65 % of raw). What remains is per-message work the raw relay
   does not do: writev syscalls (14 %), GC (9 %), encoding Accepted + the 541-byte push with its ASCII
   check (~13 %), the service's promise chain per request (microtasks ~5 %, service ~8 %).
 - **gRPC** (same service and store) is limited by @grpc/grpc-js itself: an empty unary call manages only
