@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { ChatClient } from '../../src/protocol/client.js';
+import { TickWriter } from '../../src/protocol/connection.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import { GrpcChatClient } from './grpcClient.js';
 import { seqOf } from './common.js';
@@ -131,22 +132,6 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
-/** Batches a tick's writes into one writev, as the termchat client does. */
-function corkedWriter(s: net.Socket): (b: Buffer) => void {
-  let corked = false;
-  return (b) => {
-    if (!corked) {
-      corked = true;
-      s.cork();
-      process.nextTick(() => {
-        corked = false;
-        s.uncork();
-      });
-    }
-    s.write(b);
-  };
-}
-
 /** The raw relay (bench/rawRelay.ts): fixed-size frames, the sequence number at the content offset. */
 export function rawDriver(frame: number): SystemDriver {
   let pairSeq = 1;
@@ -166,7 +151,8 @@ export function rawDriver(frame: number): SystemDriver {
       recipient.write(hello(2));
       await new Promise<void>((r) => setImmediate(r));
       sender.write(hello(1));
-      const write = corkedWriter(sender);
+      const writer = new TickWriter(sender);
+      const write = (b: Buffer) => writer.write(b);
       const waiters: (() => void)[] = [];
       let ackBytes = 0;
       sender.on('data', (d: Buffer) => {
@@ -247,7 +233,8 @@ export const ircDriver: SystemDriver = {
     };
     const sender = await reg(s);
     const recipient = await reg(r);
-    const write = corkedWriter(sender);
+    const writer = new TickWriter(sender);
+    const write = (b: Buffer) => writer.write(b);
     const prefix = `PRIVMSG ${r} :`;
     const p: Pair = {
       errors: 0,

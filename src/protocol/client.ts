@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
+import { TickWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
 import { DEFAULT_MAX_BODY, FrameDecoder } from './framing.js';
 import { schema } from './schema.js';
@@ -50,7 +51,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly decoder: FrameDecoder;
   private nextRequestId = 1;
   private nextClientId = (Math.random() * 0xffffffff) >>> 0;
-  private corked = false;
+  private readonly writer: TickWriter;
   private closed = false;
   /** Bytes written and read, counted at the socket (for the benchmark). */
   bytesOut = 0;
@@ -62,6 +63,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   ) {
     super();
     this.decoder = new FrameDecoder(maxBody);
+    this.writer = new TickWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.shutdown(err));
@@ -176,18 +178,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** Frames written in one tick go out in one writev. */
   private write(frame: Buffer): void {
     this.bytesOut += frame.length;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+    this.writer.write(frame);
   }
 
   private onData(chunk: Buffer): void {

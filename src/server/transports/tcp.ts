@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { decode, encode, type Message, type Request, type Response } from '../../protocol/codec.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
+import { TickWriter } from '../../protocol/connection.js';
 import { FrameDecoder } from '../../protocol/framing.js';
 import { schema } from '../../protocol/schema.js';
 import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
@@ -25,7 +26,7 @@ const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
 class Connection {
   private readonly decoder = new FrameDecoder();
   private readonly session: Session;
-  private corked = false;
+  private readonly writer: TickWriter;
   private dead = false;
   private complained = false;
 
@@ -37,6 +38,7 @@ class Connection {
     private readonly closeGraceMs: number,
   ) {
     this.session = service.openSession({ push: (m) => this.send(m, 0) });
+    this.writer = new TickWriter(socket, () => this.dropIfBacklogged());
     socket.setNoDelay(true);
     log.debug({ session: this.session.id, remote: socket.remoteAddress }, 'connection opened');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -109,21 +111,16 @@ class Connection {
 
   private write(frame: Buffer): void {
     if (this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-        // What the kernel did not take is queued in user space; a peer that lets it grow is dropped.
-        if (this.socket.writableLength > this.maxSendQueue) {
-          this.log.warn({ session: this.session.id, queued: this.socket.writableLength }, 'peer reads too slowly; dropping it');
-          this.dead = true;
-          this.socket.destroy();
-        }
-      });
+    this.writer.write(frame);
+  }
+
+  /** What the kernel did not take is queued in user space; a peer that lets it grow is dropped. */
+  private dropIfBacklogged(): void {
+    if (this.socket.writableLength > this.maxSendQueue) {
+      this.log.warn({ session: this.session.id, queued: this.socket.writableLength }, 'peer reads too slowly; dropping it');
+      this.dead = true;
+      this.socket.destroy();
     }
-    this.socket.write(frame);
   }
 }
 
