@@ -3,13 +3,14 @@
  * through node-pty, their screens read back through a headless xterm.
  */
 import test, { type ExecutionContext } from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
+import { spawnServer } from '../server/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COLS = 100;
@@ -69,21 +70,8 @@ function startTui(port: number, logFile: string): Screen {
   };
 }
 
-function startServer(dir: string, port = 0): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--port', String(port), '--data', dir, '--scrypt-cost', '1024'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /termchat-server listening on [^\s]+:(\d+),/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
+/** A server child on a free port, or on `port` again after a restart. */
+const startServer = (dir: string, port = 0) => spawnServer(dir, ['--port', String(port)]);
 
 async function registerAndLogIn(s: Screen, name: string, password: string): Promise<void> {
   await s.waitText('termchat — log in');

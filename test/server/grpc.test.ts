@@ -1,6 +1,5 @@
 import test from 'ava';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { ChatClient } from '../../src/protocol/client.js';
 import { ServerError } from '../../src/protocol/errors.js';
@@ -11,7 +10,7 @@ import { ChatService } from '../../src/server/service.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import { GrpcTransport } from '../../src/server/transports/grpc.js';
 import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
-import { exited, inbox, PASSWORD, removeDir, ROOT, tempDir, TEST_COST } from './helpers.js';
+import { exited, inbox, PASSWORD, removeDir, spawnServer, tempDir, TEST_COST } from './helpers.js';
 
 type Both = RunningServer & { grpcPort: number };
 
@@ -303,36 +302,14 @@ test('shutdown sends ServerClosing on the push stream', async (t) => {
   }
 });
 
-/** Runs `termchat-server --grpc-port 0` as a child; resolves with both ports from its output. */
-async function spawnBoth(dataDir: string): Promise<{ child: ChildProcess; port: number; grpcPort: number }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/server/main.ts', '--port', '0', '--grpc-port', '0', '--data', dataDir, '--scrypt-cost', String(TEST_COST), '--log-level', 'warn'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const tcp = /^termchat-server listening on [^\s]+:(\d+), data in /m.exec(out);
-      const g = /^termchat-server gRPC on [^\s]+:(\d+)$/m.exec(out);
-      if (tcp && g) resolve({ child, port: Number(tcp[1]), grpcPort: Number(g[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
-  });
-}
-
 test('termchat-server --grpc-port serves TCP and gRPC on one store, live both ways', async (t) => {
   const d = tempDir();
-  const srv2 = await spawnBoth(d);
+  const srv2 = await spawnServer(d, ['--grpc-port', '0']);
   try {
     const c = await ChatClient.connect({ port: srv2.port });
     await c.register('cli-t', PASSWORD);
     await c.login('cli-t', PASSWORD);
-    const g = await GrpcChatClient.connect({ port: srv2.grpcPort });
+    const g = await GrpcChatClient.connect({ port: srv2.grpcPort! });
     await g.register('cli-g', PASSWORD);
     await g.login('cli-g', PASSWORD);
     await g.subscribe();

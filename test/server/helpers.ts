@@ -93,10 +93,15 @@ export async function drain(c: ChatClient, page = 100): Promise<ChatMessage[]> {
 export interface ChildServer {
   child: ChildProcess;
   port: number;
+  /** Set when `extra` asked for `--grpc-port`. */
+  grpcPort?: number;
   stderr: () => string;
 }
 
-/** Runs `termchat-server` as a child process (through tsx) and waits for its "listening" line. */
+/**
+ * Runs `termchat-server` as a child process (through tsx) and waits for its "listening" line (and its
+ * gRPC line when `extra` has --grpc-port). Flags in `extra` override the defaults (the last one wins).
+ */
 export async function spawnServer(dir: string, extra: string[] = []): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
@@ -107,19 +112,21 @@ export async function spawnServer(dir: string, extra: string[] = []): Promise<Ch
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   let out = '';
   child.stdout!.setEncoding('utf8');
-  const port = await new Promise<number>((resolve, reject) => {
+  const wantGrpc = extra.includes('--grpc-port');
+  const ports = await new Promise<{ port: number; grpcPort?: number }>((resolve, reject) => {
     const onData = (d: string) => {
       out += d;
-      const m = /^termchat-server listening on [^\s]+:(\d+), data in (.+)$/m.exec(out);
-      if (m) {
+      const tcp = /^termchat-server listening on [^\s]+:(\d+), data in (.+)$/m.exec(out);
+      const grpc = /^termchat-server gRPC on [^\s]+:(\d+)$/m.exec(out);
+      if (tcp && (grpc || !wantGrpc)) {
         child.stdout!.off('data', onData);
-        resolve(Number(m[1]));
+        resolve(grpc ? { port: Number(tcp[1]), grpcPort: Number(grpc[1]) } : { port: Number(tcp[1]) });
       }
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
   });
-  return { child, port, stderr: () => err };
+  return { child, ...ports, stderr: () => err };
 }
 
 /** Resolves with the exit code (or signal) of a child. */
