@@ -10,7 +10,7 @@ import { HEADER_SIZE } from '../src/protocol/framing.js';
 const quick = process.argv.includes('--quick');
 const time = quick ? 200 : 1000;
 
-const send: Message = { type: 'Send', recipient: 'bob', clientId: 42, content: 'hello, this is a chat message of moderate length' };
+const send: Message = { type: 'Send', recipient: 'bob', clientId: 42, flags: 0, content: 'hello, this is a chat message of moderate length' };
 const sendFrame = encode(send, 7);
 const sendBody = sendFrame.subarray(HEADER_SIZE);
 
@@ -20,6 +20,7 @@ const batch: Message = {
   messages: Array.from({ length: 50 }, (_, i) => ({
     id: i + 1,
     sender: `user${i % 7}`,
+    clientId: i,
     flags: 0,
     sentAt: 1_700_000_000_000 + i,
     content: `message number ${i} `.repeat(1 + (i % 5)),
@@ -39,18 +40,19 @@ function str(b: Fast, at: number, size: number): string {
 
 // Reference decoders: offsets written by hand, as a C programmer would.
 function refSend(b: Fast) {
-  return { type: 'Send', recipient: str(b, 0, 16), clientId: b.readUInt32BE(16), content: str(b, 20, 512) };
+  return { type: 'Send', recipient: str(b, 0, 16), clientId: b.readUInt32BE(16), flags: b[20], content: str(b, 21, 512) };
 }
 function refBatch(b: Fast) {
   const n = b.readUInt16BE(4);
   const messages = new Array(n);
-  for (let i = 0, at = 6; i < n; i++, at += 541) {
+  for (let i = 0, at = 6; i < n; i++, at += 545) {
     messages[i] = {
       id: b.readUInt32BE(at),
       sender: str(b, at + 4, 16),
-      flags: b[at + 20],
-      sentAt: b.readDoubleBE(at + 21),
-      content: str(b, at + 29, 512),
+      clientId: b.readUInt32BE(at + 20),
+      flags: b[at + 24],
+      sentAt: b.readDoubleBE(at + 25),
+      content: str(b, at + 33, 512),
     };
   }
   return { type: 'MessageBatch', remaining: b.readUInt32BE(0), messages };

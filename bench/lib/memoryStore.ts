@@ -59,7 +59,7 @@ export class MemoryStore implements Store {
     const sender = this.accounts.get(i.senderId)!;
     let q = this.queues.get(to);
     if (!q) this.queues.set(to, (q = []));
-    q.push({ id, senderId: i.senderId, recipientId: to, senderName: sender.name, senderDeleted: false, sentAt: i.sentAt, content: i.content });
+    q.push({ id, senderId: i.senderId, recipientId: to, senderName: sender.name, clientId: i.clientId, flags: i.flags, senderDeleted: false, sentAt: i.sentAt, content: i.content });
     this.sends.set(key, { id, recipientId: to, sentAt: i.sentAt });
     return { ok: true, id, recipientId: to, sentAt: i.sentAt, duplicate: false };
   }

@@ -68,7 +68,7 @@ export const termchat: SystemDriver = {
       errors: 0,
       onDeliver: () => {},
       send(content) {
-        sender.request({ type: 'Send', recipient: r, clientId: sender.newClientId(), content }).then(
+        sender.request({ type: 'Send', recipient: r, clientId: sender.newClientId(), flags: 0, content }).then(
           (res) => {
             if (res.type !== 'Accepted') p.errors++;
           },

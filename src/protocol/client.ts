@@ -143,8 +143,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Sends a message; resolves with the server's message id once it is stored durably. */
-  async send(recipient: string, content: string, clientId = this.newClientId()): Promise<number> {
-    const r = await this.call({ type: 'Send', recipient, clientId, content }, 'Accepted');
+  async send(recipient: string, content: string, clientId = this.newClientId(), flags = 0): Promise<number> {
+    const r = await this.call({ type: 'Send', recipient, clientId, flags, content }, 'Accepted');
     return r.messageId;
   }
 

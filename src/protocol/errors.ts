@@ -18,6 +18,7 @@ export const ErrorCode = {
   INVALID_PATTERN: 17,
   CONFIRM_REQUIRED: 18,
   INVALID_ARGUMENT: 19,
+  CLIENT_ID_REUSED: 20,
   // Server side.
   BUSY: 30,
   INTERNAL: 31,

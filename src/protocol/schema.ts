@@ -23,7 +23,9 @@ export const chatMessage = {
   /** Server-assigned, increasing; the same on every redelivery. */
   id: u32,
   sender: username,
-  /** Bit 0: the sender's account has since been deleted. */
+  /** The sender's client message id (from its Send): a repeat of (sender, clientId) is the same message. */
+  clientId: u32,
+  /** MessageFlags: bit 0 the sender's account has since been deleted; bit 1 content is UTF-7. */
   flags: u8,
   /** When the server accepted it, milliseconds since the Unix epoch. */
   sentAt: f64,
@@ -70,7 +72,7 @@ export const schema = {
     op: 0x05,
     dir: 'request',
     doc: 'Send a message. Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER).',
-    fields: { recipient: username, clientId: u32, content },
+    fields: { recipient: username, clientId: u32, flags: u8, content },
   },
   FetchUndelivered: {
     op: 0x06,
@@ -161,5 +163,12 @@ export const schema = {
 export type Schema = typeof schema;
 export type MessageName = keyof Schema;
 
-/** Flag bits of chatMessage.flags. */
-export const MessageFlags = { SENDER_DELETED: 1 } as const;
+/** Flag bits of chatMessage.flags (and, for UTF7 only, of Send.flags). */
+export const MessageFlags = {
+  /** Set by the server: the sender's account has since been deleted. */
+  SENDER_DELETED: 1,
+  /** Set by the sender: `content` is UTF-7 (RFC 2152) text, to be decoded for display. */
+  UTF7: 2,
+} as const;
+/** The Send.flags bits a client may set; the others are reserved (must be 0). */
+export const SEND_FLAGS = MessageFlags.UTF7;

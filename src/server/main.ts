@@ -18,6 +18,8 @@ Options:
   --data DIR           data directory (default ./termchat-data, env TERMCHAT_DATA)
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default info, env TERMCHAT_LOG_LEVEL)
   --scrypt-cost N      scrypt cost for new password hashes, a power of two (default 16384)
+  --stats-interval MS  log a "stats" line (event-loop delay p50/p99/max, CPU, RSS) every MS
+                       milliseconds (default off, env TERMCHAT_STATS_INTERVAL)
   -h, --help           show this help
   -v, --version        show the version
 `;
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
         data: { type: 'string' },
         'log-level': { type: 'string' },
         'scrypt-cost': { type: 'string' },
+        'stats-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
   const logger = pino({ level, base: { name: 'termchat-server' } }, pino.destination({ fd: 2, sync: true }));
 
   const grpcPort = values['grpc-port'] ?? env.TERMCHAT_GRPC_PORT;
+  const statsInterval = values['stats-interval'] ?? env.TERMCHAT_STATS_INTERVAL;
   let server;
   try {
     server = await startServer({
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
       grpcPort: grpcPort === undefined ? undefined : int('--grpc-port', grpcPort, 0, 65535),
       dataDir: values.data ?? env.TERMCHAT_DATA ?? './termchat-data',
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
+      statsIntervalMs: statsInterval === undefined ? undefined : int('--stats-interval', statsInterval, 100, 86_400_000),
       logger,
     });
   } catch (err) {

@@ -3,6 +3,7 @@
  * tests and benchmarks that run a server in-process.
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { PasswordHasher } from './auth.js';
 import { ChatService } from './service.js';
@@ -24,6 +25,11 @@ export interface ServerOptions {
   grpcPort?: number;
   /** A connection whose unsent output exceeds this many bytes is dropped; default 8 MiB. */
   maxSendQueue?: number;
+  /**
+   * Log a `stats` line this often (milliseconds): event-loop delay percentiles over the interval,
+   * process CPU and memory. Off when undefined.
+   */
+  statsIntervalMs?: number;
   /** Where logs go; default: silent. */
   logger?: Logger;
 }
@@ -66,9 +72,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     await store.close();
     throw err;
   }
+  const stopStats = opts.statsIntervalMs ? logStats(log, opts.statsIntervalMs) : undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      stopStats?.();
       transport.stopAccepting();
       await service.shutdown();
       await Promise.all([transport.closeAll(), grpc?.closeAll()]);
@@ -77,4 +85,30 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     })());
   log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir }, 'listening');
   return { host, port: transport.port, ...(grpc ? { grpcPort: grpc.port } : {}), dataDir, close };
+}
+
+/** Logs event-loop delay (p50/p99/max in ms over the interval), CPU and RSS every `everyMs`; returns a stop function. */
+function logStats(log: Logger, everyMs: number): () => void {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  let cpu = process.cpuUsage();
+  const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
+  const t = setInterval(() => {
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    log.info(
+      {
+        eventLoopDelayMs: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
+        cpuMs: { user: Math.round(used.user / 1e3), system: Math.round(used.system / 1e3) },
+        rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
+      },
+      'stats',
+    );
+    h.reset();
+  }, everyMs);
+  t.unref();
+  return () => {
+    clearInterval(t);
+    h.disable();
+  };
 }

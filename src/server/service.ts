@@ -8,7 +8,7 @@
  */
 import type { Push, Request, Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
-import { MessageFlags } from '../protocol/schema.js';
+import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern } from './rules.js';
 import type { Store, StoredMessage } from './store/store.js';
@@ -50,6 +50,7 @@ export class Session {
 export interface ChatMessageOut {
   id: number;
   sender: string;
+  clientId: number;
   flags: number;
   sentAt: number;
   content: string;
@@ -175,13 +176,15 @@ export class ChatService {
   }
 
   /** Stores a message, then pushes it if the recipient is online; resolves with its id. */
-  async send(s: Session, recipient: string, clientId: number, content: string): Promise<number> {
+  async send(s: Session, recipient: string, clientId: number, flags: number, content: string): Promise<number> {
     const from = this.account(s);
     if (content.length === 0) throw new ServiceError('INVALID_ARGUMENT', 'message is empty');
+    if ((flags & ~SEND_FLAGS) !== 0) throw new ServiceError('INVALID_ARGUMENT', `flags ${flags}: only bit ${SEND_FLAGS} (UTF-7) may be set`);
     const r = await this.store.appendMessage({
       senderId: from,
       recipientName: recipient,
       clientId,
+      flags,
       content,
       sentAt: Date.now(),
       dedupWindowMs: this.dedupWindowMs,
@@ -190,7 +193,7 @@ export class ChatService {
     if (!r.duplicate) {
       const to = this.online.get(r.recipientId);
       if (to) {
-        to.sink.push({ type: 'Message', id: r.id, sender: s.username ?? '', flags: 0, sentAt: r.sentAt, content });
+        to.sink.push({ type: 'Message', id: r.id, sender: s.username ?? '', clientId, flags, sentAt: r.sentAt, content });
         to.delivered.add(r.id);
       }
     }
@@ -258,7 +261,7 @@ export class ChatService {
       case 'ListAccounts':
         return { type: 'AccountList', ...(await this.listAccounts(s, req.pattern, req.offset, req.limit)) };
       case 'Send':
-        return { type: 'Accepted', messageId: await this.send(s, req.recipient, req.clientId, req.content) };
+        return { type: 'Accepted', messageId: await this.send(s, req.recipient, req.clientId, req.flags, req.content) };
       case 'FetchUndelivered':
         return { type: 'MessageBatch', ...(await this.fetch(s, req.max)) };
       case 'Ack':
@@ -306,7 +309,8 @@ function toWire(m: StoredMessage): ChatMessageOut {
   return {
     id: m.id,
     sender: m.senderName,
-    flags: m.senderDeleted ? MessageFlags.SENDER_DELETED : 0,
+    clientId: m.clientId,
+    flags: (m.flags & ~MessageFlags.SENDER_DELETED) | (m.senderDeleted ? MessageFlags.SENDER_DELETED : 0),
     sentAt: m.sentAt,
     content: m.content,
   };

@@ -182,7 +182,7 @@ export class ChatSession {
     this.nextClientId = (clientId + 1) >>> 0;
     try {
       // Checks the field widths and ASCII the same way the wire does, before anything is queued.
-      encode({ type: 'Send', recipient, clientId, content }, 1);
+      encode({ type: 'Send', recipient, clientId, flags: 0, content }, 1);
     } catch (err) {
       this.dispatch({ type: 'composeError', text: describe(err) });
       return;

@@ -51,10 +51,10 @@ test('a 16-byte username round-trips; 17 bytes is an error naming the field', (t
 
 test('empty content and 512-byte content round-trip; 513 bytes is an error', (t) => {
   for (const content of ['', 'x'.repeat(512)]) {
-    const m: Message = { type: 'Send', recipient: 'bob', clientId: 1, content };
+    const m: Message = { type: 'Send', recipient: 'bob', clientId: 1, flags: 0, content };
     t.deepEqual(decode(opcodeOf('Send'), bodyOf(m)), m);
   }
-  const err = t.throws(() => encode({ type: 'Send', recipient: 'bob', clientId: 1, content: 'x'.repeat(513) }, 1), {
+  const err = t.throws(() => encode({ type: 'Send', recipient: 'bob', clientId: 1, flags: 0, content: 'x'.repeat(513) }, 1), {
     instanceOf: ProtocolError,
   });
   t.is(err?.field, 'content');
@@ -92,7 +92,7 @@ test('nested fields are named with their path in errors', (t) => {
   const err = t.throws(
     () =>
       encode(
-        { type: 'MessageBatch', remaining: 0, messages: [{ id: 1, sender: 'é', flags: 0, sentAt: 0, content: '' }] },
+        { type: 'MessageBatch', remaining: 0, messages: [{ id: 1, sender: 'é', clientId: 1, flags: 0, sentAt: 0, content: '' }] },
         1,
       ),
     { instanceOf: ProtocolError },
@@ -102,7 +102,7 @@ test('nested fields are named with their path in errors', (t) => {
 
 test('numbers out of range are errors, not wrapped', (t) => {
   for (const clientId of [-1, 2 ** 32, 1.5, Number.NaN]) {
-    const err = t.throws(() => encode({ type: 'Send', recipient: 'b', clientId, content: '' }, 1), {
+    const err = t.throws(() => encode({ type: 'Send', recipient: 'b', clientId, flags: 0, content: '' }, 1), {
       instanceOf: ProtocolError,
     });
     t.is(err?.field, 'clientId');
@@ -125,8 +125,8 @@ test('a truncated list (count says more items than the body holds) is refused be
   t.throws(() => decode(opcodeOf('AccountList'), Buffer.alloc(5)), { instanceOf: ProtocolError });
 });
 
-test('sizes come from the schema: Send is 16 + 4 + 512 bytes', (t) => {
-  t.is(layout('Send').fixed, 532);
-  t.is(bodyOf({ type: 'Send', recipient: 'b', clientId: 1, content: 'hi' }).length, 532);
-  t.is(layout('MessageBatch').list?.itemSize, 4 + 16 + 1 + 8 + 512);
+test('sizes come from the schema: Send is 16 + 4 + 1 + 512 bytes', (t) => {
+  t.is(layout('Send').fixed, 533);
+  t.is(bodyOf({ type: 'Send', recipient: 'b', clientId: 1, flags: 0, content: 'hi' }).length, 533);
+  t.is(layout('MessageBatch').list?.itemSize, 4 + 16 + 4 + 1 + 8 + 512);
 });

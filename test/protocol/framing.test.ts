@@ -41,9 +41,9 @@ testProp(
 
 test('one byte at a time yields each frame exactly once, and earlier bodies stay intact', (t) => {
   const frames = [
-    encode({ type: 'Send', recipient: 'bob', clientId: 1, content: 'first' }, 1),
+    encode({ type: 'Send', recipient: 'bob', clientId: 1, flags: 0, content: 'first' }, 1),
     encode({ type: 'Ping' }, 2),
-    encode({ type: 'Send', recipient: 'eve', clientId: 2, content: 'x'.repeat(512) }, 3),
+    encode({ type: 'Send', recipient: 'eve', clientId: 2, flags: 0, content: 'x'.repeat(512) }, 3),
   ];
   const all = Buffer.concat(frames);
   const dec = new FrameDecoder();

@@ -16,6 +16,7 @@ const msg = (senderId: number, clientId: number, content = 'hi', sentAt = Date.n
   senderId,
   recipientName: 'bob',
   clientId,
+  flags: 0,
   content,
   sentAt,
   dedupWindowMs: DAY,

@@ -25,7 +25,7 @@ export class FakeServer {
 
   /** Delivers a message as the server would: stored, pushed if the recipient is online. */
   deliver(sender: string, recipient: string, content: string, sentAt = Date.now()): ChatMessage {
-    const m: ChatMessage = { id: this.nextId++, sender, flags: 0, sentAt, content };
+    const m: ChatMessage = { id: this.nextId++, sender, clientId: 0, flags: 0, sentAt, content };
     const q = this.queues.get(recipient) ?? [];
     q.push(m);
     this.queues.set(recipient, q);

@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS messages (
   recipient_id INTEGER NOT NULL,
   sender_id INTEGER NOT NULL,
   sent_at INTEGER NOT NULL,
-  content TEXT NOT NULL
+  content TEXT NOT NULL,
+  client_id INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient_id, id);
 CREATE TABLE IF NOT EXISTS sends (
@@ -67,6 +69,8 @@ interface MessageRow {
   sender_deleted: number;
   sent_at: number;
   content: string;
+  client_id: number;
+  flags: number;
 }
 
 export class SqliteStore implements Store {
@@ -93,6 +97,10 @@ export class SqliteStore implements Store {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    // Data dirs from 0.1.0 lack the columns added since.
+    const cols = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(messages)').all().map((c) => c.name));
+    if (!cols.has('client_id')) db.exec('ALTER TABLE messages ADD COLUMN client_id INTEGER NOT NULL DEFAULT 0');
+    if (!cols.has('flags')) db.exec('ALTER TABLE messages ADD COLUMN flags INTEGER NOT NULL DEFAULT 0');
 
     const s = {
       insertAccount: db.prepare('INSERT INTO accounts (name, hash, created_at) VALUES (?, ?, ?)'),
@@ -112,14 +120,17 @@ export class SqliteStore implements Store {
       findSend: db.prepare<[number, number], { message_id: number; recipient_id: number; sent_at: number }>(
         'SELECT message_id, recipient_id, sent_at FROM sends WHERE sender_id = ? AND client_id = ?',
       ),
-      insertMessage: db.prepare('INSERT INTO messages (recipient_id, sender_id, sent_at, content) VALUES (?, ?, ?, ?)'),
+      insertMessage: db.prepare(
+        'INSERT INTO messages (recipient_id, sender_id, sent_at, content, client_id, flags) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       upsertSend: db.prepare(
         'INSERT OR REPLACE INTO sends (sender_id, client_id, message_id, recipient_id, sent_at) VALUES (?, ?, ?, ?, ?)',
       ),
       pruneSends: db.prepare('DELETE FROM sends WHERE sent_at < ?'),
       countQueued: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM messages WHERE recipient_id = ?'),
       pageQueued: db.prepare<[number, number], MessageRow>(
-        `SELECT m.id, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, m.sent_at, m.content
+        `SELECT m.id, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, m.sent_at, m.content,
+                m.client_id, m.flags
          FROM messages m JOIN accounts a ON a.id = m.sender_id
          WHERE m.recipient_id = ? ORDER BY m.id LIMIT ?`,
       ),
@@ -135,7 +146,7 @@ export class SqliteStore implements Store {
         }
         const to = s.liveByName.get(i.recipientName);
         if (!to) return { ok: false, noSuchRecipient: true };
-        const id = Number(s.insertMessage.run(to.id, i.senderId, i.sentAt, i.content).lastInsertRowid);
+        const id = Number(s.insertMessage.run(to.id, i.senderId, i.sentAt, i.content, i.clientId, i.flags).lastInsertRowid);
         s.upsertSend.run(i.senderId, i.clientId, id, to.id, i.sentAt);
         return { ok: true, id, recipientId: to.id, sentAt: i.sentAt, duplicate: false };
       }),
@@ -157,6 +168,8 @@ export class SqliteStore implements Store {
         const messages: StoredMessage[] = rows.map((r) => ({
           id: r.id,
           senderName: r.sender_name,
+          clientId: r.client_id,
+          flags: r.flags,
           senderDeleted: r.sender_deleted !== 0,
           sentAt: r.sent_at,
           content: r.content,

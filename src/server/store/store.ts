@@ -15,6 +15,10 @@ export interface StoredMessage {
   /** Increasing, never reused. */
   id: number;
   senderName: string;
+  /** The sender's client message id. */
+  clientId: number;
+  /** Flags the sender set (MessageFlags.UTF7). */
+  flags: number;
   /** The sender's account has since been deleted. */
   senderDeleted: boolean;
   /** Milliseconds since the Unix epoch. */
@@ -28,6 +32,7 @@ export interface AppendInput {
   recipientName: string;
   /** The sender's id for this message; a resend within `dedupWindowMs` returns the first id. */
   clientId: number;
+  flags: number;
   content: string;
   sentAt: number;
   dedupWindowMs: number;

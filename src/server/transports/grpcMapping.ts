@@ -9,14 +9,14 @@ import { META } from './grpcProto.js';
 
 /** chat.proto's Push, as proto-loader serializes it. */
 export type PushOut =
-  | { message: { id: number; sender: string; flags: number; sentAt: number; content: string } }
+  | { message: { id: number; sender: string; clientId: number; flags: number; sentAt: number; content: string } }
   | { loggedInElsewhere: Record<string, never> }
   | { serverClosing: Record<string, never> };
 
 export function toPushOut(p: Push): PushOut {
   switch (p.type) {
     case 'Message':
-      return { message: { id: p.id, sender: p.sender, flags: p.flags, sentAt: p.sentAt, content: p.content } };
+      return { message: { id: p.id, sender: p.sender, clientId: p.clientId, flags: p.flags, sentAt: p.sentAt, content: p.content } };
     case 'LoggedInElsewhere':
       return { loggedInElsewhere: {} };
     case 'ServerClosing':
@@ -38,7 +38,7 @@ export const TO_REQUEST: Record<string, (b: Record<string, unknown>) => Request>
   Login: (b) => ({ type: 'Login', username: str(b.username), password: str(b.password) }),
   Logout: () => ({ type: 'Logout' }),
   ListAccounts: (b) => ({ type: 'ListAccounts', pattern: str(b.pattern), offset: num(b.offset), limit: num(b.limit) }),
-  Send: (b) => ({ type: 'Send', recipient: str(b.recipient), clientId: num(b.clientId), content: str(b.content) }),
+  Send: (b) => ({ type: 'Send', recipient: str(b.recipient), clientId: num(b.clientId), flags: num(b.flags), content: str(b.content) }),
   FetchUndelivered: (b) => ({ type: 'FetchUndelivered', max: num(b.max) }),
   Ack: (b) => ({ type: 'Ack', upTo: num(b.upTo) }),
   DeleteAccount: (b) => ({ type: 'DeleteAccount', password: str(b.password), confirm: b.confirm === true ? 1 : 0 }),
