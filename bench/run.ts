@@ -5,7 +5,6 @@
  *
  * Flags: --quick (a ~30 s smoke run), --profile (the termchat server runs with --cpu-prof; the
  * profile directory is printed), --only termchat,grpc,raw,irc (a subset of columns),
- * --commit-window MS (the store's group-commit window, for experiments; default: the store's own),
  * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost).
  */
 import fs from 'node:fs';
@@ -24,7 +23,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const commitWindow = argv.includes('--memory-store') ? 'memory' : argv.includes('--commit-window') ? argv[argv.indexOf('--commit-window') + 1] : undefined;
+const commitWindow = argv.includes('--memory-store') ? 'memory' : undefined;
 const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc').split(','));
 
 const CONTENT = 512; // termchat's content field, filled
@@ -263,7 +262,6 @@ function render(started: Date, loadStart: string, loadEnd: string, ircContent: n
   out.push(`- Message: ${CONTENT}-byte content (termchat Send frame ${SEND_FRAME} B, push frame ${SEND_FRAME + 9} B); IRC ${ircContent}-byte content (IRC lines are capped at 512 bytes).`);
   if (profileDir) out.push(`- The termchat server ran with --cpu-prof (slower); profile in ${profileDir}.`);
   if (commitWindow === 'memory') out.push('- EXPERIMENT: the termchat server ran on a bench-only in-memory store (no SQLite, no fsync; NOT durable). Not the shipped configuration.');
-  else if (commitWindow !== undefined) out.push(`- EXPERIMENT: the store's group-commit window was set to ${commitWindow} ms (not the shipped default).`);
   out.push('');
   out.push('| Figure | unit | termchat | termchat over gRPC | raw TCP relay (limit) | IRC (ngircd) | termchat / raw | termchat / gRPC |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|');

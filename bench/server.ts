@@ -3,7 +3,7 @@
  * directory (the full side-by-side table is `npm run bench`). Same measurements as bench/run.ts:
  *  1. throughput: one sender pipelining Send (1000 in flight) to one online recipient; msg/s delivered.
  *  2. latency: send -> push p50/p99/p99.9 at a fixed moderate rate, measured by the recipient (hrtime).
- * `--commit-window=MS` tries a group-commit window other than the default (end of the event-loop turn).
+ * `--memory-store` runs the server on the in-memory store (not durable), to show what the disk costs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,10 +18,9 @@ const RATE = 2000;
 const SIZE = 100;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-bench-'));
-const windowArg = process.argv.find((a) => a.startsWith('--commit-window='));
-const commitWindowMs = windowArg ? Number(windowArg.split('=')[1]) : undefined;
-const server = await startServer({ port: 0, dataDir: dir, scryptCost: 1024, commitWindowMs });
-console.log(`server in-process, data in ${dir}, group-commit window ${commitWindowMs ?? '0 (default)'} ms`);
+const memory = process.argv.includes('--memory-store');
+const server = await startServer({ port: 0, dataDir: dir, scryptCost: 1024, store: memory ? 'memory' : 'sqlite' });
+console.log(`server in-process, ${memory ? 'in-memory store (NOT durable)' : `data in ${dir}`}`);
 try {
   const rate = await relayThroughput(termchat, server.port, 1, 1000, SIZE, timing);
   console.log(`throughput: ${Math.round(rate)} msg/s delivered (1 pair, 1000 in flight, ${SIZE}-byte content)`);

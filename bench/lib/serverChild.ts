@@ -2,44 +2,16 @@
  * The termchat server for the benchmark, in its own process: startServer with TCP and gRPC on one
  * service and one store, as `termchat-server --grpc-port` runs it. Prints
  * "termchat bench server TCP_PORT GRPC_PORT PID".
- * Usage: tsx bench/lib/serverChild.ts DATA_DIR [SCRYPT_COST] [COMMIT_WINDOW_MS | memory]
- * With `memory` the same service and transports run on the bench-only MemoryStore (an experiment
- * that shows what the store costs); otherwise it is exactly startServer.
+ * Usage: tsx bench/lib/serverChild.ts DATA_DIR [SCRYPT_COST] [memory]
+ * With `memory` the same server runs on the in-memory store (an experiment that shows what the
+ * store costs).
  */
-import pino from 'pino';
-import { PasswordHasher } from '../../src/server/auth.js';
-import { ChatService } from '../../src/server/service.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { GrpcTransport } from '../../src/server/transports/grpc.js';
-import { TcpTransport } from '../../src/server/transports/tcp.js';
-import { MemoryStore } from './memoryStore.js';
-
-async function startOnMemory(scryptCost: number): Promise<RunningServer> {
-  const log = pino({ level: 'silent' });
-  const store = new MemoryStore();
-  const service = new ChatService(store, new PasswordHasher({ cost: scryptCost }), log);
-  const tcp = await TcpTransport.listen(service, log, { host: '127.0.0.1', port: 0 });
-  const grpc = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0 });
-  return {
-    host: '127.0.0.1',
-    port: tcp.port,
-    grpcPort: grpc.port,
-    dataDir: '(memory)',
-    async close() {
-      tcp.stopAccepting();
-      await service.shutdown(1000);
-      await Promise.all([tcp.closeAll(), grpc.closeAll()]);
-    },
-  };
-}
+import { startServer } from '../../src/server/server.js';
 
 const dataDir = process.argv[2] ?? './bench-data';
 const scryptCost = Number(process.argv[3] ?? 2);
 const mode = process.argv[4];
-const s =
-  mode === 'memory'
-    ? await startOnMemory(scryptCost)
-    : await startServer({ port: 0, grpcPort: 0, dataDir, scryptCost, commitWindowMs: mode === undefined ? undefined : Number(mode) });
+const s = await startServer({ port: 0, grpcPort: 0, dataDir, scryptCost, store: mode === 'memory' ? 'memory' : 'sqlite' });
 process.stdout.write(`termchat bench server ${s.port} ${s.grpcPort} ${process.pid}\n`);
 
 let stopping = false;

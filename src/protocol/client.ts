@@ -5,12 +5,15 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
-import { TickWriter } from './connection.js';
+import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
 import { DEFAULT_MAX_BODY, FrameDecoder } from './framing.js';
 import { schema } from './schema.js';
 
 export type ChatMessage = Omit<MessageOf<'Message'>, 'type'>;
+
+/** How many pushed (sender, clientId) pairs a client remembers to recognise repeats. */
+const RECENT_PUSHES = 10_000;
 
 export interface ClientEvents {
   /** A chat message pushed by the server (live delivery). Acknowledge it with ack(). */
@@ -51,7 +54,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly decoder: FrameDecoder;
   private nextRequestId = 1;
   private nextClientId = (Math.random() * 0xffffffff) >>> 0;
-  private readonly writer: TickWriter;
+  private readonly writer: FrameWriter;
+  /** (sender, clientId) of recent pushes, oldest first: a repeat is dropped (see onPush). */
+  private readonly seen = new Map<string, number>();
   private closed = false;
   /** Bytes written and read, counted at the socket (for the benchmark). */
   bytesOut = 0;
@@ -63,7 +68,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   ) {
     super();
     this.decoder = new FrameDecoder(maxBody);
-    this.writer = new TickWriter(socket);
+    this.writer = new FrameWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.shutdown(err));
@@ -227,9 +232,26 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.emit('push', push);
     if (push.type === 'Message') {
       const { type: _t, ...m } = push;
+      if (this.isRepeat(m)) {
+        // The server pushed it before its commit, died, and the sender resent it under a new id:
+        // the user has it already. Acknowledge it so it does not wait in the queue for ever.
+        this.ack(m.id).catch(() => {});
+        return;
+      }
       this.emit('message', m);
     } else if (push.type === 'LoggedInElsewhere') this.emit('loggedInElsewhere');
     else this.emit('serverClosing');
+  }
+
+  /** True if a message with the same (sender, clientId) was pushed before (clientId 0: never). */
+  private isRepeat(m: ChatMessage): boolean {
+    if (m.clientId === 0) return false;
+    const key = `${m.sender}\0${m.clientId}`;
+    const first = this.seen.get(key);
+    if (first !== undefined && first !== m.id) return true;
+    this.seen.set(key, m.id);
+    if (this.seen.size > RECENT_PUSHES) this.seen.delete(this.seen.keys().next().value!);
+    return false;
   }
 
   private shutdown(err: Error | undefined): void {

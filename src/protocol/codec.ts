@@ -185,7 +185,8 @@ interface Compiled {
   op: number;
   layout: Layout;
   parse: (body: Buffer) => Record<string, unknown>;
-  fields: Fields;
+  /** The fields in wire order (Object.entries once, not per encode). */
+  entries: Array<[string, Field]>;
 }
 
 const byName = new Map<MessageName, Compiled>();
@@ -197,7 +198,7 @@ for (const [name, def] of Object.entries(schema) as [MessageName, Schema[Message
     op: def.op,
     layout: layoutOf(def.fields),
     parse: compileLean(structParser(def.fields)),
-    fields: def.fields,
+    entries: Object.entries(def.fields),
   };
   byName.set(name, c);
   byOp[def.op] = c;
@@ -228,26 +229,67 @@ function bodySize(c: Compiled, msg: Record<string, unknown>): number {
   return fixed + items.length * list.itemSize;
 }
 
-/** Encodes one whole frame (header and body). Throws ProtocolError naming the field that does not fit. */
-export function encode(msg: Message, requestId: number): Buffer {
+/**
+ * Already-validated bytes for some ascii fields of a message, exactly the field's width (NUL padding
+ * included), e.g. the content of a decoded Send relayed as a push: copied as they are instead of
+ * being checked and re-encoded from the string.
+ */
+export type RawFields = Readonly<Record<string, Buffer>>;
+
+/** Size of the whole frame (header and body) that encode() would produce. */
+export function frameSize(msg: Message): number {
+  const c = byName.get(msg.type);
+  if (!c) throw new ProtocolError('UNKNOWN_OPCODE', `unknown message type ${String(msg.type)}`, 'type');
+  return HEADER_SIZE + bodySize(c, msg as unknown as Record<string, unknown>);
+}
+
+/**
+ * Encodes one whole frame into `buf` at `at`, which must have frameSize(msg) bytes of room; returns
+ * the offset after it. Throws ProtocolError naming the field that does not fit (then `buf` may hold
+ * a partial frame, which the caller discards).
+ */
+export function encodeInto(buf: Buffer, at: number, msg: Message, requestId: number, raw?: RawFields): number {
   const c = byName.get(msg.type);
   if (!c) throw new ProtocolError('UNKNOWN_OPCODE', `unknown message type ${String(msg.type)}`, 'type');
   const obj = msg as unknown as Record<string, unknown>;
   const size = bodySize(c, obj);
-  const buf = Buffer.allocUnsafe(HEADER_SIZE + size);
-  writeHeader(buf, 0, c.op, requestId, size);
-  let at = HEADER_SIZE;
-  for (const [name, f] of Object.entries(c.fields)) {
+  writeHeader(buf, at, c.op, requestId, size);
+  at += HEADER_SIZE;
+  for (const [name, f] of c.entries) {
     if (f.kind === 'list') {
       const items = obj[name] as unknown[];
       buf.writeUInt16BE(items.length, at);
       at += LIST_COUNT_SIZE;
       for (let i = 0; i < items.length; i++) at = writeItem(buf, at, f.item, items[i], `${name}[${i}]`);
+    } else if (raw !== undefined && f.kind === 'ascii' && raw[name] !== undefined) {
+      const bytes = raw[name]!;
+      if (bytes.length !== f.size) throw new ProtocolError('BAD_FIELD', `${name}: raw bytes are not ${f.size} wide`, name);
+      bytes.copy(buf, at);
+      at += f.size;
     } else {
       at = writeItem(buf, at, f, obj[name], name);
     }
   }
+  return at;
+}
+
+/** Encodes one whole frame (header and body). Throws ProtocolError naming the field that does not fit. */
+export function encode(msg: Message, requestId: number, raw?: RawFields): Buffer {
+  const buf = Buffer.allocUnsafe(frameSize(msg));
+  encodeInto(buf, 0, msg, requestId, raw);
   return buf;
+}
+
+/** Where a fixed-width top-level field sits in a message body (for relaying its bytes as they are). */
+export function fieldSpan(name: MessageName, field: string): { at: number; size: number } {
+  let at = 0;
+  for (const [n, f] of byName.get(name)!.entries) {
+    if (f.kind === 'list') break;
+    const size = fixedSize(f);
+    if (n === field) return { at, size };
+    at += size;
+  }
+  throw new Error(`schema: ${name} has no fixed field ${field}`);
 }
 
 /** Checks that `body` is exactly the size the schema gives for this message, before parsing it. */

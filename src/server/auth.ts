@@ -10,20 +10,49 @@ const SALT_LEN = 16;
 const R = 8;
 const P = 1;
 
-/** A counting semaphore: scrypt is memory-hungry, so only a few run at once. */
-class Semaphore {
-  private waiting: (() => void)[] = [];
+/**
+ * A counting semaphore that serves its callers fairly: scrypt is memory-hungry, so only a few run at
+ * once, and a caller that queues many (one connection pipelining Registers) gets one turn in each
+ * round, not the whole pool: waiting keys are served round-robin, each key at most one at a time.
+ */
+export class FairSemaphore {
+  /** Waiting jobs per key; a Map iterates in insertion order, which makes the rotation. */
+  private readonly waiting = new Map<unknown, Array<() => void>>();
+  private readonly running = new Set<unknown>();
   constructor(private free: number) {}
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(key: unknown, fn: () => Promise<T>): Promise<T> {
+    await new Promise<void>((resolve) => {
+      const q = this.waiting.get(key);
+      if (q) q.push(resolve);
+      else this.waiting.set(key, [resolve]);
+      this.next();
+    });
     try {
       return await fn();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
+      this.running.delete(key);
+      this.free++;
+      this.next();
+    }
+  }
+
+  private next(): void {
+    while (this.free > 0) {
+      let started = false;
+      for (const [key, q] of this.waiting) {
+        if (this.running.has(key)) continue;
+        const go = q.shift()!;
+        // Served keys go to the back of the rotation.
+        this.waiting.delete(key);
+        if (q.length > 0) this.waiting.set(key, q);
+        this.running.add(key);
+        this.free--;
+        go();
+        started = true;
+        break;
+      }
+      if (!started) return;
     }
   }
 }
@@ -46,7 +75,7 @@ export interface HasherOptions {
 /** Hashes and verifies passwords with bounded concurrency. */
 export class PasswordHasher {
   readonly cost: number;
-  private readonly sem: Semaphore;
+  private readonly sem: FairSemaphore;
   private dummy: Promise<string> | undefined;
 
   constructor(opts: HasherOptions = {}) {
@@ -54,12 +83,12 @@ export class PasswordHasher {
     if (!Number.isInteger(this.cost) || this.cost < 2 || (this.cost & (this.cost - 1)) !== 0) {
       throw new Error(`scrypt cost must be a power of two >= 2, got ${this.cost}`);
     }
-    this.sem = new Semaphore(opts.concurrency ?? 4);
+    this.sem = new FairSemaphore(opts.concurrency ?? 4);
   }
 
-  /** A new stored hash for `password`. */
-  hash(password: string): Promise<string> {
-    return this.sem.run(async () => {
+  /** A new stored hash for `password`. `key` names the caller (a session) for fair turns. */
+  hash(password: string, key: unknown = {}): Promise<string> {
+    return this.sem.run(key, async () => {
       const salt = randomBytes(SALT_LEN);
       const key = await derive(password, salt, this.cost, R, P);
       return ['scrypt', this.cost, R, P, salt.toString('base64'), key.toString('base64')].join('$');
@@ -70,14 +99,14 @@ export class PasswordHasher {
    * True if `password` matches `stored`. With `stored` undefined (unknown user) it hashes against a
    * dummy so that the answer takes about as long as for a real account, and returns false.
    */
-  async verify(password: string, stored: string | undefined): Promise<boolean> {
+  async verify(password: string, stored: string | undefined, key: unknown = {}): Promise<boolean> {
     const target = stored ?? (await (this.dummy ??= this.hash('dummy password, never matches')));
     const parts = target.split('$');
     if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
     const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
     const salt = Buffer.from(parts[4]!, 'base64');
     const want = Buffer.from(parts[5]!, 'base64');
-    const got = await this.sem.run(() => derive(password, salt, N, r, p));
+    const got = await this.sem.run(key, () => derive(password, salt, N, r, p));
     return got.length === want.length && timingSafeEqual(got, want) && stored !== undefined;
   }
 }

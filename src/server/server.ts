@@ -7,8 +7,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { PasswordHasher } from './auth.js';
 import { ChatService } from './service.js';
+import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
-import { TcpTransport } from './transports/tcp.js';
+import type { Store } from './store/store.js';
+import { TcpTransport, type PipelineLimits } from './transports/tcp.js';
 
 export interface ServerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -19,8 +21,13 @@ export interface ServerOptions {
   dataDir?: string;
   /** scrypt N; default 16384. */
   scryptCost?: number;
-  /** Group-commit window of the store in milliseconds. */
-  commitWindowMs?: number;
+  /**
+   * Where data lives: 'sqlite' (the default, in dataDir) or 'memory' (nothing is durable: for tests
+   * and for benchmark experiments that show what the disk costs).
+   */
+  store?: 'sqlite' | 'memory';
+  /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
+  limits?: Partial<PipelineLimits>;
   /** Also serve gRPC (src/protocol/chat.proto) on this port (0 = the OS picks); off when undefined. */
   grpcPort?: number;
   /** A connection whose unsent output exceeds this many bytes is dropped; default 8 MiB. */
@@ -50,13 +57,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? '127.0.0.1';
   const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
   const log = opts.logger ?? pino({ level: 'silent' });
-  const store = new SqliteStore({ dataDir, commitWindowMs: opts.commitWindowMs });
+  const store: Store = opts.store === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir });
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
   const service = new ChatService(store, hasher, log);
+  await service.start();
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;
   try {
-    transport = await TcpTransport.listen(service, log, { host, port: opts.port ?? 7878, maxSendQueue: opts.maxSendQueue });
+    transport = await TcpTransport.listen(service, log, { host, port: opts.port ?? 7878, maxSendQueue: opts.maxSendQueue, ...opts.limits });
     if (opts.grpcPort !== undefined) {
       // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
       const { GrpcTransport } = await import('./transports/grpc.js');

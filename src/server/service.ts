@@ -1,17 +1,21 @@
 /**
  * ChatService: the rules of termchat. It knows neither sockets nor SQL: a transport opens a Session
- * per connection with a `push` callback and hands it decoded requests; storage is a Store.
+ * per connection with a sink for pushes and hands it decoded requests; storage is a Store behind a
+ * group-commit queue (storeQueue.ts).
  *
- * Requests of one session take effect in the order they arrive, yet can be pipelined: a request that
- * changes who the session is (Login, Logout, DeleteAccount) holds back the ones after it until it is
- * done; every other request goes straight to the store, whose queue keeps the order.
+ * The hot path is synchronous: a Send is checked against the in-memory directory of accounts, gets
+ * its id from a counter, is pushed to an online recipient at once and queued for the next group
+ * commit; its Accepted goes out when that commit is durable. Requests that hash a password (Register,
+ * Login, DeleteAccount) are asynchronous and hold back the requests after them on their connection
+ * (handle() says so), so a connection's requests take effect in the order it sent them.
  */
-import type { Push, Request, Response } from '../protocol/codec.js';
+import { fieldSpan, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
 import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern } from './rules.js';
-import type { Store, StoredMessage } from './store/store.js';
+import { StoreQueue } from './storeQueue.js';
+import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Store, StoredMessage } from './store/store.js';
 
 /** A rule was broken: a stable code and a sentence for the user. */
 export class ServiceError extends Error {
@@ -26,15 +30,17 @@ export class ServiceError extends Error {
 
 /** Where a session's pushes go (the transport writes them to its connection). */
 export interface SessionSink {
-  push(msg: Push): void;
+  /** `raw` may carry already-validated field bytes (a relayed content) to copy instead of re-encoding. */
+  push(msg: Push, raw?: RawFields): void;
 }
+
+/** Answers one request, exactly once. */
+export type Reply = (r: Response) => void;
 
 /** One connection's view of the service. */
 export class Session {
   accountId: number | undefined;
   username: string | undefined;
-  /** Settles when the last identity-changing request is done. */
-  barrier: Promise<void> | undefined;
   closed = false;
   /**
    * Ids handed to this session (pushed or fetched) and not yet acknowledged. Ack removes only these,
@@ -47,14 +53,7 @@ export class Session {
   ) {}
 }
 
-export interface ChatMessageOut {
-  id: number;
-  sender: string;
-  clientId: number;
-  flags: number;
-  sentAt: number;
-  content: string;
-}
+type ChatMessageOut = Extract<Response, { type: 'MessageBatch' }>['messages'][number];
 
 /** Minimal logger (pino's fits). */
 export interface Log {
@@ -71,18 +70,41 @@ export interface ServiceOptions {
   maxFetch?: number;
   /** How long a (sender, clientId) pair is remembered for resends. */
   dedupWindowMs?: number;
+  /** Most operations in one group commit. */
+  maxBatch?: number;
 }
 
-const ORDERED = new Set<Request['type']>(['Login', 'Logout', 'DeleteAccount']);
+/** Where a Send body keeps its content: relayed to the recipient as it is. */
+const CONTENT = fieldSpan('Send', 'content');
+/** Message ids are u32 on the wire. */
+const MAX_MESSAGE_ID = 0xffffffff;
+/** Recent (sender, clientId) pairs kept in memory, so that a resend is not pushed again. */
+const RECENT_SENDS = 100_000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/** A Send queued for the store and not yet committed. */
+interface PendingSend {
+  op: InsertOp;
+  seq: number;
+}
 
 export class ChatService {
   private readonly sessions = new Set<Session>();
   /** The live session of each logged-in account. */
   private readonly online = new Map<number, Session>();
+  /** Every live account, name -> id: the cheap checks (taken name, unknown recipient) need no disk. */
+  private readonly directory = new Map<string, number>();
+  /** (sender, clientId) -> message id of recent sends, oldest first. */
+  private readonly recent = new Map<number | string, number>();
+  private readonly pending = new Map<number, PendingSend>();
+  private readonly queue: StoreQueue;
   private nextSessionId = 1;
-  private inflight = 0;
+  private nextMessageId = 1;
+  /** Requests answered not yet. */
+  private outstanding = 0;
   private idle: (() => void) | undefined;
   private closing = false;
+  private pruneTimer: NodeJS.Timeout | undefined;
   readonly maxListLimit: number;
   readonly maxFetch: number;
   readonly dedupWindowMs: number;
@@ -96,6 +118,17 @@ export class ChatService {
     this.maxListLimit = opts.maxListLimit ?? 500;
     this.maxFetch = opts.maxFetch ?? 200;
     this.dedupWindowMs = opts.dedupWindowMs ?? 24 * 60 * 60 * 1000;
+    this.queue = new StoreQueue(store, opts.maxBatch);
+  }
+
+  /** Opens the store and loads what the hot path keeps in memory. */
+  async start(): Promise<void> {
+    const state = await this.store.open();
+    for (const [name, id] of state.accounts) this.directory.set(name, id);
+    this.nextMessageId = state.nextMessageId;
+    const prune = () => this.queue.add({ op: 'prune', before: Date.now() - this.dedupWindowMs }, () => {});
+    prune();
+    this.pruneTimer = setInterval(prune, PRUNE_EVERY_MS).unref();
   }
 
   /** Starts a session for a new connection. */
@@ -112,38 +145,94 @@ export class ChatService {
     this.unbind(s);
   }
 
-  /** Answers one request. Never rejects: broken rules and failures become Error responses. */
-  handle(s: Session, req: Request): Promise<Response> {
-    if (this.closing) return Promise.resolve(errorResponse('SHUTTING_DOWN', 'the server is shutting down'));
-    this.inflight++;
-    const run = () => this.dispatch(s, req);
-    const p = (s.barrier ? s.barrier.then(run) : run()).catch((err: unknown) => this.toErrorResponse(s, req, err));
-    if (ORDERED.has(req.type)) {
-      const b = p.then(() => undefined);
-      s.barrier = b;
-      void b.then(() => {
-        if (s.barrier === b) s.barrier = undefined;
-      });
+  /**
+   * Takes one request; `reply` is called exactly once with its answer (now or later). Returns true
+   * when the requests after this one on the same connection must wait for that answer (it changes
+   * who the session is, or hashes a password: one hash in flight per connection). `body` is the
+   * request's frame body, when there is one, so a Send's content can be relayed as it is.
+   */
+  handle(s: Session, req: Request, reply: Reply, body?: Buffer): boolean {
+    if (this.closing) {
+      reply(errorResponse('SHUTTING_DOWN', 'the server is shutting down'));
+      return false;
     }
-    return p.finally(() => {
-      if (--this.inflight === 0 && this.idle) this.idle();
-    });
+    this.outstanding++;
+    const done: Reply = (r) => {
+      reply(r);
+      if (--this.outstanding === 0 && this.idle) this.idle();
+    };
+    try {
+      switch (req.type) {
+        case 'Send':
+          this.send(s, req, done, body);
+          return false;
+        case 'Ack':
+          this.ack(s, req.upTo, done);
+          return false;
+        case 'Ping':
+          done({ type: 'Pong' });
+          return false;
+        case 'FetchUndelivered':
+          this.fetch(s, req.max, done);
+          return false;
+        case 'ListAccounts':
+          this.listAccounts(s, req.pattern, req.offset, req.limit, done);
+          return false;
+        case 'Logout':
+          this.unbind(s);
+          done({ type: 'Ok' });
+          return false;
+        case 'Register':
+          this.settle(s, req, done, this.register(s, req.username, req.password).then(() => ({ type: 'Ok' })));
+          return true;
+        case 'Login':
+          this.settle(s, req, done, this.login(s, req.username, req.password).then((r) => ({ type: 'LoginOk', ...r })));
+          return true;
+        case 'DeleteAccount':
+          this.settle(
+            s,
+            req,
+            done,
+            this.deleteAccount(s, req.password, req.confirm !== 0).then((r) =>
+              r.deleted ? { type: 'Ok' } : { type: 'ConfirmDelete', waiting: r.waiting },
+            ),
+          );
+          return true;
+      }
+    } catch (err) {
+      done(this.toErrorResponse(s, req, err));
+      return false;
+    }
+  }
+
+  /** handle() as a promise, for transports that answer each request on its own (gRPC). */
+  request(s: Session, req: Request): Promise<Response> {
+    return new Promise((resolve) => this.handle(s, req, resolve));
+  }
+
+  /** Forgets that these ids reached the session (the transport could not deliver them), so an Ack cannot remove them. */
+  undeliver(s: Session, ids: readonly number[]): void {
+    for (const id of ids) s.delivered.delete(id);
   }
 
   /** Creates an account. */
-  async register(username: string, password: string): Promise<void> {
+  async register(s: Session, username: string, password: string): Promise<void> {
     checkCredentialsShape(username, password);
-    const hash = await this.hasher.hash(password);
-    const id = await this.store.createAccount(username, hash);
+    // The cheap check first: a flood of Registers for a taken name costs no hashing.
+    if (this.directory.has(username)) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
+    const hash = await this.hasher.hash(password, s);
+    const id = await this.queue.run<number | undefined>({ op: 'createAccount', name: username, hash });
     if (id === undefined) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
+    this.directory.set(username, id);
     this.log.info({ account: id, username }, 'account registered');
   }
 
   /** Logs the session in, taking over any other live session of the account. */
   async login(s: Session, username: string, password: string): Promise<{ undelivered: number }> {
-    const account = isValidUsername(username) ? await this.store.findAccount(username) : undefined;
-    const ok = await this.hasher.verify(password, account?.hash);
-    if (!ok || !account || !(await this.store.isLive(account.id))) {
+    const account = isValidUsername(username) ? await this.queue.run<Account | undefined>({ op: 'findAccount', name: username }) : undefined;
+    const ok = await this.hasher.verify(password, account?.hash, s);
+    // The account may have been deleted while the hash ran.
+    if (!ok || !account || this.directory.get(account.name) !== account.id) {
       throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     }
     this.unbind(s);
@@ -157,86 +246,31 @@ export class ChatService {
     s.accountId = account.id;
     s.username = account.name;
     this.online.set(account.id, s);
-    return { undelivered: await this.store.countQueued(account.id) };
-  }
-
-  logout(s: Session): void {
-    this.unbind(s);
-  }
-
-  /** One sorted page of live accounts matching a wildcard pattern, with the total. */
-  async listAccounts(s: Session, pattern: string, offset: number, limit: number): Promise<{ total: number; names: string[] }> {
-    this.account(s);
-    const glob = normalizePattern(pattern);
-    if (glob === undefined) {
-      throw new ServiceError('INVALID_PATTERN', 'pattern may hold only letters, digits, _ . - and the wildcards * ?');
-    }
-    const n = limit === 0 || limit > this.maxListLimit ? this.maxListLimit : limit;
-    return this.store.listAccounts(glob, offset, n);
-  }
-
-  /** Stores a message, then pushes it if the recipient is online; resolves with its id. */
-  async send(s: Session, recipient: string, clientId: number, flags: number, content: string): Promise<number> {
-    const from = this.account(s);
-    if (content.length === 0) throw new ServiceError('INVALID_ARGUMENT', 'message is empty');
-    if ((flags & ~SEND_FLAGS) !== 0) throw new ServiceError('INVALID_ARGUMENT', `flags ${flags}: only bit ${SEND_FLAGS} (UTF-7) may be set`);
-    const r = await this.store.appendMessage({
-      senderId: from,
-      recipientName: recipient,
-      clientId,
-      flags,
-      content,
-      sentAt: Date.now(),
-      dedupWindowMs: this.dedupWindowMs,
-    });
-    if (!r.ok) throw new ServiceError('NO_SUCH_USER', `no user named ${recipient}`);
-    if (!r.duplicate) {
-      const to = this.online.get(r.recipientId);
-      if (to) {
-        to.sink.push({ type: 'Message', id: r.id, sender: s.username ?? '', clientId, flags, sentAt: r.sentAt, content });
-        to.delivered.add(r.id);
-      }
-    }
-    return r.id;
-  }
-
-  /** Up to `max` waiting messages (0 or too many means the page cap), oldest first. */
-  async fetch(s: Session, max: number): Promise<{ remaining: number; messages: ChatMessageOut[] }> {
-    const me = this.account(s);
-    const n = max === 0 || max > this.maxFetch ? this.maxFetch : max;
-    const r = await this.store.fetchQueued(me, n);
-    for (const m of r.messages) s.delivered.add(m.id);
-    return { remaining: r.remaining, messages: r.messages.map(toWire) };
-  }
-
-  /** Cumulative acknowledgement: every message delivered to this session with id <= upTo leaves the queue. */
-  async ack(s: Session, upTo: number): Promise<void> {
-    const me = this.account(s);
-    const ids: number[] = [];
-    for (const id of s.delivered) if (id <= upTo) ids.push(id);
-    for (const id of ids) s.delivered.delete(id);
-    if (ids.length > 0) await this.store.ack(me, ids);
+    return { undelivered: await this.queue.run<number>({ op: 'count', recipientId: account.id }) };
   }
 
   /** Deletes the session's account; asks for confirmation first if messages wait. */
-  async deleteAccount(s: Session, password: string, confirm: boolean): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
+  async deleteAccount(s: Session, password: string, confirm: boolean): Promise<DeleteResult> {
     const me = this.account(s);
-    const account = await this.store.findAccount(s.username ?? '');
-    if (!account || account.id !== me || !(await this.hasher.verify(password, account.hash))) {
+    const name = s.username ?? '';
+    const account = await this.queue.run<Account | undefined>({ op: 'findAccount', name });
+    if (!account || account.id !== me || !(await this.hasher.verify(password, account.hash, s))) {
       throw new ServiceError('BAD_CREDENTIALS', 'wrong password');
     }
-    const r = await this.store.deleteAccount(me, confirm);
+    const r = await this.queue.run<DeleteResult>({ op: 'deleteAccount', accountId: me, force: confirm });
     if (r.deleted) {
+      if (this.directory.get(name) === me) this.directory.delete(name);
       this.unbind(s);
       this.log.info({ account: me }, 'account deleted');
     }
     return r;
   }
 
-  /** Refuses new requests, waits (bounded) for those in flight, then tells every session the server is closing. */
+  /** Refuses new requests, waits (bounded) for those in flight to be answered, then tells every session the server is closing. */
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.closing = true;
-    if (this.inflight > 0) {
+    clearInterval(this.pruneTimer);
+    if (this.outstanding > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, timeoutMs);
         this.idle = () => {
@@ -245,35 +279,139 @@ export class ChatService {
         };
       });
     }
+    await this.queue.idle();
     for (const s of this.sessions) s.sink.push({ type: 'ServerClosing' });
   }
 
-  private async dispatch(s: Session, req: Request): Promise<Response> {
-    switch (req.type) {
-      case 'Register':
-        await this.register(req.username, req.password);
-        return { type: 'Ok' };
-      case 'Login':
-        return { type: 'LoginOk', ...(await this.login(s, req.username, req.password)) };
-      case 'Logout':
-        this.logout(s);
-        return { type: 'Ok' };
-      case 'ListAccounts':
-        return { type: 'AccountList', ...(await this.listAccounts(s, req.pattern, req.offset, req.limit)) };
-      case 'Send':
-        return { type: 'Accepted', messageId: await this.send(s, req.recipient, req.clientId, req.flags, req.content) };
-      case 'FetchUndelivered':
-        return { type: 'MessageBatch', ...(await this.fetch(s, req.max)) };
-      case 'Ack':
-        await this.ack(s, req.upTo);
-        return { type: 'Ok' };
-      case 'DeleteAccount': {
-        const r = await this.deleteAccount(s, req.password, req.confirm !== 0);
-        return r.deleted ? { type: 'Ok' } : { type: 'ConfirmDelete', waiting: r.waiting };
+  /**
+   * Stores a message and pushes it to an online recipient at once, before the commit: the push
+   * carries the sender's clientId, so if the server dies before the commit and the sender resends,
+   * the recipient recognises the repeat. Accepted waits for the commit.
+   */
+  private send(s: Session, req: Extract<Request, { type: 'Send' }>, reply: Reply, body?: Buffer): void {
+    const from = this.account(s);
+    const { recipient, clientId, flags, content } = req;
+    if (content.length === 0) throw new ServiceError('INVALID_ARGUMENT', 'message is empty');
+    if ((flags & ~SEND_FLAGS) !== 0) throw new ServiceError('INVALID_ARGUMENT', `flags ${flags}: only bit ${SEND_FLAGS} (UTF-7) may be set`);
+    const to = this.directory.get(recipient);
+    if (to === undefined) throw new ServiceError('NO_SUCH_USER', `no user named ${recipient}`);
+    if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
+    const id = this.nextMessageId++;
+    const sentAt = Date.now();
+    const key = clientId === 0 ? undefined : dedupKey(from, clientId);
+    // A resend of a recent message is not pushed again; the store says whether it is one.
+    const resend = key !== undefined && this.recent.has(key);
+    if (key !== undefined) this.remember(key, id);
+    const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
+    const op: InsertOp = {
+      op: 'insert',
+      id,
+      senderId: from,
+      recipientId: to,
+      clientId,
+      flags,
+      sentAt,
+      content: padded ? padded.subarray(0, content.length) : Buffer.from(content, 'latin1'),
+      keep: true,
+      dedupSince: sentAt - this.dedupWindowMs,
+    };
+    const sender = s.username!;
+    const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags, sentAt, content }, padded);
+    if (!resend) push();
+    const seq = this.queue.add(op, (r) => {
+      this.pending.delete(id);
+      if (!r.ok) {
+        this.log.error({ err: r.error, session: s.id }, 'storing a message failed');
+        reply(errorResponse('INTERNAL', 'internal server error'));
+        return;
       }
-      case 'Ping':
-        return { type: 'Pong' };
+      const v = r.value as InsertResult;
+      if (v.stored) {
+        if (resend) push();
+        reply({ type: 'Accepted', messageId: id });
+      } else if ('duplicateOf' in v) reply({ type: 'Accepted', messageId: v.duplicateOf });
+      else if ('reused' in v) {
+        reply(errorResponse('CLIENT_ID_REUSED', `client id ${clientId} was already used for another message`));
+      } else reply(errorResponse('NO_SUCH_USER', `no user named ${recipient}`));
+    });
+    this.pending.set(id, { op, seq });
+  }
+
+  private pushMessage(to: number, msg: Extract<Push, { type: 'Message' }>, padded: Buffer | undefined): void {
+    const session = this.online.get(to);
+    if (!session) return;
+    session.delivered.add(msg.id);
+    session.sink.push(msg, padded ? { content: padded } : undefined);
+  }
+
+  /** Cumulative acknowledgement: every message delivered to this session with id <= upTo leaves the queue. */
+  private ack(s: Session, upTo: number, reply: Reply): void {
+    const me = this.account(s);
+    const gone: number[] = [];
+    for (const id of s.delivered) {
+      if (id > upTo) continue;
+      s.delivered.delete(id);
+      const p = this.pending.get(id);
+      // Delivered and acknowledged before its commit: it need not be stored at all.
+      if (p && this.queue.isQueued(p.seq)) p.op.keep = false;
+      else gone.push(id);
     }
+    if (gone.length === 0) {
+      reply({ type: 'Ok' });
+      return;
+    }
+    this.queue.add({ op: 'ack', recipientId: me, ids: gone }, (r) => {
+      if (r.ok) reply({ type: 'Ok' });
+      else {
+        // Not removed: they count as delivered again, so a repeated Ack retries them.
+        if (s.accountId === me) for (const id of gone) s.delivered.add(id);
+        this.log.error({ err: r.error, session: s.id }, 'ack failed');
+        reply(errorResponse('INTERNAL', 'internal server error'));
+      }
+    });
+  }
+
+  /** Up to `max` waiting messages (0 or too many means the page cap), oldest first. */
+  private fetch(s: Session, max: number, reply: Reply): void {
+    const me = this.account(s);
+    const n = max === 0 || max > this.maxFetch ? this.maxFetch : max;
+    this.queue.add({ op: 'fetch', recipientId: me, max: n }, (r) => {
+      if (!r.ok) {
+        this.log.error({ err: r.error, session: s.id }, 'fetch failed');
+        reply(errorResponse('INTERNAL', 'internal server error'));
+        return;
+      }
+      const v = r.value as { messages: StoredMessage[]; remaining: number };
+      if (s.accountId === me) for (const m of v.messages) s.delivered.add(m.id);
+      reply({ type: 'MessageBatch', remaining: v.remaining, messages: v.messages.map(toWire) });
+    });
+  }
+
+  /** One sorted page of live accounts matching a wildcard pattern, with the total. */
+  private listAccounts(s: Session, pattern: string, offset: number, limit: number, reply: Reply): void {
+    this.account(s);
+    const glob = normalizePattern(pattern);
+    if (glob === undefined) {
+      throw new ServiceError('INVALID_PATTERN', 'pattern may hold only letters, digits, _ . - and the wildcards * ?');
+    }
+    const n = limit === 0 || limit > this.maxListLimit ? this.maxListLimit : limit;
+    this.queue.add({ op: 'list', pattern: glob, offset, limit: n }, (r: OpResult) => {
+      if (r.ok) reply({ type: 'AccountList', ...(r.value as { total: number; names: string[] }) });
+      else {
+        this.log.error({ err: r.error, session: s.id }, 'list failed');
+        reply(errorResponse('INTERNAL', 'internal server error'));
+      }
+    });
+  }
+
+  private settle(s: Session, req: Request, reply: Reply, p: Promise<Response>): void {
+    p.then(reply, (err: unknown) => reply(this.toErrorResponse(s, req, err)));
+  }
+
+  private remember(key: number | string, id: number): void {
+    this.recent.delete(key);
+    this.recent.set(key, id);
+    if (this.recent.size > RECENT_SENDS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private toErrorResponse(s: Session, req: Request, err: unknown): Response {
@@ -294,6 +432,11 @@ export class ChatService {
     s.username = undefined;
     s.delivered.clear();
   }
+}
+
+/** One number per (sender, clientId) while account ids fit in 21 bits (exact in a double), else a string. */
+function dedupKey(sender: number, clientId: number): number | string {
+  return sender < 0x200000 ? sender * 0x100000000 + clientId : `${sender}:${clientId}`;
 }
 
 function checkCredentialsShape(username: string, password: string): void {

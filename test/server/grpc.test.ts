@@ -197,6 +197,7 @@ test('a push dropped from a full held buffer stays queued after a later cumulati
   const log = pino({ level: 'silent' });
   const store = new SqliteStore({ dataDir: d });
   const service = new ChatService(store, new PasswordHasher({ cost: TEST_COST }), log);
+  await service.start();
   const g = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0, maxHeldPushes: 1 });
   try {
     const a = await GrpcChatClient.connect({ port: g.port });

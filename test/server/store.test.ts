@@ -1,9 +1,28 @@
-import test from 'ava';
+/**
+ * One conformance suite, run against every Store, so the stores cannot drift apart. Operations go
+ * in as batches, as the service's group-commit queue sends them.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { MemoryStore } from '../../src/server/store/memory.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
+import type { InsertOp, Op, OpResult, Store } from '../../src/server/store/store.js';
 import { removeDir, tempDir } from './helpers.js';
 
-function open(t: import('ava').ExecutionContext, dir = tempDir()): SqliteStore {
-  const s = new SqliteStore({ dataDir: dir });
+const DAY = 24 * 60 * 60 * 1000;
+
+interface Kind {
+  name: string;
+  durable: boolean;
+  make(dir: string): Store;
+}
+const KINDS: Kind[] = [
+  { name: 'sqlite', durable: true, make: (dir) => new SqliteStore({ dataDir: dir }) },
+  { name: 'memory', durable: false, make: () => new MemoryStore() },
+];
+
+async function open(t: ExecutionContext, kind: Kind, dir = tempDir()): Promise<Store> {
+  const s = kind.make(dir);
+  await s.open();
   t.teardown(async () => {
     await s.close();
     removeDir(dir);
@@ -11,67 +30,147 @@ function open(t: import('ava').ExecutionContext, dir = tempDir()): SqliteStore {
   return s;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
-const msg = (senderId: number, clientId: number, content = 'hi', sentAt = Date.now()) => ({
+/** Runs one operation and returns its value (fails the test on an error result). */
+async function one<T>(s: Store, op: Op): Promise<T> {
+  const [r] = await s.run([op]);
+  if (!r!.ok) throw new Error(r!.error);
+  return r!.value as T;
+}
+
+let nextId = 1;
+const insert = (senderId: number, recipientId: number, clientId: number, content = 'hi', sentAt = Date.now()): InsertOp => ({
+  op: 'insert',
+  id: nextId++,
   senderId,
-  recipientName: 'bob',
+  recipientId,
   clientId,
   flags: 0,
-  content,
   sentAt,
-  dedupWindowMs: DAY,
+  content: Buffer.from(content, 'latin1'),
+  keep: true,
+  dedupSince: sentAt - DAY,
 });
 
-test('sends issued together are committed in one transaction, with increasing ids', async (t) => {
-  const s = open(t);
-  const a = (await s.createAccount('alice', 'h'))!;
-  await s.createAccount('bob', 'h');
-  const before = { ...s.stats };
-  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => s.appendMessage(msg(a, i))));
-  t.is(s.stats.commits - before.commits, 1);
-  const ids = results.map((r) => (r.ok ? r.id : -1));
-  t.deepEqual(ids, [...ids].sort((x, y) => x - y));
-  t.is(new Set(ids).size, 100);
-});
+async function twoAccounts(s: Store): Promise<[number, number]> {
+  const r = await s.run([
+    { op: 'createAccount', name: 'alice', hash: 'h' },
+    { op: 'createAccount', name: 'bob', hash: 'h' },
+  ]);
+  return [r[0]!.ok ? (r[0]!.value as number) : -1, r[1]!.ok ? (r[1]!.value as number) : -1];
+}
 
-test('the dedup window: same (sender, clientId) inside it is one message, outside it a new one', async (t) => {
-  const s = open(t);
-  const a = (await s.createAccount('alice', 'h'))!;
-  await s.createAccount('bob', 'h');
-  const old = Date.now() - 2 * DAY;
-  const first = await s.appendMessage(msg(a, 5, 'old', old));
-  const again = await s.appendMessage(msg(a, 5, 'old', old + 1000));
-  t.like(again, { ok: true, duplicate: true, id: first.ok ? first.id : -1 });
-  const later = await s.appendMessage(msg(a, 5, 'new'));
-  t.like(later, { ok: true, duplicate: false });
-  t.not(later.ok && later.id, first.ok && first.id);
-});
+for (const kind of KINDS) {
+  test(`${kind.name}: a batch runs in order; a write is seen by a later read of the same batch`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const ops: Op[] = [insert(a, b, 1, 'one'), insert(a, b, 2, 'two'), { op: 'fetch', recipientId: b, max: 10 }];
+    const r = await s.run(ops);
+    t.true(r.every((x) => x.ok));
+    const fetched = (r[2] as Extract<OpResult, { ok: true }>).value as { messages: Array<{ content: string; clientId: number }> };
+    t.deepEqual(
+      fetched.messages.map((m) => [m.content, m.clientId]),
+      [
+        ['one', 1],
+        ['two', 2],
+      ],
+    );
+  });
 
-test('ids are never reused, even after every message was acked and the store reopened', async (t) => {
+  test(`${kind.name}: a resend inside the window is the first message; a reused client id for other text is refused`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const first = insert(a, b, 5, 'hello');
+    t.deepEqual(await one(s, first), { stored: true });
+    t.deepEqual(await one(s, insert(a, b, 5, 'hello')), { stored: false, duplicateOf: first.id });
+    t.deepEqual(await one(s, insert(a, b, 5, 'other text')), { stored: false, reused: true });
+    t.is(await one<number>(s, { op: 'count', recipientId: b }), 1);
+  });
+
+  test(`${kind.name}: client id 0 is never de-duplicated`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    await one(s, insert(a, b, 0, 'x'));
+    t.deepEqual(await one(s, insert(a, b, 0, 'x')), { stored: true });
+    t.is(await one<number>(s, { op: 'count', recipientId: b }), 2);
+  });
+
+  test(`${kind.name}: outside the dedup window the same client id is a new message`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    await one(s, insert(a, b, 7, 'old', Date.now() - 2 * DAY));
+    t.deepEqual(await one(s, insert(a, b, 7, 'new')), { stored: true });
+  });
+
+  test(`${kind.name}: keep=false records the resend but queues nothing`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const op = { ...insert(a, b, 9, 'seen'), keep: false };
+    t.deepEqual(await one(s, op), { stored: true });
+    t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
+    t.deepEqual(await one(s, insert(a, b, 9, 'seen')), { stored: false, duplicateOf: op.id });
+  });
+
+  test(`${kind.name}: ack removes only the recipient's own messages`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const m = insert(a, b, 1);
+    await one(s, m);
+    t.is(await one<number>(s, { op: 'ack', recipientId: a, ids: [m.id] }), 0);
+    t.is(await one<number>(s, { op: 'ack', recipientId: b, ids: [m.id] }), 1);
+    t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
+  });
+
+  test(`${kind.name}: a name can be reused after deletion: a new account id, nothing inherited`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b1] = await twoAccounts(s);
+    await one(s, insert(a, b1, 1));
+    t.is(await one(s, { op: 'createAccount', name: 'bob', hash: 'h2' }), undefined, 'taken while live');
+    t.deepEqual(await one(s, { op: 'deleteAccount', accountId: b1, force: false }), { deleted: false, waiting: 1 });
+    t.deepEqual(await one(s, { op: 'deleteAccount', accountId: b1, force: true }), { deleted: true });
+    t.deepEqual(await one(s, insert(a, b1, 2)), { stored: false, noSuchRecipient: true }, 'a send queued before the deletion lands nowhere');
+    const b2 = await one<number>(s, { op: 'createAccount', name: 'bob', hash: 'h2' });
+    t.not(b2, b1);
+    t.is(await one<number>(s, { op: 'count', recipientId: b2 }), 0);
+    t.like(await one(s, { op: 'findAccount', name: 'bob' }), { id: b2, hash: 'h2' });
+  });
+
+  test(`${kind.name}: list matches wildcards, sorted, paged, with the total`, async (t) => {
+    const s = await open(t, kind);
+    await s.run(['eve', 'evan', 'jason', 'mason', 'bob'].map((name) => ({ op: 'createAccount', name, hash: 'h' }) as Op));
+    t.deepEqual(await one(s, { op: 'list', pattern: 'ev*', offset: 0, limit: 10 }), { total: 2, names: ['evan', 'eve'] });
+    t.deepEqual(await one(s, { op: 'list', pattern: '?ason', offset: 1, limit: 1 }), { total: 2, names: ['mason'] });
+  });
+
+  test(`${kind.name}: one failing operation does not undo the rest of its batch`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const bad = { op: 'nonsense' } as unknown as Op;
+    const r = await s.run([insert(a, b, 1), bad, insert(a, b, 2)]);
+    t.true(r[0]!.ok);
+    t.true(r[2]!.ok);
+    t.is(await one<number>(s, { op: 'count', recipientId: b }), 2);
+  });
+}
+
+test('sqlite: the accounts and the next message id survive a reopen; ids are never reused', async (t) => {
   const dir = tempDir();
-  const s1 = new SqliteStore({ dataDir: dir });
-  const a = (await s1.createAccount('alice', 'h'))!;
-  const b = (await s1.createAccount('bob', 'h'))!;
-  const r1 = await s1.appendMessage(msg(a, 1));
-  await s1.ack(b, r1.ok ? [r1.id] : []);
-  t.is(await s1.countQueued(b), 0);
+  const kind = KINDS[0]!;
+  const s1 = kind.make(dir);
+  const fresh = await s1.open();
+  const [a, b] = await twoAccounts(s1);
+  const m = { ...insert(a, b, 1), id: fresh.nextMessageId + 41 };
+  await one(s1, m);
+  await one(s1, { op: 'ack', recipientId: b, ids: [m.id] });
   await s1.close();
-  const s2 = open(t, dir);
-  const r2 = await s2.appendMessage(msg(a, 2));
-  t.true(r1.ok && r2.ok && r2.id > r1.id);
-});
-
-test('a name can be reused after deletion: a new account id, nothing inherited', async (t) => {
-  const s = open(t);
-  const a = (await s.createAccount('alice', 'h'))!;
-  const b1 = (await s.createAccount('bob', 'h'))!;
-  await s.appendMessage(msg(a, 1));
-  t.is(await s.createAccount('bob', 'h2'), undefined, 'taken while live');
-  t.deepEqual(await s.deleteAccount(b1, false), { deleted: false, waiting: 1 });
-  t.deepEqual(await s.deleteAccount(b1, true), { deleted: true });
-  t.false(await s.isLive(b1));
-  const b2 = (await s.createAccount('bob', 'h2'))!;
-  t.not(b2, b1);
-  t.is(await s.countQueued(b2), 0);
-  t.is((await s.findAccount('bob'))?.hash, 'h2');
+  const s2 = kind.make(dir);
+  t.teardown(async () => {
+    await s2.close();
+    removeDir(dir);
+  });
+  const state = await s2.open();
+  t.deepEqual(state.accounts.sort(), [
+    ['alice', a],
+    ['bob', b],
+  ]);
+  t.true(state.nextMessageId > m.id);
 });

@@ -1,7 +1,11 @@
 /**
  * What the service needs from storage. No rules live here (the service checks names, passwords and
- * sessions); a store only keeps data and does each operation atomically. Operations take effect in
- * the order they are called, so a caller can pipeline them (e.g. an Ack then a Fetch).
+ * sessions); a store keeps data and runs batches of operations.
+ *
+ * The service hands the store one batch at a time (see storeQueue.ts): every operation of a batch
+ * takes effect in order, inside one transaction, and the batch's promise settles only once that
+ * transaction is durable. So one fsync serves a whole batch (group commit), and a caller that
+ * queued a write before a read sees the write.
  */
 
 export interface Account {
@@ -26,46 +30,85 @@ export interface StoredMessage {
   content: string;
 }
 
-export interface AppendInput {
-  senderId: number;
-  /** Must name a live account, or the result is `noSuchRecipient`. */
-  recipientName: string;
-  /** The sender's id for this message; a resend within `dedupWindowMs` returns the first id. */
-  clientId: number;
-  flags: number;
-  content: string;
-  sentAt: number;
-  dedupWindowMs: number;
-}
-
-export type AppendResult =
-  | { ok: true; id: number; recipientId: number; sentAt: number; duplicate: boolean }
-  | { ok: false; noSuchRecipient: true };
-
 export type DeleteResult = { deleted: true } | { deleted: false; waiting: number };
 
-export interface Store {
-  /** Creates a live account; undefined if a live account has that name. */
-  createAccount(name: string, hash: string): Promise<number | undefined>;
-  /** The live account with this name. */
-  findAccount(name: string): Promise<Account | undefined>;
-  /** True if the account exists and is not deleted. */
-  isLive(accountId: number): Promise<boolean>;
-  /**
-   * Deletes an account and every message waiting for it. Unless `force`, does nothing when messages
-   * wait and reports how many. Messages it sent stay with their recipients.
-   */
-  deleteAccount(accountId: number, force: boolean): Promise<DeleteResult>;
-  /** Live accounts whose name matches `pattern` (`*` any run, `?` one character), sorted by name. */
-  listAccounts(pattern: string, offset: number, limit: number): Promise<{ total: number; names: string[] }>;
-  /** Stores a message durably (resolves only after it is committed). */
-  appendMessage(input: AppendInput): Promise<AppendResult>;
-  /** Up to `max` waiting messages, oldest first, and how many more wait after them. */
-  fetchQueued(recipientId: number, max: number): Promise<{ messages: StoredMessage[]; remaining: number }>;
-  /** Removes these messages from the recipient's queue (ids not waiting for it are ignored); resolves with how many went. */
-  ack(recipientId: number, ids: readonly number[]): Promise<number>;
+/**
+ * Stores a message under an id the service chose. With `clientId` non-zero, a (sender, clientId)
+ * already stored within `dedupSince` is not stored again: the result names the first message, or
+ * says the id was reused for a different message. `keep: false` writes only the resend record: the
+ * message itself was already delivered and acknowledged before it reached the store.
+ */
+export interface InsertOp {
+  op: 'insert';
+  id: number;
+  senderId: number;
+  recipientId: number;
+  clientId: number;
+  flags: number;
+  sentAt: number;
+  /** The content's bytes (ASCII, no padding). */
+  content: Buffer;
+  keep: boolean;
+  /** Resend records older than this (ms since the epoch) do not count. */
+  dedupSince: number;
+}
+
+export type InsertResult =
+  | { stored: true }
+  | { stored: false; duplicateOf: number }
+  | { stored: false; reused: true }
+  | { stored: false; noSuchRecipient: true };
+
+export type Op =
+  | InsertOp
+  /** Removes these messages from the recipient's queue; result: how many went. */
+  | { op: 'ack'; recipientId: number; ids: number[] }
+  /** Up to `max` waiting messages, oldest first, and how many more wait. */
+  | { op: 'fetch'; recipientId: number; max: number }
   /** How many messages wait for the account. */
-  countQueued(recipientId: number): Promise<number>;
-  /** Commits everything pending, then closes. */
+  | { op: 'count'; recipientId: number }
+  /** The live account with this name, or undefined. */
+  | { op: 'findAccount'; name: string }
+  /** Creates a live account; result: its id, or undefined if a live account has that name. */
+  | { op: 'createAccount'; name: string; hash: string }
+  /** Deletes an account and its queue (unless messages wait and !force); messages it sent stay. */
+  | { op: 'deleteAccount'; accountId: number; force: boolean }
+  /** Live accounts matching a GLOB-style pattern (`*`, `?`), sorted by name, one page, and the total. */
+  | { op: 'list'; pattern: string; offset: number; limit: number }
+  /** Forgets resend records older than `before`. */
+  | { op: 'prune'; before: number };
+
+export interface ResultOf {
+  insert: InsertResult;
+  ack: number;
+  fetch: { messages: StoredMessage[]; remaining: number };
+  count: number;
+  findAccount: Account | undefined;
+  createAccount: number | undefined;
+  deleteAccount: DeleteResult;
+  list: { total: number; names: string[] };
+  prune: number;
+}
+
+/** One operation's outcome: its result, or the error it failed with (the others still commit). */
+export type OpResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+export interface OpenState {
+  /** Every live account, for the service's in-memory directory (name -> id). */
+  accounts: Array<[name: string, id: number]>;
+  /** Larger than every message id ever used: the service counts on from here. */
+  nextMessageId: number;
+}
+
+export interface Store {
+  /** Opens (creating or migrating) the store and reports what the service needs at start. */
+  open(): Promise<OpenState>;
+  /**
+   * Runs a batch in one transaction, in order, and resolves once it is durable. It rejects only
+   * when the transaction as a whole failed (nothing of it is stored); one failing operation
+   * becomes that operation's error result.
+   */
+  run(batch: readonly Op[]): Promise<OpResult[]>;
+  /** Closes; the caller has let every batch settle. */
   close(): Promise<void>;
 }

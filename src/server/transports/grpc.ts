@@ -152,7 +152,7 @@ export class GrpcTransport {
       cb(toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
       return;
     }
-    const r = await this.service.handle(session, req);
+    const r = await this.service.request(session, req);
     const out = toReply(name, r, g?.token ?? '');
     if (g) {
       const ended =
@@ -231,7 +231,7 @@ export class GrpcTransport {
    * broke) must not be removed by a later cumulative Ack: they stay queued for the next fetch.
    */
   private undeliver(g: GrpcSession, ids: readonly number[]): void {
-    for (const id of ids) g.session.delivered.delete(id);
+    this.service.undeliver(g.session, ids);
   }
 
   /** Ends a session: its token stops working, its stream ends, its account goes offline. */

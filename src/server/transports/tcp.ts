@@ -1,21 +1,37 @@
 /**
  * The TCP transport: one Session per socket. Bytes -> frames -> typed requests -> ChatService, and
- * responses (same request id) and pushes (request id 0) back. Frames written in one tick leave in one
- * writev. A peer that breaks the protocol gets an Error frame; one whose stream cannot be resynced
- * is disconnected. Nothing a peer sends can take the server down.
+ * responses (same request id) and pushes (request id 0) back.
+ *
+ * Each connection is a bounded pipeline. Requests are taken in order; answers leave in request
+ * order (pushes may come between them). A connection may have at most `maxInflight` requests
+ * unanswered and `maxAnswerBytes` of answers the kernel has not taken; past either, and after
+ * `turnBudget` requests in one event-loop turn, the transport stops reading that socket and goes on
+ * with it later, so no connection can grow the server's memory or starve the others. A peer that
+ * breaks the protocol gets an Error frame; one whose stream cannot be resynced is disconnected.
  */
 import net from 'node:net';
-import { decode, encode, type Message, type Request, type Response } from '../../protocol/codec.js';
+import { decode, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
+import { FrameWriter } from '../../protocol/connection.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
-import { TickWriter } from '../../protocol/connection.js';
-import { FrameDecoder } from '../../protocol/framing.js';
+import { FrameDecoder, type Frame } from '../../protocol/framing.js';
 import { schema } from '../../protocol/schema.js';
 import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
 
-export interface TcpOptions {
+export interface PipelineLimits {
+  /** Requests of one connection read and not yet answered. */
+  maxInflight: number;
+  /** Answer bytes of one connection not yet taken by the kernel; past it, reading pauses. */
+  maxAnswerBytes: number;
+  /** Requests one connection may start in one event-loop turn before the others get theirs. */
+  turnBudget: number;
+}
+
+export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 128, maxAnswerBytes: 1 << 20, turnBudget: 256 };
+
+export interface TcpOptions extends Partial<PipelineLimits> {
   host: string;
   port: number;
-  /** A connection whose unsent output grows past this is dropped (its messages stay queued). */
+  /** A connection whose unsent output (pushes included) grows past this is dropped (its messages stay queued). */
   maxSendQueue?: number;
   /** How long a closing connection may take to flush before it is destroyed. */
   closeGraceMs?: number;
@@ -23,10 +39,26 @@ export interface TcpOptions {
 
 const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
 
+/** An answer slot: filled when the service replies, written when every earlier one was. */
+interface Slot {
+  requestId: number;
+  answer: Response | undefined;
+}
+
 class Connection {
   private readonly decoder = new FrameDecoder();
   private readonly session: Session;
-  private readonly writer: TickWriter;
+  private readonly writer: FrameWriter;
+  /** Frames read and not yet started. */
+  private frames: Frame[] = [];
+  private next = 0;
+  /** Started requests, oldest first; answers leave from the front. */
+  private readonly slots: Slot[] = [];
+  private slotHead = 0;
+  /** A request that must finish before the next starts (Login, Register, DeleteAccount). */
+  private barrier: Slot | undefined;
+  private paused = false;
+  private resumeScheduled = false;
   private dead = false;
   private complained = false;
 
@@ -34,14 +66,16 @@ class Connection {
     readonly socket: net.Socket,
     private readonly service: ChatService,
     private readonly log: Log,
+    private readonly limits: PipelineLimits,
     private readonly maxSendQueue: number,
     private readonly closeGraceMs: number,
   ) {
-    this.session = service.openSession({ push: (m) => this.send(m, 0) });
-    this.writer = new TickWriter(socket, () => this.dropIfBacklogged());
+    this.session = service.openSession({ push: (m, raw) => this.push(m, raw) });
+    this.writer = new FrameWriter(socket, () => this.afterFlush());
     socket.setNoDelay(true);
     log.debug({ session: this.session.id, remote: socket.remoteAddress }, 'connection opened');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.pump());
     socket.on('error', (err) => this.log.debug({ err: err.message, session: this.session.id }, 'socket error'));
     socket.on('close', () => {
       this.dead = true;
@@ -54,40 +88,120 @@ class Connection {
   end(): void {
     if (this.dead) return;
     this.dead = true;
+    this.writer.flush();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), this.closeGraceMs).unref();
   }
 
   private onData(chunk: Buffer): void {
     if (this.dead) return;
-    let frames;
+    let frames: Frame[];
     try {
       frames = this.decoder.push(chunk);
     } catch (err) {
       // The stream cannot be resynced: say why, then hang up on this peer only.
       const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_SIZE', 'unreadable stream');
       this.complain(e);
-      this.write(encode(errorResponse(e.code, e.message), 0));
+      this.writer.frame(errorResponse(e.code, e.message), 0);
       this.end();
       return;
     }
-    for (const f of frames) {
-      let msg: Message;
-      try {
-        msg = decode(f.opcode, f.body);
-      } catch (err) {
-        const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_FIELD', 'undecodable body');
-        this.complain(e);
-        this.send(errorResponse(e.code, e.message), f.requestId);
-        continue;
-      }
-      if (schema[msg.type].dir !== 'request') {
-        this.send(errorResponse('UNEXPECTED_MESSAGE', `${msg.type} is not a request`), f.requestId);
-        continue;
-      }
-      const id = f.requestId;
-      void this.service.handle(this.session, msg as Request).then((r) => this.send(r, id));
+    if (frames.length === 0) return;
+    if (this.next === this.frames.length) {
+      this.frames = frames;
+      this.next = 0;
+    } else {
+      for (const f of frames) this.frames.push(f);
     }
+    this.pump();
+  }
+
+  /** Starts as many waiting requests as the limits allow; pauses reading when it has to stop. */
+  private pump(): void {
+    let budget = this.limits.turnBudget;
+    while (this.next < this.frames.length && !this.dead) {
+      if (this.barrier || this.overLimits()) break;
+      if (budget-- === 0) {
+        // Fair turns: the rest of this connection's requests wait for the next turn.
+        this.scheduleResume();
+        break;
+      }
+      const f = this.frames[this.next++]!;
+      this.start(f);
+    }
+    if (this.next === this.frames.length) {
+      this.frames = [];
+      this.next = 0;
+    }
+    const blocked = this.next < this.frames.length;
+    if (blocked && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!blocked && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private overLimits(): boolean {
+    return (
+      this.slots.length - this.slotHead >= this.limits.maxInflight ||
+      this.socket.writableLength + this.writer.pendingBytes >= this.limits.maxAnswerBytes
+    );
+  }
+
+  private scheduleResume(): void {
+    if (this.resumeScheduled) return;
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      this.pump();
+    });
+  }
+
+  private start(f: Frame): void {
+    const slot: Slot = { requestId: f.requestId, answer: undefined };
+    this.slots.push(slot);
+    let msg: Message;
+    try {
+      msg = decode(f.opcode, f.body);
+    } catch (err) {
+      const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_FIELD', 'undecodable body');
+      this.complain(e);
+      this.answer(slot, errorResponse(e.code, e.message));
+      return;
+    }
+    if (schema[msg.type].dir !== 'request') {
+      this.answer(slot, errorResponse('UNEXPECTED_MESSAGE', `${msg.type} is not a request`));
+      return;
+    }
+    const waits = this.service.handle(this.session, msg as Request, (r) => this.answer(slot, r), f.body);
+    if (waits && slot.answer === undefined && !this.dead) this.barrier = slot;
+  }
+
+  /** Fills a slot and writes every answer that is now at the front, in request order. */
+  private answer(slot: Slot, r: Response): void {
+    slot.answer = r;
+    if (this.slots[this.slotHead] !== slot) return;
+    while (this.slotHead < this.slots.length) {
+      const s = this.slots[this.slotHead]!;
+      if (s.answer === undefined) break;
+      this.slotHead++;
+      this.send(s.answer, s.requestId);
+    }
+    if (this.slotHead === this.slots.length) {
+      this.slots.length = 0;
+      this.slotHead = 0;
+    } else if (this.slotHead > 1024) {
+      this.slots.splice(0, this.slotHead);
+      this.slotHead = 0;
+    }
+    if (this.barrier && this.barrier.answer !== undefined) this.barrier = undefined;
+    if (this.next < this.frames.length) this.scheduleResume();
+  }
+
+  private push(msg: Push, raw?: RawFields): void {
+    this.send(msg, 0, raw);
   }
 
   /** Logs the first protocol violation of a connection only, so a noisy peer cannot flood the log. */
@@ -97,25 +211,22 @@ class Connection {
     this.log.warn({ session: this.session.id, remote: this.socket.remoteAddress, code: e.code, err: e.message }, 'protocol error from peer');
   }
 
-  private send(msg: Message | Response, requestId: number): void {
-    if (this.dead) return;
-    let frame: Buffer;
+  private send(msg: Message, requestId: number, raw?: RawFields): void {
+    if (this.dead || this.socket.destroyed) return;
     try {
-      frame = encode(msg as Message, requestId);
+      this.writer.frame(msg, requestId, raw);
     } catch (err) {
       this.log.error({ err, type: msg.type }, 'could not encode a frame');
-      frame = encode({ type: 'Error', code: ErrorCode.INTERNAL, text: 'internal server error' }, requestId);
+      this.writer.frame({ type: 'Error', code: ErrorCode.INTERNAL, text: 'internal server error' }, requestId);
     }
-    this.write(frame);
   }
 
-  private write(frame: Buffer): void {
-    if (this.socket.destroyed) return;
-    this.writer.write(frame);
-  }
-
-  /** What the kernel did not take is queued in user space; a peer that lets it grow is dropped. */
-  private dropIfBacklogged(): void {
+  /**
+   * Answers are bounded by the pipeline; pushes are not (they come from other connections), so a
+   * peer that lets its unsent output grow past the cap is dropped: its messages stay queued.
+   */
+  private afterFlush(): void {
+    if (this.next < this.frames.length) this.scheduleResume();
     if (this.socket.writableLength > this.maxSendQueue) {
       this.log.warn({ session: this.session.id, queued: this.socket.writableLength }, 'peer reads too slowly; dropping it');
       this.dead = true;
@@ -136,11 +247,16 @@ export class TcpTransport {
 
   /** Starts listening; resolves once bound (port 0 = the OS picks, see `.port`). */
   static listen(service: ChatService, log: Log, opts: TcpOptions): Promise<TcpTransport> {
+    const limits: PipelineLimits = {
+      maxInflight: opts.maxInflight ?? DEFAULT_LIMITS.maxInflight,
+      maxAnswerBytes: opts.maxAnswerBytes ?? DEFAULT_LIMITS.maxAnswerBytes,
+      turnBudget: opts.turnBudget ?? DEFAULT_LIMITS.turnBudget,
+    };
     const maxQueue = opts.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE;
     const grace = opts.closeGraceMs ?? 2000;
     const conns = new Set<Connection>();
     const server = net.createServer((socket) => {
-      const c = new Connection(socket, service, log, maxQueue, grace);
+      const c = new Connection(socket, service, log, limits, maxQueue, grace);
       conns.add(c);
       socket.on('close', () => conns.delete(c));
     });

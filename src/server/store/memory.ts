@@ -1,0 +1,127 @@
+/**
+ * An in-memory Store with the same rules as the SQLite one and no durability: for tests of the
+ * layers above the store, and for the benchmark's experiment that shows what the disk costs.
+ */
+import { contentDigest } from './sqliteDb.js';
+import type { Account, DeleteResult, InsertOp, InsertResult, Op, OpenState, OpResult, Store, StoredMessage } from './store.js';
+import { wildcardToRegExp } from '../rules.js';
+
+interface Row {
+  id: number;
+  senderId: number;
+  clientId: number;
+  flags: number;
+  sentAt: number;
+  content: string;
+}
+
+interface AccountRow extends Account {
+  deleted: boolean;
+}
+
+export class MemoryStore implements Store {
+  private readonly accounts = new Map<number, AccountRow>();
+  private readonly byName = new Map<string, number>();
+  private readonly queues = new Map<number, Map<number, Row>>();
+  private readonly sends = new Map<string, { messageId: number; recipientId: number; sentAt: number; digest: number }>();
+  private nextAccount = 1;
+  /** Batches run (for tests). */
+  readonly stats = { commits: 0, ops: 0 };
+
+  async open(): Promise<OpenState> {
+    return { accounts: [...this.byName.entries()], nextMessageId: 1 };
+  }
+
+  async run(batch: readonly Op[]): Promise<OpResult[]> {
+    this.stats.commits++;
+    this.stats.ops += batch.length;
+    return batch.map((op): OpResult => {
+      try {
+        return { ok: true, value: this.apply(op) };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  private apply(op: Op): unknown {
+    switch (op.op) {
+      case 'insert':
+        return this.insert(op);
+      case 'ack': {
+        const q = this.queues.get(op.recipientId);
+        let n = 0;
+        for (const id of op.ids) if (q?.delete(id)) n++;
+        return n;
+      }
+      case 'fetch': {
+        const q = [...(this.queues.get(op.recipientId)?.values() ?? [])].sort((a, b) => a.id - b.id);
+        const messages: StoredMessage[] = q.slice(0, op.max).map((r) => {
+          const sender = this.accounts.get(r.senderId)!;
+          return { id: r.id, senderName: sender.name, clientId: r.clientId, flags: r.flags, senderDeleted: sender.deleted, sentAt: r.sentAt, content: r.content };
+        });
+        return { messages, remaining: q.length - messages.length };
+      }
+      case 'count':
+        return this.queues.get(op.recipientId)?.size ?? 0;
+      case 'findAccount': {
+        const id = this.byName.get(op.name);
+        const a = id === undefined ? undefined : this.accounts.get(id)!;
+        return a && { id: a.id, name: a.name, hash: a.hash };
+      }
+      case 'createAccount': {
+        if (this.byName.has(op.name)) return undefined;
+        const id = this.nextAccount++;
+        this.accounts.set(id, { id, name: op.name, hash: op.hash, deleted: false });
+        this.byName.set(op.name, id);
+        return id;
+      }
+      case 'deleteAccount': {
+        const waiting = this.queues.get(op.accountId)?.size ?? 0;
+        if (waiting > 0 && !op.force) return { deleted: false, waiting } satisfies DeleteResult;
+        const a = this.accounts.get(op.accountId);
+        if (a && !a.deleted) {
+          a.deleted = true;
+          a.hash = '';
+          this.byName.delete(a.name);
+        }
+        this.queues.delete(op.accountId);
+        for (const k of this.sends.keys()) if (k.startsWith(`${op.accountId}:`)) this.sends.delete(k);
+        return { deleted: true } satisfies DeleteResult;
+      }
+      case 'list': {
+        const re = wildcardToRegExp(op.pattern);
+        const all = [...this.byName.keys()].filter((n) => re.test(n)).sort();
+        return { total: all.length, names: all.slice(op.offset, op.offset + op.limit) };
+      }
+      case 'prune': {
+        let n = 0;
+        for (const [k, v] of this.sends) if (v.sentAt < op.before && this.sends.delete(k)) n++;
+        return n;
+      }
+    }
+  }
+
+  private insert(i: InsertOp): InsertResult {
+    const to = this.accounts.get(i.recipientId);
+    if (!to || to.deleted) return { stored: false, noSuchRecipient: true };
+    const key = `${i.senderId}:${i.clientId}`;
+    const digest = contentDigest(i.content);
+    if (i.clientId !== 0) {
+      const prev = this.sends.get(key);
+      if (prev && prev.sentAt >= i.dedupSince) {
+        const same = prev.recipientId === i.recipientId && prev.digest === digest;
+        return same ? { stored: false, duplicateOf: prev.messageId } : { stored: false, reused: true };
+      }
+    }
+    if (i.keep) {
+      let q = this.queues.get(i.recipientId);
+      if (!q) this.queues.set(i.recipientId, (q = new Map()));
+      q.set(i.id, { id: i.id, senderId: i.senderId, clientId: i.clientId, flags: i.flags, sentAt: i.sentAt, content: i.content.toString('latin1') });
+    }
+    if (i.clientId !== 0) this.sends.set(key, { messageId: i.id, recipientId: i.recipientId, sentAt: i.sentAt, digest });
+    return { stored: true };
+  }
+}

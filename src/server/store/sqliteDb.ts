@@ -1,0 +1,222 @@
+/**
+ * The SQLite database itself (better-sqlite3, synchronous): schema and migration, and one batch of
+ * operations run as one transaction. It runs inside the store's worker thread (sqliteWorker.ts),
+ * never on the server's event loop. WAL with synchronous=FULL: a commit is durable when it returns.
+ */
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import type { Account, DeleteResult, InsertOp, InsertResult, Op, OpenState, OpResult, StoredMessage } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  deleted_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS accounts_live_name ON accounts(name) WHERE deleted_at IS NULL;
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient_id INTEGER NOT NULL,
+  sender_id INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  client_id INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient_id, id);
+CREATE TABLE IF NOT EXISTS sends (
+  sender_id INTEGER NOT NULL,
+  client_id INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  recipient_id INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  digest INTEGER,
+  PRIMARY KEY (sender_id, client_id)
+) WITHOUT ROWID;
+`;
+
+/** Columns added after 0.1.0, for data directories created by it. */
+const ADDED_COLUMNS: Array<[table: string, column: string, decl: string]> = [
+  ['messages', 'client_id', 'INTEGER NOT NULL DEFAULT 0'],
+  ['messages', 'flags', 'INTEGER NOT NULL DEFAULT 0'],
+  ['sends', 'digest', 'INTEGER'],
+];
+
+interface MessageRow {
+  id: number;
+  sender_name: string;
+  sender_deleted: number;
+  sent_at: number;
+  content: string;
+  client_id: number;
+  flags: number;
+}
+
+/**
+ * A 32-bit FNV-1a digest of the content, kept with each resend record so that a client id reused
+ * for a different text is refused (CLIENT_ID_REUSED) even after the message itself left the queue.
+ */
+export function contentDigest(b: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+export class SqliteDb {
+  private readonly db: Database.Database;
+  private readonly s;
+  private readonly batchTx;
+  /** Accounts deleted since start: a Send queued before the deletion committed must not land in them. */
+  private readonly deleted = new Set<number>();
+
+  constructor(dataDir: string) {
+    const db = new Database(path.join(dataDir, 'termchat.db'));
+    this.db = db;
+    db.pragma('journal_mode = WAL');
+    // better-sqlite3 leaves WAL at NORMAL, which can lose the last commits on power loss.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    for (const [table, column, decl] of ADDED_COLUMNS) {
+      const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+      if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+    }
+
+    this.s = {
+      insertAccount: db.prepare('INSERT INTO accounts (name, hash, created_at) VALUES (?, ?, ?)'),
+      liveByName: db.prepare<[string], Account>('SELECT id, name, hash FROM accounts WHERE name = ? AND deleted_at IS NULL'),
+      liveById: db.prepare<[number], { id: number }>('SELECT id FROM accounts WHERE id = ? AND deleted_at IS NULL'),
+      allLive: db.prepare<[], { name: string; id: number }>('SELECT name, id FROM accounts WHERE deleted_at IS NULL'),
+      maxIds: db.prepare<[], { m: number | null; q: number | null }>(
+        "SELECT (SELECT max(id) FROM messages) AS m, (SELECT seq FROM sqlite_sequence WHERE name = 'messages') AS q",
+      ),
+      markDeleted: db.prepare("UPDATE accounts SET deleted_at = ?, hash = '' WHERE id = ? AND deleted_at IS NULL"),
+      dropQueue: db.prepare('DELETE FROM messages WHERE recipient_id = ?'),
+      dropSends: db.prepare('DELETE FROM sends WHERE sender_id = ?'),
+      countMatching: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM accounts WHERE deleted_at IS NULL AND name GLOB ?'),
+      pageMatching: db.prepare<[string, number, number], { name: string }>(
+        'SELECT name FROM accounts WHERE deleted_at IS NULL AND name GLOB ? ORDER BY name LIMIT ? OFFSET ?',
+      ),
+      findSend: db.prepare<[number, number], { message_id: number; recipient_id: number; sent_at: number; digest: number | null }>(
+        'SELECT message_id, recipient_id, sent_at, digest FROM sends WHERE sender_id = ? AND client_id = ?',
+      ),
+      insertMessage: db.prepare(
+        'INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertSend: db.prepare(
+        'INSERT OR REPLACE INTO sends (sender_id, client_id, message_id, recipient_id, sent_at, digest) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      pruneSends: db.prepare('DELETE FROM sends WHERE sent_at < ?'),
+      countQueued: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM messages WHERE recipient_id = ?'),
+      pageQueued: db.prepare<[number, number], MessageRow>(
+        `SELECT m.id, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, m.sent_at, m.content,
+                m.client_id, m.flags
+         FROM messages m JOIN accounts a ON a.id = m.sender_id
+         WHERE m.recipient_id = ? ORDER BY m.id LIMIT ?`,
+      ),
+      ackOne: db.prepare('DELETE FROM messages WHERE id = ? AND recipient_id = ?'),
+    };
+
+    // Each operation runs in its own savepoint (a nested transaction), so one that fails leaves
+    // the others of the batch intact.
+    const one = db.transaction((op: Op) => this.apply(op));
+    this.batchTx = db.transaction((ops: readonly Op[]) =>
+      ops.map((op): OpResult => {
+        try {
+          return { ok: true, value: one(op) };
+        } catch (err) {
+          return { ok: false, error: (err as Error).message };
+        }
+      }),
+    );
+  }
+
+  /** What the service needs at start. */
+  openState(): OpenState {
+    const { m, q } = this.s.maxIds.get()!;
+    return {
+      accounts: this.s.allLive.all().map((r) => [r.name, r.id]),
+      nextMessageId: Math.max(m ?? 0, q ?? 0) + 1,
+    };
+  }
+
+  /** Runs a batch as one transaction; throws only if the transaction as a whole failed. */
+  run(ops: readonly Op[]): OpResult[] {
+    return this.batchTx(ops);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private apply(op: Op): unknown {
+    const s = this.s;
+    switch (op.op) {
+      case 'insert':
+        return this.insert(op);
+      case 'ack': {
+        let n = 0;
+        for (const id of op.ids) n += s.ackOne.run(id, op.recipientId).changes;
+        return n;
+      }
+      case 'fetch': {
+        const rows = s.pageQueued.all(op.recipientId, op.max);
+        const total = s.countQueued.get(op.recipientId)!.n;
+        const messages: StoredMessage[] = rows.map((r) => ({
+          id: r.id,
+          senderName: r.sender_name,
+          clientId: r.client_id,
+          flags: r.flags,
+          senderDeleted: r.sender_deleted !== 0,
+          sentAt: r.sent_at,
+          content: r.content,
+        }));
+        return { messages, remaining: Math.max(0, total - rows.length) };
+      }
+      case 'count':
+        return s.countQueued.get(op.recipientId)!.n;
+      case 'findAccount':
+        return s.liveByName.get(op.name);
+      case 'createAccount':
+        if (s.liveByName.get(op.name)) return undefined;
+        return Number(s.insertAccount.run(op.name, op.hash, Date.now()).lastInsertRowid);
+      case 'deleteAccount': {
+        const waiting = s.countQueued.get(op.accountId)!.n;
+        if (waiting > 0 && !op.force) return { deleted: false, waiting } satisfies DeleteResult;
+        s.markDeleted.run(Date.now(), op.accountId);
+        s.dropQueue.run(op.accountId);
+        s.dropSends.run(op.accountId);
+        this.deleted.add(op.accountId);
+        return { deleted: true } satisfies DeleteResult;
+      }
+      case 'list':
+        return {
+          total: s.countMatching.get(op.pattern)!.n,
+          names: s.pageMatching.all(op.pattern, op.limit, op.offset).map((r) => r.name),
+        };
+      case 'prune':
+        return s.pruneSends.run(op.before).changes;
+    }
+  }
+
+  private insert(i: InsertOp): InsertResult {
+    const s = this.s;
+    if (this.deleted.has(i.recipientId)) return { stored: false, noSuchRecipient: true };
+    let digest: number | null = null;
+    if (i.clientId !== 0) {
+      digest = contentDigest(i.content);
+      const prev = s.findSend.get(i.senderId, i.clientId);
+      if (prev && prev.sent_at >= i.dedupSince) {
+        const same = prev.recipient_id === i.recipientId && (prev.digest === null || prev.digest === digest);
+        return same ? { stored: false, duplicateOf: prev.message_id } : { stored: false, reused: true };
+      }
+    }
+    if (i.keep) {
+      s.insertMessage.run(i.id, i.recipientId, i.senderId, i.sentAt, i.content.toString('latin1'), i.clientId, i.flags);
+    }
+    if (i.clientId !== 0) s.upsertSend.run(i.senderId, i.clientId, i.id, i.recipientId, i.sentAt, digest);
+    return { stored: true };
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Group commit in front of a Store. Operations queue here in the order the service issues them;
+ * while the store commits one batch, the next one gathers, and it is handed over the moment the
+ * store is free. So under load a batch holds everything that arrived during one commit (one fsync
+ * for all of it), and when idle an operation waits for no timer: it ships at the end of the turn.
+ */
+import type { Op, OpResult, Store } from './store/store.js';
+
+export type Done = (r: OpResult) => void;
+
+export class StoreQueue {
+  private ops: Op[] = [];
+  private dones: Done[] = [];
+  /** Sequence number of the first operation not yet handed to the store. */
+  private shippedUpTo = 0;
+  private nextSeq = 0;
+  private busy = false;
+  private scheduled = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly maxBatch = 4096,
+  ) {}
+
+  /** Queues `op`; `done` gets its result once the batch that carries it is durable. Returns its sequence number. */
+  add(op: Op, done: Done): number {
+    this.ops.push(op);
+    this.dones.push(done);
+    if (!this.busy && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.ship());
+    }
+    return this.nextSeq++;
+  }
+
+  /** Whether the operation with this sequence number is still here (not yet with the store), so it can still be changed. */
+  isQueued(seq: number): boolean {
+    return seq >= this.shippedUpTo;
+  }
+
+  /** Runs one operation; resolves with its value, rejects with its error. */
+  run<T>(op: Op): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.add(op, (r) => (r.ok ? resolve(r.value as T) : reject(new Error(r.error))));
+    });
+  }
+
+  /** Resolves once everything queued so far is committed (or failed). */
+  idle(): Promise<void> {
+    if (!this.busy && this.ops.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private ship(): void {
+    this.scheduled = false;
+    if (this.busy) return;
+    if (this.ops.length === 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+      return;
+    }
+    const n = Math.min(this.ops.length, this.maxBatch);
+    const batch = n === this.ops.length ? this.ops : this.ops.slice(0, n);
+    const dones = n === this.dones.length ? this.dones : this.dones.slice(0, n);
+    this.ops = n === this.ops.length ? [] : this.ops.slice(n);
+    this.dones = n === this.dones.length ? [] : this.dones.slice(n);
+    this.shippedUpTo += n;
+    this.busy = true;
+    this.store.run(batch).then(
+      (results) => this.settle(dones, (i) => results[i]!),
+      (err: unknown) => {
+        const failed: OpResult = { ok: false, error: (err as Error).message };
+        this.settle(dones, () => failed);
+      },
+    );
+  }
+
+  private settle(dones: Done[], result: (i: number) => OpResult): void {
+    this.busy = false;
+    for (let i = 0; i < dones.length; i++) {
+      try {
+        dones[i]!(result(i));
+      } catch (err) {
+        // A caller's bug must not strand the callbacks after it.
+        process.emitWarning(err as Error);
+      }
+    }
+    // What gathered during that commit ships now, without waiting for another turn.
+    this.ship();
+  }
+}
