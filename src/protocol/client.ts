@@ -8,12 +8,31 @@ import { decode, encode, type Message, type MessageOf, type Push, type Request, 
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
 import { DEFAULT_MAX_BODY, FrameDecoder } from './framing.js';
+import { FifoMap } from './fifoMap.js';
 import { schema } from './schema.js';
 
 export type ChatMessage = Omit<MessageOf<'Message'>, 'type'>;
 
-/** How many pushed (sender, clientId) pairs a client remembers to recognise repeats. */
-const RECENT_PUSHES = 10_000;
+/**
+ * Recognises a message pushed again under a new id (same sender and clientId; clientId 0 is never a
+ * repeat). Pass one filter to every connection of a user (ConnectOptions.repeats), so that it
+ * outlives a reconnect: the repeat comes after the server restarted.
+ */
+export class RepeatFilter {
+  private readonly seen: FifoMap<string, number>;
+  constructor(capacity = 10_000) {
+    this.seen = new FifoMap(capacity);
+  }
+
+  /** True if this (sender, clientId) was pushed before; remembers it otherwise. */
+  isRepeat(m: { sender: string; clientId: number; id: number }): boolean {
+    if (m.clientId === 0) return false;
+    const key = `${m.sender}\0${m.clientId}`;
+    if (this.seen.has(key)) return true;
+    this.seen.set(key, m.id);
+    return false;
+  }
+}
 
 export interface ClientEvents {
   /** A chat message pushed by the server (live delivery). Acknowledge it with ack(). */
@@ -33,6 +52,8 @@ export interface ConnectOptions {
   port: number;
   /** Largest frame body accepted from the server. */
   maxBody?: number;
+  /** Shared across reconnects to recognise repeated pushes; a fresh one per connection if absent. */
+  repeats?: RepeatFilter;
 }
 
 /** Sentinel error for requests that were in flight when the connection closed. */
@@ -55,8 +76,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private nextRequestId = 1;
   private nextClientId = (Math.random() * 0xffffffff) >>> 0;
   private readonly writer: FrameWriter;
-  /** (sender, clientId) of recent pushes, oldest first: a repeat is dropped (see onPush). */
-  private readonly seen = new Map<string, number>();
+  private readonly repeats: RepeatFilter;
   private closed = false;
   /** Bytes written and read, counted at the socket (for the benchmark). */
   bytesOut = 0;
@@ -65,8 +85,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private constructor(
     private readonly socket: net.Socket,
     maxBody: number,
+    repeats: RepeatFilter | undefined,
   ) {
     super();
+    this.repeats = repeats ?? new RepeatFilter();
     this.decoder = new FrameDecoder(maxBody);
     this.writer = new FrameWriter(socket);
     socket.setNoDelay(true);
@@ -83,7 +105,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       socket.once('error', fail);
       socket.once('connect', () => {
         socket.off('error', fail);
-        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY));
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats));
       });
     });
   }
@@ -232,7 +254,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.emit('push', push);
     if (push.type === 'Message') {
       const { type: _t, ...m } = push;
-      if (this.isRepeat(m)) {
+      if (this.repeats.isRepeat(m)) {
         // The server pushed it before its commit, died, and the sender resent it under a new id:
         // the user has it already. Acknowledge it so it does not wait in the queue for ever.
         this.ack(m.id).catch(() => {});
@@ -241,17 +263,6 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       this.emit('message', m);
     } else if (push.type === 'LoggedInElsewhere') this.emit('loggedInElsewhere');
     else this.emit('serverClosing');
-  }
-
-  /** True if a message with the same (sender, clientId) was pushed before (clientId 0: never). */
-  private isRepeat(m: ChatMessage): boolean {
-    if (m.clientId === 0) return false;
-    const key = `${m.sender}\0${m.clientId}`;
-    const first = this.seen.get(key);
-    if (first !== undefined && first !== m.id) return true;
-    this.seen.set(key, m.id);
-    if (this.seen.size > RECENT_PUSHES) this.seen.delete(this.seen.keys().next().value!);
-    return false;
   }
 
   private shutdown(err: Error | undefined): void {

@@ -23,9 +23,9 @@ export interface ServerOptions {
   scryptCost?: number;
   /**
    * Where data lives: 'sqlite' (the default, in dataDir) or 'memory' (nothing is durable: for tests
-   * and for benchmark experiments that show what the disk costs).
+   * and for benchmark experiments that show what the disk costs), or a Store of the caller's (tests).
    */
-  store?: 'sqlite' | 'memory';
+  store?: 'sqlite' | 'memory' | Store;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
   limits?: Partial<PipelineLimits>;
   /** Also serve gRPC (src/protocol/chat.proto) on this port (0 = the OS picks); off when undefined. */
@@ -57,7 +57,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? '127.0.0.1';
   const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
   const log = opts.logger ?? pino({ level: 'silent' });
-  const store: Store = opts.store === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir });
+  const store: Store =
+    opts.store === 'memory' ? new MemoryStore() : opts.store === undefined || opts.store === 'sqlite' ? new SqliteStore({ dataDir }) : opts.store;
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
   const service = new ChatService(store, hasher, log);
   await service.start();

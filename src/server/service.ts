@@ -9,8 +9,10 @@
  * Login, DeleteAccount) are asynchronous and hold back the requests after them on their connection
  * (handle() says so), so a connection's requests take effect in the order it sent them.
  */
-import { fieldSpan, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
+import { fieldSpan, layout, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
+import { FifoMap } from '../protocol/fifoMap.js';
+import { HEADER_SIZE } from '../protocol/framing.js';
 import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern } from './rules.js';
@@ -76,10 +78,25 @@ export interface ServiceOptions {
 
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
 const CONTENT = fieldSpan('Send', 'content');
+/** Frame sizes of the answers whose size depends on the request, from the schema. */
+const frameOf = (name: 'MessageBatch' | 'AccountList') => {
+  const l = layout(name);
+  return { fixed: HEADER_SIZE + l.fixed, item: l.list!.itemSize };
+};
+const BATCH = frameOf('MessageBatch');
+const LIST = frameOf('AccountList');
+/** Every other answer (Error is the largest) fits in this. */
+const SMALL_ANSWER = HEADER_SIZE + layout('Error').fixed;
 /** Message ids are u32 on the wire. */
 const MAX_MESSAGE_ID = 0xffffffff;
 /** Recent (sender, clientId) pairs kept in memory, so that a resend is not pushed again. */
 const RECENT_SENDS = 100_000;
+/**
+ * Message ids are reserved durably in blocks this large before they are used: a message is pushed
+ * before its commit, so after a crash its id must not go to another message (a client that
+ * de-duplicates by id would drop that one).
+ */
+const ID_BLOCK = 1 << 16;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /** A Send queued for the store and not yet committed. */
@@ -95,11 +112,14 @@ export class ChatService {
   /** Every live account, name -> id: the cheap checks (taken name, unknown recipient) need no disk. */
   private readonly directory = new Map<string, number>();
   /** (sender, clientId) -> message id of recent sends, oldest first. */
-  private readonly recent = new Map<number | string, number>();
+  private readonly recent = new FifoMap<number | string, number>(RECENT_SENDS);
   private readonly pending = new Map<number, PendingSend>();
   private readonly queue: StoreQueue;
   private nextSessionId = 1;
   private nextMessageId = 1;
+  /** Ids up to here are durably reserved: a message with such an id may be pushed before its commit. */
+  private reservedUpTo = 0;
+  private reserving = false;
   /** Requests answered not yet. */
   private outstanding = 0;
   private idle: (() => void) | undefined;
@@ -126,9 +146,23 @@ export class ChatService {
     const state = await this.store.open();
     for (const [name, id] of state.accounts) this.directory.set(name, id);
     this.nextMessageId = state.nextMessageId;
+    this.reservedUpTo = state.nextMessageId - 1;
+    this.reserveIds();
     const prune = () => this.queue.add({ op: 'prune', before: Date.now() - this.dedupWindowMs }, () => {});
     prune();
     this.pruneTimer = setInterval(prune, PRUNE_EVERY_MS).unref();
+  }
+
+  /** Reserves the next block of ids (one at a time; the next when half of the current one is used). */
+  private reserveIds(): void {
+    if (this.reserving) return;
+    this.reserving = true;
+    const upTo = Math.min(MAX_MESSAGE_ID, Math.max(this.reservedUpTo, this.nextMessageId - 1) + ID_BLOCK);
+    this.queue.add({ op: 'reserveIds', upTo }, (r) => {
+      this.reserving = false;
+      if (r.ok) this.reservedUpTo = upTo;
+      else this.log.error({ err: r.error }, 'reserving message ids failed');
+    });
   }
 
   /** Starts a session for a new connection. */
@@ -202,6 +236,21 @@ export class ChatService {
     } catch (err) {
       done(this.toErrorResponse(s, req, err));
       return false;
+    }
+  }
+
+  /**
+   * The most answer bytes `req` can produce (a whole frame), so a transport can bound what a
+   * connection's requests in flight may make it hold: a Fetch of 200 can answer 100 KiB, a Ping 9 bytes.
+   */
+  answerBound(req: Request): number {
+    switch (req.type) {
+      case 'FetchUndelivered':
+        return BATCH.fixed + (req.max === 0 || req.max > this.maxFetch ? this.maxFetch : req.max) * BATCH.item;
+      case 'ListAccounts':
+        return LIST.fixed + (req.limit === 0 || req.limit > this.maxListLimit ? this.maxListLimit : req.limit) * LIST.item;
+      default:
+        return SMALL_ANSWER;
     }
   }
 
@@ -297,11 +346,13 @@ export class ChatService {
     if (to === undefined) throw new ServiceError('NO_SUCH_USER', `no user named ${recipient}`);
     if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
     const id = this.nextMessageId++;
+    if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
     const sentAt = Date.now();
     const key = clientId === 0 ? undefined : dedupKey(from, clientId);
-    // A resend of a recent message is not pushed again; the store says whether it is one.
-    const resend = key !== undefined && this.recent.has(key);
-    if (key !== undefined) this.remember(key, id);
+    // Pushed after the commit instead: a resend of a recent message (the store says whether it is
+    // one), or an id whose reservation is not durable yet.
+    const pushLater = (key !== undefined && this.recent.has(key)) || id > this.reservedUpTo;
+    if (key !== undefined) this.recent.set(key, id);
     const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
     const op: InsertOp = {
       op: 'insert',
@@ -317,7 +368,7 @@ export class ChatService {
     };
     const sender = s.username!;
     const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags, sentAt, content }, padded);
-    if (!resend) push();
+    if (!pushLater) push();
     const seq = this.queue.add(op, (r) => {
       this.pending.delete(id);
       if (!r.ok) {
@@ -327,7 +378,7 @@ export class ChatService {
       }
       const v = r.value as InsertResult;
       if (v.stored) {
-        if (resend) push();
+        if (pushLater) push();
         reply({ type: 'Accepted', messageId: id });
       } else if ('duplicateOf' in v) reply({ type: 'Accepted', messageId: v.duplicateOf });
       else if ('reused' in v) {
@@ -406,12 +457,6 @@ export class ChatService {
 
   private settle(s: Session, req: Request, reply: Reply, p: Promise<Response>): void {
     p.then(reply, (err: unknown) => reply(this.toErrorResponse(s, req, err)));
-  }
-
-  private remember(key: number | string, id: number): void {
-    this.recent.delete(key);
-    this.recent.set(key, id);
-    if (this.recent.size > RECENT_SENDS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private toErrorResponse(s: Session, req: Request, err: unknown): Response {

@@ -1,6 +1,8 @@
 import test from 'ava';
-import { ChatClient } from '../../src/protocol/client.js';
-import { drain, exited, PASSWORD, removeDir, spawnServer, tempDir } from './helpers.js';
+import { ChatClient, RepeatFilter } from '../../src/protocol/client.js';
+import { MemoryStore } from '../../src/server/store/memory.js';
+import type { Store } from '../../src/server/store/store.js';
+import { drain, exited, PASSWORD, removeDir, spawnServer, startTestServer, tempDir } from './helpers.js';
 
 test('every accepted message survives SIGKILL and a restart, and none comes twice after ack', async (t) => {
   const dir = tempDir();
@@ -100,3 +102,100 @@ test('the CLI prints its version and help, and refuses a bad flag', async (t) =>
   t.is(bad.status, 2);
   t.regex(bad.stderr, /--port/);
 });
+
+test('kill -9 during a flood with live pushes and acks: every Accepted message was received or is still queued', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  const first = await spawnServer(dir);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  const a = await ChatClient.connect({ port: first.port });
+  const b = await ChatClient.connect({ port: first.port });
+  await a.register('flood-a', PASSWORD);
+  await a.register('flood-b', PASSWORD);
+  await a.login('flood-a', PASSWORD);
+  await b.login('flood-b', PASSWORD);
+  // The recipient acknowledges as it goes, so some messages leave the queue before their commit.
+  const received = new Set<string>();
+  let since = 0;
+  b.on('message', (m) => {
+    received.add(m.content);
+    if (++since >= 50) {
+      since = 0;
+      b.ack(m.id).catch(() => undefined);
+    }
+  });
+  const accepted: string[] = [];
+  const sends = Array.from({ length: 3000 }, (_, i) => {
+    const content = `flood ${i}`;
+    return a.send('flood-b', content).then(
+      () => void accepted.push(content),
+      () => undefined,
+    );
+  });
+  await sends[999];
+  first.child.kill('SIGKILL');
+  await Promise.all(sends);
+  t.is(await exited(first.child), 'SIGKILL');
+  t.true(accepted.length >= 1000);
+
+  const second = await spawnServer(dir);
+  t.teardown(() => second.child.kill('SIGKILL'));
+  const b2 = await ChatClient.connect({ port: second.port });
+  await b2.login('flood-b', PASSWORD);
+  const queued = new Set((await drain(b2, 200)).map((m) => m.content));
+  const lost = accepted.filter((c) => !received.has(c) && !queued.has(c));
+  t.deepEqual(lost, [], 'no Accepted message lost');
+  await b2.close();
+});
+
+test('a push seen before a crash, then resent by the sender under a new id, reaches the user once', async (t) => {
+  // A store that never commits once held: the server "dies" with the message pushed but not stored.
+  const inner = new MemoryStore();
+  let hold = false;
+  const held: Array<() => void> = [];
+  const gate: Store = {
+    open: () => inner.open(),
+    run: (batch) => (hold ? new Promise((_, reject) => held.push(() => reject(new Error('crashed')))) : inner.run(batch)),
+    close: () => Promise.resolve(),
+  };
+  const before = await startTestServer({ store: gate });
+  const repeats = new RepeatFilter();
+  const seen: string[] = [];
+  const a = await ChatClient.connect({ port: before.port });
+  const b = await ChatClient.connect({ port: before.port, repeats });
+  b.on('message', (m) => seen.push(m.content));
+  await a.register('dup-a', PASSWORD);
+  await a.register('dup-b', PASSWORD);
+  await a.login('dup-a', PASSWORD);
+  await b.login('dup-b', PASSWORD);
+  hold = true;
+  const clientId = a.newClientId();
+  const lost = a.send('dup-b', 'hello once', clientId).catch(() => 'not accepted');
+  await waitUntil(() => seen.length === 1);
+  // The crash: connections drop, the batch with the message never commits.
+  await Promise.all([a.close(), b.close()]);
+  held.forEach((f) => f());
+  t.is(await lost, 'not accepted');
+  await before.stop();
+
+  const after = await startTestServer({ store: inner });
+  t.teardown(() => after.stop());
+  const a2 = await ChatClient.connect({ port: after.port });
+  const b2 = await ChatClient.connect({ port: after.port, repeats });
+  b2.on('message', (m) => seen.push(m.content));
+  await b2.login('dup-b', PASSWORD);
+  await a2.login('dup-a', PASSWORD);
+  const id = await a2.send('dup-b', 'hello once', clientId);
+  // The client drops the repeat and acknowledges it, so it does not wait in the queue either.
+  await waitUntil(async () => (await b2.fetch(10)).messages.length === 0);
+  t.deepEqual(seen, ['hello once']);
+  t.true(id > 0);
+});
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

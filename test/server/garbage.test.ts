@@ -1,10 +1,10 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { decode, encode, type Message } from '../../src/protocol/codec.js';
+import { decode, encode } from '../../src/protocol/codec.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { DEFAULT_MAX_BODY, FrameDecoder, HEADER_SIZE, writeHeader, type Frame } from '../../src/protocol/framing.js';
-import { inbox, startTestServer, type TestServer } from './helpers.js';
+import { DEFAULT_MAX_BODY, FrameDecoder, HEADER_SIZE, writeHeader } from '../../src/protocol/framing.js';
+import { inbox, raw, startTestServer, type TestServer } from './helpers.js';
 
 let srv: TestServer;
 test.before(async () => {
@@ -13,33 +13,6 @@ test.before(async () => {
 test.after.always(async () => {
   await srv?.stop();
 });
-
-/** A raw socket that collects the frames the server sends back and knows when it is closed. */
-async function raw(port: number) {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.on('error', () => undefined);
-  const dec = new FrameDecoder();
-  const frames: Frame[] = [];
-  const waiters: (() => void)[] = [];
-  socket.on('data', (d: Buffer) => {
-    frames.push(...dec.push(d).map((f) => ({ ...f, body: Buffer.from(f.body) })));
-    waiters.splice(0).forEach((w) => w());
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  return {
-    socket,
-    frames,
-    closed,
-    async next(n: number): Promise<Message[]> {
-      while (frames.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
-      return frames.slice(0, n).map((f) => decode(f.opcode, f.body));
-    },
-  };
-}
 
 function frame(opcode: number, requestId: number, body: Buffer): Buffer {
   const b = Buffer.alloc(HEADER_SIZE + body.length);

@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
+import { decode, type Message } from '../../src/protocol/codec.js';
+import { FrameDecoder, type Frame } from '../../src/protocol/framing.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -136,3 +139,31 @@ export async function exited(child: ChildProcess): Promise<number | string> {
   const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
   return code ?? signal ?? -1;
 }
+
+/** A raw socket (frames written by hand) that collects the frames the server sends back and knows when it is closed. */
+export async function raw(port: number) {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => undefined);
+  const dec = new FrameDecoder();
+  const frames: Frame[] = [];
+  const waiters: (() => void)[] = [];
+  socket.on('data', (d: Buffer) => {
+    frames.push(...dec.push(d).map((f) => ({ ...f, body: Buffer.from(f.body) })));
+    waiters.splice(0).forEach((w) => w());
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    socket,
+    frames,
+    closed,
+    async next(n: number): Promise<Message[]> {
+      while (frames.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
+      return frames.slice(0, n).map((f) => decode(f.opcode, f.body));
+    },
+  };
+}
+

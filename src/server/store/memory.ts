@@ -25,11 +25,13 @@ export class MemoryStore implements Store {
   private readonly queues = new Map<number, Map<number, Row>>();
   private readonly sends = new Map<string, { messageId: number; recipientId: number; sentAt: number; digest: number }>();
   private nextAccount = 1;
+  /** Largest message id used or reserved, as the SQLite store keeps it. */
+  private maxId = 0;
   /** Batches run (for tests). */
   readonly stats = { commits: 0, ops: 0 };
 
   async open(): Promise<OpenState> {
-    return { accounts: [...this.byName.entries()], nextMessageId: 1 };
+    return { accounts: [...this.byName.entries()], nextMessageId: this.maxId + 1 };
   }
 
   async run(batch: readonly Op[]): Promise<OpResult[]> {
@@ -96,6 +98,9 @@ export class MemoryStore implements Store {
         const all = [...this.byName.keys()].filter((n) => re.test(n)).sort();
         return { total: all.length, names: all.slice(op.offset, op.offset + op.limit) };
       }
+      case 'reserveIds':
+        this.maxId = Math.max(this.maxId, op.upTo);
+        return null;
       case 'prune': {
         let n = 0;
         for (const [k, v] of this.sends) if (v.sentAt < op.before && this.sends.delete(k)) n++;
@@ -116,6 +121,7 @@ export class MemoryStore implements Store {
         return same ? { stored: false, duplicateOf: prev.messageId } : { stored: false, reused: true };
       }
     }
+    this.maxId = Math.max(this.maxId, i.id);
     if (i.keep) {
       let q = this.queues.get(i.recipientId);
       if (!q) this.queues.set(i.recipientId, (q = new Map()));

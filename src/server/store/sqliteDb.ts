@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS messages (
   flags INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient_id, id);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sends (
   sender_id INTEGER NOT NULL,
   client_id INTEGER NOT NULL,
@@ -87,11 +91,12 @@ export class SqliteDb {
     this.s = {
       insertAccount: db.prepare('INSERT INTO accounts (name, hash, created_at) VALUES (?, ?, ?)'),
       liveByName: db.prepare<[string], Account>('SELECT id, name, hash FROM accounts WHERE name = ? AND deleted_at IS NULL'),
-      liveById: db.prepare<[number], { id: number }>('SELECT id FROM accounts WHERE id = ? AND deleted_at IS NULL'),
       allLive: db.prepare<[], { name: string; id: number }>('SELECT name, id FROM accounts WHERE deleted_at IS NULL'),
-      maxIds: db.prepare<[], { m: number | null; q: number | null }>(
-        "SELECT (SELECT max(id) FROM messages) AS m, (SELECT seq FROM sqlite_sequence WHERE name = 'messages') AS q",
+      maxIds: db.prepare<[], { m: number | null; q: number | null; r: number | null }>(
+        `SELECT (SELECT max(id) FROM messages) AS m, (SELECT seq FROM sqlite_sequence WHERE name = 'messages') AS q,
+                (SELECT value FROM meta WHERE key = 'reserved_ids') AS r`,
       ),
+      reserveIds: db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('reserved_ids', ?)"),
       markDeleted: db.prepare("UPDATE accounts SET deleted_at = ?, hash = '' WHERE id = ? AND deleted_at IS NULL"),
       dropQueue: db.prepare('DELETE FROM messages WHERE recipient_id = ?'),
       dropSends: db.prepare('DELETE FROM sends WHERE sender_id = ?'),
@@ -135,10 +140,10 @@ export class SqliteDb {
 
   /** What the service needs at start. */
   openState(): OpenState {
-    const { m, q } = this.s.maxIds.get()!;
+    const { m, q, r } = this.s.maxIds.get()!;
     return {
-      accounts: this.s.allLive.all().map((r) => [r.name, r.id]),
-      nextMessageId: Math.max(m ?? 0, q ?? 0) + 1,
+      accounts: this.s.allLive.all().map((a) => [a.name, a.id]),
+      nextMessageId: Math.max(m ?? 0, q ?? 0, r ?? 0) + 1,
     };
   }
 
@@ -198,6 +203,9 @@ export class SqliteDb {
         };
       case 'prune':
         return s.pruneSends.run(op.before).changes;
+      case 'reserveIds':
+        s.reserveIds.run(op.upTo);
+        return null;
     }
   }
 

@@ -76,7 +76,12 @@ export type Op =
   /** Live accounts matching a GLOB-style pattern (`*`, `?`), sorted by name, one page, and the total. */
   | { op: 'list'; pattern: string; offset: number; limit: number }
   /** Forgets resend records older than `before`. */
-  | { op: 'prune'; before: number };
+  | { op: 'prune'; before: number }
+  /**
+   * Records that ids up to `upTo` may be in use: after a crash the store starts counting above it,
+   * so an id that was pushed but never committed is never given to another message.
+   */
+  | { op: 'reserveIds'; upTo: number };
 
 export interface ResultOf {
   insert: InsertResult;
@@ -88,6 +93,7 @@ export interface ResultOf {
   deleteAccount: DeleteResult;
   list: { total: number; names: string[] };
   prune: number;
+  reserveIds: null;
 }
 
 /** One operation's outcome: its result, or the error it failed with (the others still commit). */
@@ -96,7 +102,7 @@ export type OpResult = { ok: true; value: unknown } | { ok: false; error: string
 export interface OpenState {
   /** Every live account, for the service's in-memory directory (name -> id). */
   accounts: Array<[name: string, id: number]>;
-  /** Larger than every message id ever used: the service counts on from here. */
+  /** Larger than every message id ever used or reserved: the service counts on from here. */
   nextMessageId: number;
 }
 

@@ -20,13 +20,16 @@ import { errorResponse, type ChatService, type Log, type Session } from '../serv
 export interface PipelineLimits {
   /** Requests of one connection read and not yet answered. */
   maxInflight: number;
-  /** Answer bytes of one connection not yet taken by the kernel; past it, reading pauses. */
+  /**
+   * Answer bytes one connection may have pending: the most its unanswered requests can answer
+   * (a Fetch counts as the full batch it may return) plus what the kernel has not taken yet.
+   */
   maxAnswerBytes: number;
   /** Requests one connection may start in one event-loop turn before the others get theirs. */
   turnBudget: number;
 }
 
-export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 128, maxAnswerBytes: 1 << 20, turnBudget: 256 };
+export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 1024, maxAnswerBytes: 1 << 20, turnBudget: 512 };
 
 export interface TcpOptions extends Partial<PipelineLimits> {
   host: string;
@@ -43,6 +46,8 @@ const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
 interface Slot {
   requestId: number;
   answer: Response | undefined;
+  /** Answer bytes reserved for it until it is written. */
+  bound: number;
 }
 
 class Connection {
@@ -55,6 +60,8 @@ class Connection {
   /** Started requests, oldest first; answers leave from the front. */
   private readonly slots: Slot[] = [];
   private slotHead = 0;
+  /** Sum of the bounds of the unwritten answers. */
+  private reserved = 0;
   /** A request that must finish before the next starts (Login, Register, DeleteAccount). */
   private barrier: Slot | undefined;
   private paused = false;
@@ -146,7 +153,7 @@ class Connection {
   private overLimits(): boolean {
     return (
       this.slots.length - this.slotHead >= this.limits.maxInflight ||
-      this.socket.writableLength + this.writer.pendingBytes >= this.limits.maxAnswerBytes
+      this.reserved + this.socket.writableLength + this.writer.pendingBytes >= this.limits.maxAnswerBytes
     );
   }
 
@@ -160,7 +167,7 @@ class Connection {
   }
 
   private start(f: Frame): void {
-    const slot: Slot = { requestId: f.requestId, answer: undefined };
+    const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0 };
     this.slots.push(slot);
     let msg: Message;
     try {
@@ -175,6 +182,8 @@ class Connection {
       this.answer(slot, errorResponse('UNEXPECTED_MESSAGE', `${msg.type} is not a request`));
       return;
     }
+    slot.bound = this.service.answerBound(msg as Request);
+    this.reserved += slot.bound;
     const waits = this.service.handle(this.session, msg as Request, (r) => this.answer(slot, r), f.body);
     if (waits && slot.answer === undefined && !this.dead) this.barrier = slot;
   }
@@ -187,6 +196,7 @@ class Connection {
       const s = this.slots[this.slotHead]!;
       if (s.answer === undefined) break;
       this.slotHead++;
+      this.reserved -= s.bound;
       this.send(s.answer, s.requestId);
     }
     if (this.slotHead === this.slots.length) {
