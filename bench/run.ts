@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ChatClient } from '../src/protocol/client.js';
+import { layout } from '../src/protocol/codec.js';
+import { HEADER_SIZE } from '../src/protocol/framing.js';
 import { connectionRss } from './lib/connections.js';
 import { contentFor, loadAvg, machine, rssMiB, ROOT, spawnTs, stopChild } from './lib/common.js';
 import { offlineQueue, pushLatency, relayThroughput, requestResponse, wireBytes, type Timing } from './lib/figures.js';
@@ -27,7 +29,7 @@ const commitWindow = argv.includes('--memory-store') ? 'memory' : undefined;
 const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc').split(','));
 
 const CONTENT = 512; // termchat's content field, filled
-const SEND_FRAME = 9 + 16 + 4 + CONTENT; // header + Send body: what the raw relay forwards
+const SEND_FRAME = HEADER_SIZE + layout('Send').fixed; // header + Send body: what the raw relay forwards
 const T = quick
   ? { thr: { warmMs: 500, runMs: 1000 }, lat: { warmMs: 200, runMs: 800 }, rr: { warmMs: 200, runMs: 600 }, offline: 2000, bytes: 300, conns: [100, 500], connTimeout: 60_000 }
   : { thr: { warmMs: 1000, runMs: 4000 }, lat: { warmMs: 500, runMs: 3000 }, rr: { warmMs: 500, runMs: 3000 }, offline: 20_000, bytes: 2000, conns: [1000, 10_000], connTimeout: 180_000 };

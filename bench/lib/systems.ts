@@ -7,6 +7,8 @@ import net from 'node:net';
 import { ChatClient } from '../../src/protocol/client.js';
 import { TickWriter } from '../../src/protocol/connection.js';
 import { ServerError } from '../../src/protocol/errors.js';
+import { fieldSpan } from '../../src/protocol/codec.js';
+import { HEADER_SIZE } from '../../src/protocol/framing.js';
 import { GrpcChatClient } from './grpcClient.js';
 import { seqOf } from './common.js';
 
@@ -135,7 +137,7 @@ function connect(port: number): Promise<net.Socket> {
 /** The raw relay (bench/rawRelay.ts): fixed-size frames, the sequence number at the content offset. */
 export function rawDriver(frame: number): SystemDriver {
   let pairSeq = 1;
-  const CONTENT_AT = 9 + 20; // where termchat's Send frame has its content
+  const CONTENT_AT = HEADER_SIZE + fieldSpan('Send', 'content').at; // where termchat's Send frame has its content
   return {
     name: 'raw relay',
     async pair(port) {

@@ -25,6 +25,8 @@ const offsets = (() => {
 })();
 
 export const HEADER_SIZE = offsets.size;
+/** Where each header field sits in a frame, for code that reads frames without decoding them. */
+export const HEADER_AT = { length: offsets.length, opcode: offsets.opcode, requestId: offsets.requestId } as const;
 const LEN_AT = offsets.length;
 const OP_AT = offsets.opcode;
 const ID_AT = offsets.requestId;

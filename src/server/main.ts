@@ -16,6 +16,12 @@ Options:
   --port PORT          TCP port, 0 = any free port (default 7878, env TERMCHAT_PORT)
   --grpc-port PORT     also serve gRPC on this port, 0 = any free port (default off, env TERMCHAT_GRPC_PORT)
   --data DIR           data directory (default ./termchat-data, env TERMCHAT_DATA)
+  --store KIND         sqlite (default: durable, in --data) or memory (NOTHING is kept: for
+                       experiments and benchmarks only) (env TERMCHAT_STORE)
+  --max-inflight N     requests one connection may have unanswered before the server stops
+                       reading it (default 1024)
+  --max-answer-bytes N answer bytes one connection may have pending before the server stops
+                       reading it (default 1048576)
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default info, env TERMCHAT_LOG_LEVEL)
   --scrypt-cost N      scrypt cost for new password hashes, a power of two (default 16384)
   --stats-interval MS  log a "stats" line (event-loop delay p50/p99/max, CPU, RSS) every MS
@@ -50,6 +56,9 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         'grpc-port': { type: 'string' },
         data: { type: 'string' },
+        store: { type: 'string' },
+        'max-inflight': { type: 'string' },
+        'max-answer-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         'scrypt-cost': { type: 'string' },
         'stats-interval': { type: 'string' },
@@ -77,6 +86,14 @@ async function main(): Promise<void> {
 
   const grpcPort = values['grpc-port'] ?? env.TERMCHAT_GRPC_PORT;
   const statsInterval = values['stats-interval'] ?? env.TERMCHAT_STATS_INTERVAL;
+  const store = values.store ?? env.TERMCHAT_STORE ?? 'sqlite';
+  if (store !== 'sqlite' && store !== 'memory') fail(`--store must be sqlite or memory, got "${store}"`);
+  const limits = {
+    ...(values['max-inflight'] === undefined ? {} : { maxInflight: int('--max-inflight', values['max-inflight'], 1, 1 << 20) }),
+    ...(values['max-answer-bytes'] === undefined
+      ? {}
+      : { maxAnswerBytes: int('--max-answer-bytes', values['max-answer-bytes'], 1024, 1 << 30) }),
+  };
   let server;
   try {
     server = await startServer({
@@ -85,6 +102,8 @@ async function main(): Promise<void> {
       grpcPort: grpcPort === undefined ? undefined : int('--grpc-port', grpcPort, 0, 65535),
       dataDir: values.data ?? env.TERMCHAT_DATA ?? './termchat-data',
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
+      store,
+      limits,
       statsIntervalMs: statsInterval === undefined ? undefined : int('--stats-interval', statsInterval, 100, 86_400_000),
       logger,
     });

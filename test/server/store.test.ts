@@ -147,6 +147,7 @@ for (const kind of KINDS) {
     const bad = { op: 'nonsense' } as unknown as Op;
     const r = await s.run([insert(a, b, 1), bad, insert(a, b, 2)]);
     t.true(r[0]!.ok);
+    t.like(r[1], { ok: false, error: 'unknown store operation nonsense' });
     t.true(r[2]!.ok);
     t.is(await one<number>(s, { op: 'count', recipientId: b }), 2);
   });

@@ -98,6 +98,8 @@ export class MemoryStore implements Store {
         const all = [...this.byName.keys()].filter((n) => re.test(n)).sort();
         return { total: all.length, names: all.slice(op.offset, op.offset + op.limit) };
       }
+      default:
+        throw new Error(`unknown store operation ${(op as { op: string }).op}`);
       case 'reserveIds':
         this.maxId = Math.max(this.maxId, op.upTo);
         return null;

@@ -71,7 +71,7 @@ export function contentDigest(b: Buffer): number {
 export class SqliteDb {
   private readonly db: Database.Database;
   private readonly s;
-  private readonly batchTx;
+  private readonly batchTx: (ops: readonly Op[]) => OpResult[];
   /** Accounts deleted since start: a Send queued before the deletion committed must not land in them. */
   private readonly deleted = new Set<number>();
 
@@ -110,8 +110,14 @@ export class SqliteDb {
       insertMessage: db.prepare(
         'INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      upsertSend: db.prepare(
-        'INSERT OR REPLACE INTO sends (sender_id, client_id, message_id, recipient_id, sent_at, digest) VALUES (?, ?, ?, ?, ?, ?)',
+      // Records a send unless a record of the same (sender, clientId) is still inside the window
+      // (then nothing changes, and the caller looks at that record): one statement in the common case.
+      claimSend: db.prepare(
+        `INSERT INTO sends (sender_id, client_id, message_id, recipient_id, sent_at, digest) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sender_id, client_id) DO UPDATE SET
+           message_id = excluded.message_id, recipient_id = excluded.recipient_id,
+           sent_at = excluded.sent_at, digest = excluded.digest
+         WHERE sends.sent_at < ?`,
       ),
       pruneSends: db.prepare('DELETE FROM sends WHERE sent_at < ?'),
       countQueued: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM messages WHERE recipient_id = ?'),
@@ -124,10 +130,12 @@ export class SqliteDb {
       ackOne: db.prepare('DELETE FROM messages WHERE id = ? AND recipient_id = ?'),
     };
 
-    // Each operation runs in its own savepoint (a nested transaction), so one that fails leaves
-    // the others of the batch intact.
+    // The fast path runs the batch straight through. Should any operation throw, the whole
+    // transaction rolls back and the batch runs again with each operation in its own savepoint,
+    // so the one that fails leaves the others intact.
     const one = db.transaction((op: Op) => this.apply(op));
-    this.batchTx = db.transaction((ops: readonly Op[]) =>
+    const fast = db.transaction((ops: readonly Op[]) => ops.map((op): OpResult => ({ ok: true, value: this.apply(op) })));
+    const careful = db.transaction((ops: readonly Op[]) =>
       ops.map((op): OpResult => {
         try {
           return { ok: true, value: one(op) };
@@ -136,6 +144,17 @@ export class SqliteDb {
         }
       }),
     );
+    this.batchTx = (ops: readonly Op[]): OpResult[] => {
+      const deleted = new Set(this.deleted);
+      try {
+        return fast(ops);
+      } catch {
+        // What the rolled-back pass did to memory goes too.
+        this.deleted.clear();
+        for (const id of deleted) this.deleted.add(id);
+        return careful(ops);
+      }
+    };
   }
 
   /** What the service needs at start. */
@@ -206,17 +225,18 @@ export class SqliteDb {
       case 'reserveIds':
         s.reserveIds.run(op.upTo);
         return null;
+      default:
+        throw new Error(`unknown store operation ${(op as { op: string }).op}`);
     }
   }
 
   private insert(i: InsertOp): InsertResult {
     const s = this.s;
     if (this.deleted.has(i.recipientId)) return { stored: false, noSuchRecipient: true };
-    let digest: number | null = null;
     if (i.clientId !== 0) {
-      digest = contentDigest(i.content);
-      const prev = s.findSend.get(i.senderId, i.clientId);
-      if (prev && prev.sent_at >= i.dedupSince) {
+      const digest = contentDigest(i.content);
+      if (s.claimSend.run(i.senderId, i.clientId, i.id, i.recipientId, i.sentAt, digest, i.dedupSince).changes === 0) {
+        const prev = s.findSend.get(i.senderId, i.clientId)!;
         const same = prev.recipient_id === i.recipientId && (prev.digest === null || prev.digest === digest);
         return same ? { stored: false, duplicateOf: prev.message_id } : { stored: false, reused: true };
       }
@@ -224,7 +244,6 @@ export class SqliteDb {
     if (i.keep) {
       s.insertMessage.run(i.id, i.recipientId, i.senderId, i.sentAt, i.content.toString('latin1'), i.clientId, i.flags);
     }
-    if (i.clientId !== 0) s.upsertSend.run(i.senderId, i.clientId, i.id, i.recipientId, i.sentAt, digest);
     return { stored: true };
   }
 }

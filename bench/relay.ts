@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:relay`: the relay figures alone, for working on the server core. termchat (its
+ * server as a child process, through the lean wire driver) and the raw relay, alternating A B A B,
+ * each run's throughput and the server process's CPU time per relayed message.
+ * Flags: --pairs N (default 1), --runs N (default 3), --ms N (measured time per run, default 3000),
+ * --memory-store (termchat on the in-memory store: what the disk costs).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { contentFor, spawnTs, stopChild } from './lib/common.js';
+import { relayThroughput } from './lib/figures.js';
+import { rawDriver, type SystemDriver } from './lib/systems.js';
+import { termchatWire } from './lib/termchatWire.js';
+import { encode } from '../src/protocol/codec.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, def: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : def);
+const pairs = opt('--pairs', 1);
+const runs = opt('--runs', 3);
+const ms = opt('--ms', 3000);
+const memory = argv.includes('--memory-store');
+const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
+const CONTENT = 512;
+const SEND_FRAME = encode({ type: 'Send', recipient: 'x', clientId: 1, flags: 0, content: contentFor(0, CONTENT) }, 1).length;
+
+/** utime + stime in seconds of a process (Linux /proc/PID/stat), or of one of its threads. */
+function cpuSeconds(pid: number, tid?: number): number {
+  const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const f = fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function one(name: string, driver: SystemDriver, start: () => Promise<{ port: number; pid: number; stop: () => Promise<void> }>) {
+  const s = await start();
+  try {
+    let delivered = 0;
+    const counting: SystemDriver = {
+      name,
+      async pair(port) {
+        const p = await driver.pair(port);
+        const inner = p;
+        return new Proxy(inner, {
+          set(target, prop, value) {
+            if (prop === 'onDeliver') {
+              const f = value as (seq: number) => void;
+              target.onDeliver = (seq) => {
+                if (seq >= 0) delivered++;
+                f(seq);
+              };
+              return true;
+            }
+            return Reflect.set(target, prop, value);
+          },
+        });
+      },
+    };
+    const cpu0 = cpuSeconds(s.pid);
+    const main0 = cpuSeconds(s.pid, s.pid);
+    const d0 = delivered;
+    const rate = await relayThroughput(counting, s.port, pairs, pairs === 1 ? 1000 : 256, CONTENT, { warmMs: 500, runMs: ms });
+    const n = delivered - d0;
+    const us = ((cpuSeconds(s.pid) - cpu0) * 1e6) / n;
+    const mainUs = ((cpuSeconds(s.pid, s.pid) - main0) * 1e6) / n;
+    return { rate, us, mainUs };
+  } finally {
+    await s.stop();
+  }
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-relay-'));
+const termchat = async () => {
+  const c = await spawnTs(
+    'src/server/main.ts',
+    ['--port', '0', '--data', path.join(dir, `d${Date.now()}`), '--scrypt-cost', '2', ...(memory ? ['--store', 'memory'] : [])],
+    /^termchat-server listening on [^:]+:(\d+)/,
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  return { port: Number(c.match[1]), pid: c.child.pid!, stop: () => stopChild(c.child) };
+};
+const raw = async () => {
+  const c = await spawnTs('bench/rawRelay.ts', ['--frame', String(SEND_FRAME)], /^raw relay listening on (\d+)$/);
+  return { port: Number(c.match[1]), pid: c.child.pid!, stop: () => stopChild(c.child) };
+};
+for (let i = 0; i < runs; i++) {
+  const a = await one('termchat', termchatWire, termchat);
+  const b = await one('raw', rawDriver(SEND_FRAME), raw);
+  console.log(
+    `run ${i + 1}: termchat ${Math.round(a.rate)} msg/s (${a.us.toFixed(1)} us CPU/msg, event loop ${a.mainUs.toFixed(1)}) | raw ${Math.round(b.rate)} msg/s (${b.us.toFixed(1)} us CPU/msg) | ratio ${(a.rate / b.rate).toFixed(2)}`,
+  );
+}
+fs.rmSync(dir, { recursive: true, force: true });
