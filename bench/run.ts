@@ -10,7 +10,8 @@
  * profile directory is printed), --only termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks
  * (a subset of columns and sections),
  * --commit-window MS (the store's group-commit window, for experiments; default: the store's own),
- * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost).
+ * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost),
+ * --note TEXT (one more line in the results header, e.g. what server version or machine state it was).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,6 +36,7 @@ const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const commitWindow = argv.includes('--memory-store') ? 'memory' : argv.includes('--commit-window') ? argv[argv.indexOf('--commit-window') + 1] : undefined;
+const runNote = argv.includes('--note') ? argv[argv.indexOf('--note') + 1] : undefined;
 const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks').split(','));
 
 const CONTENT = 512; // termchat's content field, filled
@@ -407,6 +409,7 @@ function render(started: Date, loadStart: string, loadEnd: string, ircContent: n
   out.push(`- Load average (1/5/15 min) at start: ${loadStart}; at end: ${loadEnd}`);
   out.push(`- Loopback only; every server in its own process with a fresh temporary data directory; clients in the bench process (connections: in a separate load process).`);
   out.push(`- Message: ${CONTENT}-byte content (termchat Send frame ${SEND_FRAME} B, push frame ${PUSH_FRAME} B; MQTT and NATS payload ${CONTENT} B); IRC ${ircContent}-byte content (IRC lines are capped at 512 bytes).`);
+  if (runNote) out.push(`- Note: ${runNote}`);
   out.push(`- fsync floor of the temp dir's disk, this run: ${floor ? `p50 ${floor.p50.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms over ${floor.n} appends + fdatasync` : 'not measured'}.`);
   if (profileDir) out.push(`- The termchat server ran with --cpu-prof (slower); profile in ${profileDir}.`);
   if (commitWindow === 'memory') out.push('- EXPERIMENT: the termchat server ran on a bench-only in-memory store (no SQLite, no fsync; NOT durable). Not the shipped configuration.');
@@ -445,7 +448,7 @@ function render(started: Date, loadStart: string, loadEnd: string, ircContent: n
     `- Event-loop delay: the termchat server's own stats lines (startServer's statsIntervalMs = ${STATS_MS} ms: monitorEventLoopDelay, reset each interval); the figure is the worst interval p99 among the intervals inside the relay run's measured window.`,
   );
   out.push(
-    "- Attacks: each against a fresh termchat server. RSS is sampled from /proc every 50 ms from just before the attacking write until the end of the window; meanwhile another client, in two independent loops, logs in afresh (connect + Login timed, a new connection each time) and sends one 512-byte message (Send -> Accepted), about one sample of each every 250 ms; a sample still waiting when the window ends counts with its elapsed time.",
+    "- Attacks: each against a fresh termchat server. RSS is sampled from /proc every 50 ms from just before the attacking write until the end of the window; meanwhile another client, in two independent loops, logs in afresh (connect + Login timed, a new connection each time) and sends one 512-byte message (Send -> Accepted), about one sample of each every 250 ms; a sample still waiting when the window ends counts with its elapsed time, so a value near the window (+ 2 s) is a lower bound.",
   );
   out.push(
     '- **Mosquitto** (MQTT 3.1.1, QoS 1, recipient with a persistent session, clean=false, persistence on, no queue/in-flight limits): PUBACK means the broker holds the message in memory and has queued it for the session. It does not fsync or even write per message: the persistence file is written every autosave_interval (30 min by default) and at a clean shutdown, so acknowledged messages are lost if the process or the machine dies.',
