@@ -21,15 +21,14 @@ import { encode } from '../src/protocol/codec.js';
 import { fetchAttack, registerAttack, type AttackResult } from './lib/attacks.js';
 import { jetstreamDriver, mqttDriver, MOSQUITTO, natsCoreDriver, natsPinger, NATS_SERVER, startMosquitto, startNats, type Broker } from './lib/brokers.js';
 import { connectionRss } from './lib/connections.js';
-import { contentFor, loadAvg, machine, rssMiB, ROOT, spawnTs, stopChild } from './lib/common.js';
-import { offlineQueue, pushLatency, relayThroughput, requestResponse, sequentialRoundTrips, wireBytes, type Timing, type WindowHooks } from './lib/figures.js';
+import { contentFor, loadAvg, rssMiB, ROOT, spawnTs, stopChild } from './lib/common.js';
+import { offlineQueue, pushLatency, relayThroughput, requestResponse, sequentialRoundTrips, wireBytes, type WindowHooks } from './lib/figures.js';
 import { GrpcChatClient } from './lib/grpcClient.js';
 import { cpuMs, fsyncFloor } from './lib/procStats.js';
 import { collectStats, loopDelayP99 } from './lib/serverStats.js';
-import { targets } from './lib/targets.js';
+import { renderResults, type Cell as ReportCell, type Row as ReportRow } from './lib/report.js';
 import { NGIRCD, startNgircd, type Ircd } from './lib/ngircd.js';
 import { grpc, ircDriver, ircMaxContent, rawDriver, termchat, type SystemDriver } from './lib/systems.js';
-import { WHERE_THE_TIME_GOES } from './lib/notes.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -48,7 +47,7 @@ const T = quick
   ? { thr: { warmMs: 500, runMs: 1000 }, lat: { warmMs: 200, runMs: 800 }, rr: { warmMs: 200, runMs: 600 }, offline: 2000, bytes: 300, conns: [100, 500], connTimeout: 60_000, attackMs: 4000 }
   : { thr: { warmMs: 1000, runMs: 4000 }, lat: { warmMs: 500, runMs: 3000 }, rr: { warmMs: 500, runMs: 3000 }, offline: 20_000, bytes: 2000, conns: [1000, 10_000], connTimeout: 180_000, attackMs: 12_000 };
 
-export type Col = 'termchat' | 'gRPC' | 'raw' | 'IRC' | 'Mosquitto' | 'JetStream' | 'NATS';
+type Col = 'termchat' | 'gRPC' | 'raw' | 'IRC' | 'Mosquitto' | 'JetStream' | 'NATS';
 const COLS: Col[] = ['termchat', 'gRPC', 'raw', 'IRC', 'Mosquitto', 'JetStream', 'NATS'];
 const HEADS: Record<Col, string> = {
   termchat: 'termchat',
@@ -61,22 +60,9 @@ const HEADS: Record<Col, string> = {
 };
 /** The --only name of a column. */
 const KEY: Record<Col, string> = { termchat: 'termchat', gRPC: 'grpc', raw: 'raw', IRC: 'irc', Mosquitto: 'mosquitto', JetStream: 'jetstream', NATS: 'natscore' };
-export type Cell = number | { na: string };
-export interface Row {
-  name: string;
-  unit: string;
-  better: 'higher' | 'lower' | '';
-  digits: number;
-  cells: Partial<Record<Col, Cell>>;
-}
+type Cell = ReportCell;
+type Row = ReportRow<Col>;
 const rows: Row[] = [];
-const notes: string[] = [];
-/** A footnote's number (added once). */
-function note(text: string): string {
-  let i = notes.indexOf(text);
-  if (i < 0) i = notes.push(text) - 1;
-  return `[${i + 1}]`;
-}
 function row(name: string, unit: string, better: Row['better'], digits = 0): Row {
   const r: Row = { name, unit, better, digits, cells: {} };
   rows.push(r);
@@ -366,7 +352,28 @@ async function main(): Promise<void> {
     for (const b of Object.values(brokers)) if (!failed(b)) await b.stop();
   }
 
-  const md = render(started, loadStart, loadAvg(), ircContent, profile ? path.join(tmp, 'profile') : undefined, failed(floor) ? undefined : floor);
+  const md = renderResults({
+    title: `termchat benchmark${quick ? ' (quick smoke run: short windows, fewer connections)' : ''}`,
+    started,
+    loadStart,
+    loadEnd: loadAvg(),
+    header: [
+      `- Message: ${CONTENT}-byte content (termchat Send frame ${SEND_FRAME} B, push frame ${PUSH_FRAME} B; MQTT and NATS payload ${CONTENT} B); IRC ${ircContent}-byte content (IRC lines are capped at 512 bytes).`,
+      ...(runNote ? [`- Note: ${runNote}`] : []),
+      `- fsync floor of the temp dir's disk, this run: ${failed(floor) ? 'not measured' : `p50 ${floor.p50.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms over ${floor.n} appends + fdatasync`}.`,
+      ...(profile ? [`- The termchat server ran with --cpu-prof (slower); profile in ${path.join(tmp, 'profile')}.`] : []),
+      ...(commitWindow === 'memory'
+        ? ['- EXPERIMENT: the termchat server ran on a bench-only in-memory store (no SQLite, no fsync; NOT durable). Not the shipped configuration.']
+        : commitWindow !== undefined
+          ? [`- EXPERIMENT: the store's group-commit window was set to ${commitWindow} ms (not the shipped default).`]
+          : []),
+    ],
+    cols: COLS.map((c) => ({ key: c, head: HEADS[c] })),
+    rows,
+    fsyncP50: failed(floor) ? undefined : floor.p50,
+    sendFrame: SEND_FRAME,
+    statsMs: STATS_MS,
+  });
   const file = commitWindow !== undefined || profile ? 'results-experiment.md' : quick ? 'results-quick.md' : 'results.md';
   fs.writeFileSync(path.join(ROOT, 'bench', file), md);
   process.stdout.write(md);
@@ -395,73 +402,6 @@ async function attacks(tmp: string): Promise<void> {
     rows4.forEach((x, i) => (x.cells.termchat = vals ? vals[i]! : na(`failed: ${(r as { failed: string }).failed}`)));
     if (!failed(r)) log(`${short}: ${r.samples} samples of the other client over ${T.attackMs} ms`);
   }
-}
-
-function fmt(v: number, digits: number): string {
-  return v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function render(started: Date, loadStart: string, loadEnd: string, ircContent: number, profileDir: string | undefined, floor: { p50: number; p99: number; n: number } | undefined): string {
-  const out: string[] = [];
-  out.push(`# termchat benchmark${quick ? ' (quick smoke run: short windows, fewer connections)' : ''}`, '');
-  out.push(`- Date: ${started.toISOString()}`);
-  out.push(`- Machine: ${machine()}`);
-  out.push(`- Load average (1/5/15 min) at start: ${loadStart}; at end: ${loadEnd}`);
-  out.push(`- Loopback only; every server in its own process with a fresh temporary data directory; clients in the bench process (connections: in a separate load process).`);
-  out.push(`- Message: ${CONTENT}-byte content (termchat Send frame ${SEND_FRAME} B, push frame ${PUSH_FRAME} B; MQTT and NATS payload ${CONTENT} B); IRC ${ircContent}-byte content (IRC lines are capped at 512 bytes).`);
-  if (runNote) out.push(`- Note: ${runNote}`);
-  out.push(`- fsync floor of the temp dir's disk, this run: ${floor ? `p50 ${floor.p50.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms over ${floor.n} appends + fdatasync` : 'not measured'}.`);
-  if (profileDir) out.push(`- The termchat server ran with --cpu-prof (slower); profile in ${profileDir}.`);
-  if (commitWindow === 'memory') out.push('- EXPERIMENT: the termchat server ran on a bench-only in-memory store (no SQLite, no fsync; NOT durable). Not the shipped configuration.');
-  else if (commitWindow !== undefined) out.push(`- EXPERIMENT: the store's group-commit window was set to ${commitWindow} ms (not the shipped default).`);
-  out.push('');
-  out.push(`| Figure | unit | ${COLS.map((c) => HEADS[c]).join(' | ')} | termchat / raw | termchat / gRPC |`);
-  out.push(`|---|---|${COLS.map(() => '---:|').join('')}---:|---:|`);
-  for (const r of rows) {
-    const cell = (c: Col) => {
-      const v = r.cells[c];
-      if (v === undefined) return '';
-      return typeof v === 'number' ? fmt(v, r.digits) : `n/a ${note(v.na)}`;
-    };
-    const ratio = (a: Cell | undefined, b: Cell | undefined) => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? `${(a / b).toFixed(2)}x` : '');
-    const arrow = r.better === 'higher' ? ' (higher is better)' : r.better === 'lower' ? ' (lower is better)' : '';
-    out.push(`| ${r.name}${arrow} | ${r.unit} | ${COLS.map(cell).join(' | ')} | ${ratio(r.cells.termchat, r.cells.raw)} | ${ratio(r.cells.termchat, r.cells.gRPC)} |`);
-  }
-  out.push('');
-  out.push('## Targets (issue 8)', '');
-  const get = (name: string, c: 'termchat' | 'raw') => {
-    const v = rows.find((r) => r.name.startsWith(name))?.cells[c];
-    return typeof v === 'number' ? v : undefined;
-  };
-  out.push(...targets(get, floor?.p50));
-  out.push('');
-  out.push('## Notes', '');
-  out.push(
-    '- termchat and termchat over gRPC are the same server process (one service, one SQLite store, WAL, synchronous=FULL: every Accepted is after a durable group commit). Recipients acknowledge cumulatively every 256 messages. scrypt cost is lowered (N=2) only so that thousands of accounts can be set up quickly; the attacks run against servers with the default cost (N=16384), as shipped.',
-  );
-  out.push(`- The raw relay forwards the sender's ${SEND_FRAME}-byte frames unparsed (no store, no rules) and answers each with 13 bytes; it is what node:net can do on this machine with the same client code, i.e. the ceiling.`);
-  out.push('- The bench process (all clients) and the server share the 2 cores, so the client side is part of every figure; the ratios compare like with like.');
-  out.push(
-    "- Server CPU per relayed message: the server process's utime + stime (/proc/PID/stat) over the measured window of the relay run, divided by the messages delivered in that window; the same for every column, whatever its language or client library.",
-  );
-  out.push(
-    `- Event-loop delay: the termchat server's own stats lines (startServer's statsIntervalMs = ${STATS_MS} ms: monitorEventLoopDelay, reset each interval); the figure is the worst interval p99 among the intervals inside the relay run's measured window.`,
-  );
-  out.push(
-    "- Attacks: each against a fresh termchat server. RSS is sampled from /proc every 50 ms from just before the attacking write until the end of the window; meanwhile another client, in two independent loops, logs in afresh (connect + Login timed, a new connection each time) and sends one 512-byte message (Send -> Accepted), about one sample of each every 250 ms; a sample still waiting when the window ends counts with its elapsed time, so a value near the window (+ 2 s) is a lower bound.",
-  );
-  out.push(
-    '- **Mosquitto** (MQTT 3.1.1, QoS 1, recipient with a persistent session, clean=false, persistence on, no queue/in-flight limits): PUBACK means the broker holds the message in memory and has queued it for the session. It does not fsync or even write per message: the persistence file is written every autosave_interval (30 min by default) and at a clean shutdown, so acknowledged messages are lost if the process or the machine dies.',
-  );
-  out.push(
-    '- **NATS JetStream** (file-backed stream, publish with PubAck; recipient a durable pull consumer acking cumulatively every 256 messages): PubAck means the message is appended to the stream\'s file store, i.e. written to the OS page cache, not fsynced; the server syncs its files on a timer (sync_interval, 2 minutes by default), so acknowledged messages survive a process crash but not a machine crash or power loss.',
-  );
-  out.push('- **NATS core**: publish has no acknowledgement and nothing is stored (a message to an absent or slow subscriber is dropped); it is here as the cost of a bare broker, not as a durable peer.');
-  out.push('');
-  notes.forEach((n, i) => out.push(`[${i + 1}] ${n}  `));
-  out.push('');
-  out.push('## Where the time goes', '', WHERE_THE_TIME_GOES, '');
-  return out.join('\n');
 }
 
 main().catch((err: unknown) => {
