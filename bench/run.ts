@@ -1,57 +1,68 @@
 /**
  * `npm run bench` (and `npm run bench:quick`): termchat side by side with termchat over gRPC, a raw
- * Node TCP relay (the physical limit) and, when installed, an IRC server (ngircd), all measured in
- * this one run on loopback with their own temporary data. Writes bench/results.md and prints it.
+ * Node TCP relay (the physical limit) and, when installed, an IRC server (ngircd) and the brokers
+ * Mosquitto (MQTT QoS 1), NATS JetStream and NATS core, all measured in this one run on loopback with
+ * their own temporary data. Also the disk's fsync floor, the termchat server's event-loop delay and
+ * every server's CPU per relayed message, and the termchat server under the two attacks of issue 8.
+ * Writes bench/results.md and prints it.
  *
- * Flags: --quick (a ~30 s smoke run), --profile (the termchat server runs with --cpu-prof; the
- * profile directory is printed), --only termchat,grpc,raw,irc (a subset of columns),
- * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost).
+ * Flags: --quick (a short smoke run), --profile (the termchat server runs with --cpu-prof; the
+ * profile directory is printed), --only termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks
+ * (a subset of columns and sections),
+ * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost),
+ * --note TEXT (one more line in the results header, e.g. what server version or machine state it was).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ChatClient } from '../src/protocol/client.js';
-import { layout } from '../src/protocol/codec.js';
-import { HEADER_SIZE } from '../src/protocol/framing.js';
+import { encode } from '../src/protocol/codec.js';
+import { fetchAttack, registerAttack, type AttackResult } from './lib/attacks.js';
+import { jetstreamDriver, mqttDriver, MOSQUITTO, natsCoreDriver, natsPinger, NATS_SERVER, startMosquitto, startNats, type Broker } from './lib/brokers.js';
 import { connectionRss } from './lib/connections.js';
-import { contentFor, loadAvg, machine, rssMiB, ROOT, spawnTs, stopChild } from './lib/common.js';
-import { offlineQueue, pushLatency, relayThroughput, requestResponse, wireBytes, type Timing } from './lib/figures.js';
+import { contentFor, loadAvg, rssMiB, ROOT, spawnTs, stopChild } from './lib/common.js';
+import { offlineQueue, pushLatency, relayThroughput, requestResponse, sequentialRoundTrips, wireBytes, type WindowHooks } from './lib/figures.js';
 import { GrpcChatClient } from './lib/grpcClient.js';
+import { cpuMs, fsyncFloor } from './lib/procStats.js';
+import { collectStats, loopDelayP99 } from './lib/serverStats.js';
+import { renderResults, type Cell as ReportCell, type Row as ReportRow } from './lib/report.js';
 import { NGIRCD, startNgircd, type Ircd } from './lib/ngircd.js';
-import { grpc, ircDriver, ircMaxContent, rawDriver, termchat, type SystemDriver } from './lib/systems.js';
-import { WHERE_THE_TIME_GOES } from './lib/notes.js';
+import { grpc, ircDriver, ircMaxContent, rawDriver, type SystemDriver } from './lib/systems.js';
+import { termchatWire } from './lib/termchatWire.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const commitWindow = argv.includes('--memory-store') ? 'memory' : undefined;
-const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc').split(','));
+const runNote = argv.includes('--note') ? argv[argv.indexOf('--note') + 1] : undefined;
+const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks').split(','));
 
 const CONTENT = 512; // termchat's content field, filled
-const SEND_FRAME = HEADER_SIZE + layout('Send').fixed; // header + Send body: what the raw relay forwards
+// What the raw relay forwards: termchat's Send frame, built by the codec so it follows the schema.
+const SEND_FRAME = encode({ type: 'Send', recipient: 'x', clientId: 0, flags: 0, content: 'x'.repeat(CONTENT) }, 1).length;
+const PUSH_FRAME = encode({ type: 'Message', id: 1, sender: 'x', clientId: 0, flags: 0, sentAt: 0, content: 'x'.repeat(CONTENT) }, 0).length;
+const STATS_MS = 500; // the termchat server's stats interval (event-loop delay)
 const T = quick
-  ? { thr: { warmMs: 500, runMs: 1000 }, lat: { warmMs: 200, runMs: 800 }, rr: { warmMs: 200, runMs: 600 }, offline: 2000, bytes: 300, conns: [100, 500], connTimeout: 60_000 }
-  : { thr: { warmMs: 1000, runMs: 4000 }, lat: { warmMs: 500, runMs: 3000 }, rr: { warmMs: 500, runMs: 3000 }, offline: 20_000, bytes: 2000, conns: [1000, 10_000], connTimeout: 180_000 };
+  ? { thr: { warmMs: 500, runMs: 1000 }, lat: { warmMs: 200, runMs: 800 }, rr: { warmMs: 200, runMs: 600 }, offline: 2000, bytes: 300, conns: [100, 500], connTimeout: 60_000, attackMs: 4000 }
+  : { thr: { warmMs: 1000, runMs: 4000 }, lat: { warmMs: 500, runMs: 3000 }, rr: { warmMs: 500, runMs: 3000 }, offline: 20_000, bytes: 2000, conns: [1000, 10_000], connTimeout: 180_000, attackMs: 12_000 };
 
-type Col = 'termchat' | 'gRPC' | 'raw' | 'IRC';
-const COLS: Col[] = ['termchat', 'gRPC', 'raw', 'IRC'];
-type Cell = number | { na: string };
-interface Row {
-  name: string;
-  unit: string;
-  better: 'higher' | 'lower' | '';
-  digits: number;
-  cells: Partial<Record<Col, Cell>>;
-}
+type Col = 'termchat' | 'gRPC' | 'raw' | 'IRC' | 'Mosquitto' | 'JetStream' | 'NATS';
+const COLS: Col[] = ['termchat', 'gRPC', 'raw', 'IRC', 'Mosquitto', 'JetStream', 'NATS'];
+const HEADS: Record<Col, string> = {
+  termchat: 'termchat',
+  gRPC: 'termchat over gRPC',
+  raw: 'raw TCP relay (limit)',
+  IRC: 'IRC (ngircd)',
+  Mosquitto: 'Mosquitto (MQTT QoS 1)',
+  JetStream: 'NATS JetStream',
+  NATS: 'NATS core (not durable)',
+};
+/** The --only name of a column. */
+const KEY: Record<Col, string> = { termchat: 'termchat', gRPC: 'grpc', raw: 'raw', IRC: 'irc', Mosquitto: 'mosquitto', JetStream: 'jetstream', NATS: 'natscore' };
+type Cell = ReportCell;
+type Row = ReportRow<Col>;
 const rows: Row[] = [];
-const notes: string[] = [];
-/** A footnote's number (added once). */
-function note(text: string): string {
-  let i = notes.indexOf(text);
-  if (i < 0) i = notes.push(text) - 1;
-  return `[${i + 1}]`;
-}
 function row(name: string, unit: string, better: Row['better'], digits = 0): Row {
   const r: Row = { name, unit, better, digits, cells: {} };
   rows.push(r);
@@ -75,11 +86,13 @@ async function measure<X>(what: string, fn: () => Promise<X>): Promise<X | { fai
 }
 const failed = (x: unknown): x is { failed: string } => typeof x === 'object' && x !== null && 'failed' in x;
 
-async function startTermchat(dir: string, withProfile: boolean) {
+/** A termchat server child; scrypt cost 2 (fast account setup) unless given (the attacks use the default). */
+async function startTermchat(dir: string, withProfile: boolean, scryptCost = 2) {
   const nodeArgs = withProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`] : [];
-  const args = [path.join(dir, 'data'), '2', ...(commitWindow === undefined ? [] : [commitWindow])];
+  const args = [path.join(dir, 'data'), String(scryptCost), commitWindow ?? 'default', '--stats-interval', String(STATS_MS)];
   const s = await spawnTs('bench/lib/serverChild.ts', args, /^termchat bench server (\d+) (\d+) (\d+)$/, nodeArgs);
-  return { child: s.child, tcp: Number(s.match[1]), grpc: Number(s.match[2]), pid: Number(s.match[3]) };
+  const stats = collectStats(s.child);
+  return { child: s.child, tcp: Number(s.match[1]), grpc: Number(s.match[2]), pid: Number(s.match[3]), stats };
 }
 
 async function startRaw() {
@@ -92,21 +105,45 @@ async function main(): Promise<void> {
   const loadStart = loadAvg();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-bench-'));
   log(`${quick ? 'quick' : 'full'} run in ${tmp}`);
+  const floor = await measure('fsync floor', async () => fsyncFloor(tmp, 200));
   const tc = await startTermchat(tmp, profile);
   const raw = await startRaw();
   let irc: Ircd | undefined;
   const ircNote = NGIRCD ? undefined : 'ngircd is not installed (apt-get install ngircd), so the IRC column is skipped.';
   if (NGIRCD && only.has('irc')) irc = await startNgircd(fs.mkdtempSync(path.join(tmp, 'irc-')));
   const ircContent = Math.min(CONTENT, ircMaxContent() - 40);
+  // Each broker in its own process with its own data; a failure to start becomes an n/a column.
+  const brokers: Partial<Record<'Mosquitto' | 'JetStream' | 'NATS', Broker | { failed: string }>> = {};
+  const brokerRss: Partial<Record<Col, number>> = {};
+  if (MOSQUITTO && only.has('mosquitto')) brokers.Mosquitto = await measure('start mosquitto', () => startMosquitto(fs.mkdtempSync(path.join(tmp, 'mosquitto-'))));
+  if (NATS_SERVER && only.has('jetstream')) brokers.JetStream = await measure('start nats-server (JetStream)', () => startNats(fs.mkdtempSync(path.join(tmp, 'jetstream-'))));
+  if (NATS_SERVER && only.has('natscore')) brokers.NATS = await measure('start nats-server (core)', () => startNats(fs.mkdtempSync(path.join(tmp, 'nats-'))));
+  const broker = (c: 'Mosquitto' | 'JetStream' | 'NATS') => {
+    const b = brokers[c];
+    return b && !failed(b) ? b : undefined;
+  };
+  for (const c of ['Mosquitto', 'JetStream', 'NATS'] as const) {
+    const b = broker(c);
+    if (b) brokerRss[c] = rssMiB(b.pid);
+  }
+  const brokerSkip = (c: 'Mosquitto' | 'JetStream' | 'NATS', bin: string | undefined, pkg: string) => {
+    const b = brokers[c];
+    if (b && failed(b)) return `${pkg} did not start: ${b.failed}`;
+    if (!bin) return `${pkg} is not installed (apt-get install ${pkg}), so this column is skipped.`;
+    return b ? undefined : 'not selected (--only)';
+  };
 
-  const systems: { col: Col; driver: SystemDriver; port: () => number; content: number; skip?: string }[] = [
-    { col: 'termchat', driver: termchat, port: () => tc.tcp, content: CONTENT },
-    { col: 'gRPC', driver: grpc, port: () => tc.grpc, content: CONTENT },
-    { col: 'raw', driver: rawDriver(SEND_FRAME), port: () => raw.port, content: CONTENT },
-    { col: 'IRC', driver: ircDriver, port: () => irc?.port ?? 0, content: ircContent, skip: irc ? undefined : (ircNote ?? 'not selected (--only)') },
+  const systems: { col: Col; driver: SystemDriver; port: () => number; pid: () => number; content: number; skip?: string }[] = [
+    { col: 'termchat', driver: termchatWire, port: () => tc.tcp, pid: () => tc.pid, content: CONTENT },
+    { col: 'gRPC', driver: grpc, port: () => tc.grpc, pid: () => tc.pid, content: CONTENT },
+    { col: 'raw', driver: rawDriver(SEND_FRAME), port: () => raw.port, pid: () => raw.pid, content: CONTENT },
+    { col: 'IRC', driver: ircDriver, port: () => irc?.port ?? 0, pid: () => irc?.child.pid ?? 0, content: ircContent, skip: irc ? undefined : (ircNote ?? 'not selected (--only)') },
+    { col: 'Mosquitto', driver: mqttDriver, port: () => broker('Mosquitto')?.port ?? 0, pid: () => broker('Mosquitto')?.pid ?? 0, content: CONTENT, skip: brokerSkip('Mosquitto', MOSQUITTO, 'mosquitto') },
+    { col: 'JetStream', driver: jetstreamDriver, port: () => broker('JetStream')?.port ?? 0, pid: () => broker('JetStream')?.pid ?? 0, content: CONTENT, skip: brokerSkip('JetStream', NATS_SERVER, 'nats-server') },
+    { col: 'NATS', driver: natsCoreDriver, port: () => broker('NATS')?.port ?? 0, pid: () => broker('NATS')?.pid ?? 0, content: CONTENT, skip: brokerSkip('NATS', NATS_SERVER, 'nats-server') },
   ];
-  const active = systems.filter((s) => only.has(s.col === 'gRPC' ? 'grpc' : s.col.toLowerCase()));
-  const each = async (r: Row, fn: (s: (typeof systems)[number]) => Promise<Cell>) => {
+  const active = systems.filter((s) => only.has(KEY[s.col]) && !s.skip);
+  const each = async (r: Row, fn: (s: (typeof systems)[number]) => Promise<Cell | undefined>) => {
     for (const s of systems) {
       if (s.skip) r.cells[s.col] = na(s.skip);
       else if (!active.includes(s)) r.cells[s.col] = na('not selected (--only)');
@@ -115,19 +152,63 @@ async function main(): Promise<void> {
   };
   const cellOf = (x: number | undefined | { failed: string }, reason: string): Cell =>
     failed(x) ? na(`failed: ${x.failed}`) : x === undefined ? na(reason) : x;
+  const isBroker = (c: Col) => c === 'Mosquitto' || c === 'JetStream' || c === 'NATS';
 
   try {
-    const thr1 = row('Relay throughput, 1 sender -> 1 online recipient, pipelined', 'msg/s', 'higher');
-    await each(thr1, async (s) => cellOf(await measure(`${s.col} throughput 1 pair`, () => relayThroughput(s.driver, s.port(), 1, 1000, s.content, T.thr)), ''));
-    const thr16 = row('Relay throughput, 16 pairs at once', 'msg/s', 'higher');
-    await each(thr16, async (s) => cellOf(await measure(`${s.col} throughput 16 pairs`, () => relayThroughput(s.driver, s.port(), 16, 256, s.content, T.thr)), ''));
+    const fs50 = row('fsync floor: one 512-byte append + fdatasync in the bench temp dir, p50 (a property of the disk, shown in the limit column)', 'ms', 'lower', 3);
+    const fs99 = row('fsync floor: one 512-byte append + fdatasync, p99', 'ms', 'lower', 3);
+    fs50.cells.raw = cellOf(failed(floor) ? floor : floor.p50, '');
+    fs99.cells.raw = cellOf(failed(floor) ? floor : floor.p99, '');
+
+    // Relay throughput, with each server's CPU time over the same window and termchat's event-loop delay.
+    const cpuRows: Row[] = [];
+    const loopRows: Row[] = [];
+    for (const [pairs, window, label] of [
+      [1, 1000, '1 sender -> 1 online recipient, pipelined'],
+      [16, 256, '16 pairs at once'],
+    ] as const) {
+      const thr = row(`Relay throughput, ${label}`, 'msg/s', 'higher');
+      const cpu = row(`Server CPU per relayed message (user + system, /proc), ${pairs === 1 ? '1 pair' : '16 pairs'}`, 'us/msg', 'lower', 2);
+      const loop = row(`termchat server event-loop delay p99 under the relay load, ${pairs === 1 ? '1 pair' : '16 pairs'} (worst ${STATS_MS} ms interval)`, 'ms', 'lower', 2);
+      cpuRows.push(cpu);
+      loopRows.push(loop);
+      await each(thr, async (s) => {
+        let cpu0 = 0;
+        let from = 0;
+        let perMsg: Cell = na('not measured');
+        let to = 0;
+        const hooks: WindowHooks = {
+          start: () => {
+            cpu0 = cpuMs(s.pid());
+            from = Date.now();
+          },
+          end: (delivered) => {
+            to = Date.now();
+            perMsg = delivered > 0 ? ((cpuMs(s.pid()) - cpu0) * 1000) / delivered : na('nothing delivered');
+          },
+        };
+        const v = await measure(`${s.col} throughput ${pairs} pair(s)`, () => relayThroughput(s.driver, s.port(), pairs, window, s.content, T.thr, hooks));
+        cpu.cells[s.col] = failed(v) ? na(`failed: ${v.failed}`) : perMsg;
+        if (s.col === 'termchat') {
+          const d = failed(v) ? undefined : loopDelayP99(tc.stats, from, to, STATS_MS);
+          loop.cells.termchat = d ?? na(failed(v) ? `failed: ${v.failed}` : 'no stats line from the server during the window');
+        }
+        return cellOf(v, '');
+      });
+      loop.cells.gRPC = na('The termchat server reports event-loop delay itself (statsIntervalMs); the other systems do not, and gRPC is the same process.');
+    }
+    // Keep the throughput rows together, then CPU, then event-loop delay.
+    for (const r of [...cpuRows, ...loopRows]) rows.push(rows.splice(rows.indexOf(r), 1)[0]!);
+    const thr1 = rows.find((r) => r.name.startsWith('Relay throughput, 1 sender'))!;
+    const rssAfter = row('Server RSS after the relay runs', 'MiB', 'lower', 1);
+    await each(rssAfter, async (s) => rssMiB(s.pid()));
+    rssAfter.cells.gRPC = na('Same process as termchat.');
 
     for (const rate of [5000, 20_000]) {
       const k = `${rate / 1000}k`;
       const rs = [row(`Send -> push latency at ${k} msg/s, p50`, 'ms', 'lower', 3), row(`Send -> push latency at ${k} msg/s, p99`, 'ms', 'lower', 3), row(`Send -> push latency at ${k} msg/s, p99.9`, 'ms', 'lower', 3)];
       const results = new Map<Col, Awaited<ReturnType<typeof pushLatency>> | { failed: string }>();
-      for (const s of systems) {
-        if (s.skip || !active.includes(s)) continue;
+      for (const s of active) {
         const cap = thr1.cells[s.col];
         if (typeof cap === 'number' && cap < rate * 1.1) {
           results.set(s.col, { failed: `cannot sustain ${k} msg/s: its pipelined relay throughput is ${Math.round(cap)} msg/s, so the queue (and the latency) only grows.` });
@@ -145,10 +226,31 @@ async function main(): Promise<void> {
       }
     }
 
-    const rr = row('Request/response: sequential Send -> Accepted', 'round trips/s', 'higher');
+    const rr = row('Request/response: sequential Send -> Accepted (brokers: publish -> PUBACK / PubAck)', 'round trips/s', 'higher');
     await each(rr, async (s) =>
-      cellOf(await measure(`${s.col} request/response`, () => requestResponse(s.driver, s.port(), s.content, T.rr)), 'IRC has no per-message acceptance (PRIVMSG is fire-and-forget), so there is no round trip to time.'),
+      cellOf(
+        await measure(`${s.col} request/response`, () => requestResponse(s.driver, s.port(), s.content, T.rr)),
+        s.col === 'IRC' ? 'IRC has no per-message acceptance (PRIVMSG is fire-and-forget), so there is no round trip to time.' : 'NATS core publish has no acknowledgement (fire-and-forget), so there is no round trip to time.',
+      ),
     );
+    const ping = row(`Request/response: sequential Ping -> Pong (raw: its ${SEND_FRAME}-byte frame round trip again, the reference; NATS: PING/PONG)`, 'round trips/s', 'higher');
+    await each(ping, async (s) => {
+      const withClient = async <C extends { ping(): Promise<unknown>; close(): unknown }>(c: C) => {
+        try {
+          return await sequentialRoundTrips(() => c.ping(), T.rr);
+        } finally {
+          await c.close();
+        }
+      };
+      if (s.col === 'termchat') return cellOf(await measure('termchat ping', async () => withClient(await ChatClient.connect({ port: tc.tcp }))), '');
+      if (s.col === 'gRPC') return cellOf(await measure('gRPC ping', async () => withClient(await GrpcChatClient.connect({ port: tc.grpc }))), '');
+      if (s.col === 'NATS') return cellOf(await measure('NATS ping', async () => withClient(await natsPinger(s.port()))), '');
+      // Measured again right here, so that the reference shares the moment (and the noise) of termchat's Ping.
+      if (s.col === 'raw') return cellOf(await measure('raw round trip (Ping reference)', () => requestResponse(s.driver, s.port(), s.content, T.rr)), '');
+      if (s.col === 'JetStream') return na('Same server software as NATS core (PING/PONG does not touch JetStream); see that column.');
+      if (s.col === 'Mosquitto') return na('mqtt.js does not expose MQTT PINGREQ as a request to time.');
+      return na('Not measured for IRC.');
+    });
 
     for (const [label, content] of [
       ['512-byte message', (seq: number) => contentFor(seq, CONTENT)],
@@ -158,7 +260,6 @@ async function main(): Promise<void> {
       const down = row(`Bytes on the wire per ${label}, server -> clients (accepted + push)`, 'B/msg', 'lower', 1);
       const got = new Map<Col, { up: number; down: number } | { failed: string }>();
       for (const s of active) {
-        if (s.skip) continue;
         const c = s.col === 'IRC' && label.startsWith('512') ? (seq: number) => contentFor(seq, ircContent) : content;
         got.set(s.col, await measure(`${s.col} bytes ${label}`, () => wireBytes(s.driver, s.port(), c, T.bytes)));
       }
@@ -180,7 +281,11 @@ async function main(): Promise<void> {
     for (const [r, key] of [[accept, 'accept'], [drain, 'drain']] as const) {
       await each(r, async (s) => {
         const x = queued.get(s.col);
-        if (!x) return na(s.col === 'raw' ? 'The raw relay has no store: an offline recipient simply gets nothing.' : 'IRC has no offline queue: a PRIVMSG to an absent nick is refused (401).');
+        if (!x) {
+          if (s.col === 'raw') return na('The raw relay has no store: an offline recipient simply gets nothing.');
+          if (s.col === 'IRC') return na('IRC has no offline queue: a PRIVMSG to an absent nick is refused (401).');
+          return na('Not measured for the brokers (they queue for a persistent session or a stream, but this figure uses termchat\'s fetch + ack API).');
+        }
         return failed(x) ? na(`failed: ${x.failed}`) : x[key];
       });
     }
@@ -192,10 +297,9 @@ async function main(): Promise<void> {
     const fdLimit = Number(fs.readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)?.[1] ?? 1024);
     const conns = fdLimit > c2 + 200 ? [c1, c2] : [c1];
     const fdNote = `Open-file limit is ${fdLimit} (ulimit -n); Node cannot raise it in-process, so ${c2} clients were skipped. Run \`ulimit -n ${c2 * 2}\` first.`;
-    await each(rssIdle, async () => 0);
     const connResults = new Map<Col, Awaited<ReturnType<typeof connectionRss>> | { failed: string }>();
     for (const s of active) {
-      if (s.skip) continue;
+      if (isBroker(s.col)) continue;
       const kind = s.col === 'termchat' ? 'termchat' : s.col === 'gRPC' ? 'grpc' : s.col === 'raw' ? 'raw' : 'irc';
       connResults.set(
         s.col,
@@ -227,6 +331,10 @@ async function main(): Promise<void> {
     }
     for (const [r, n] of [[rssIdle, 0], [rss1, c1], [rss2, c2]] as const) {
       await each(r, async (s) => {
+        if (isBroker(s.col)) {
+          if (n === 0) return brokerRss[s.col] ?? na('not measured');
+          return na('Idle-connection RSS is not measured for the brokers (the load process speaks termchat, gRPC, raw and IRC only).');
+        }
         const x = connResults.get(s.col)!;
         if (failed(x)) return na(`failed: ${x.failed}`);
         if (n === 0) return x.baseline;
@@ -236,13 +344,35 @@ async function main(): Promise<void> {
       });
     }
     if (tc.child.pid) log(`termchat server RSS after the run: ${rssMiB(tc.pid).toFixed(1)} MiB`);
+
+    if (only.has('attacks') && only.has('termchat')) await attacks(tmp);
   } finally {
     await stopChild(tc.child);
     await stopChild(raw.child);
     await irc?.stop();
+    for (const b of Object.values(brokers)) if (!failed(b)) await b.stop();
   }
 
-  const md = render(started, loadStart, loadAvg(), ircContent, profile ? path.join(tmp, 'profile') : undefined);
+  const md = renderResults({
+    title: `termchat benchmark${quick ? ' (quick smoke run: short windows, fewer connections)' : ''}`,
+    started,
+    loadStart,
+    loadEnd: loadAvg(),
+    header: [
+      `- Message: ${CONTENT}-byte content (termchat Send frame ${SEND_FRAME} B, push frame ${PUSH_FRAME} B; MQTT and NATS payload ${CONTENT} B); IRC ${ircContent}-byte content (IRC lines are capped at 512 bytes).`,
+      ...(runNote ? [`- Note: ${runNote}`] : []),
+      `- fsync floor of the temp dir's disk, this run: ${failed(floor) ? 'not measured' : `p50 ${floor.p50.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms over ${floor.n} appends + fdatasync`}.`,
+      ...(profile ? [`- The termchat server ran with --cpu-prof (slower); profile in ${path.join(tmp, 'profile')}.`] : []),
+      ...(commitWindow === 'memory'
+        ? ['- EXPERIMENT: the termchat server ran on the in-memory store (no SQLite, no fsync; NOT durable). Not the shipped configuration.']
+        : []),
+    ],
+    cols: COLS.map((c) => ({ key: c, head: HEADS[c] })),
+    rows,
+    fsyncP50: failed(floor) ? undefined : floor.p50,
+    sendFrame: SEND_FRAME,
+    statsMs: STATS_MS,
+  });
   const file = commitWindow !== undefined || profile ? 'results-experiment.md' : quick ? 'results-quick.md' : 'results.md';
   fs.writeFileSync(path.join(ROOT, 'bench', file), md);
   process.stdout.write(md);
@@ -250,63 +380,27 @@ async function main(): Promise<void> {
   else fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-function fmt(v: number, digits: number): string {
-  return v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function render(started: Date, loadStart: string, loadEnd: string, ircContent: number, profileDir: string | undefined): string {
-  const out: string[] = [];
-  out.push(`# termchat benchmark${quick ? ' (quick smoke run: short windows, fewer connections)' : ''}`, '');
-  out.push(`- Date: ${started.toISOString()}`);
-  out.push(`- Machine: ${machine()}`);
-  out.push(`- Load average (1/5/15 min) at start: ${loadStart}; at end: ${loadEnd}`);
-  out.push(`- Loopback only; every server in its own process with a fresh temporary data directory; clients in the bench process (connections: in a separate load process).`);
-  out.push(`- Message: ${CONTENT}-byte content (termchat Send frame ${SEND_FRAME} B, push frame ${SEND_FRAME + 9} B); IRC ${ircContent}-byte content (IRC lines are capped at 512 bytes).`);
-  if (profileDir) out.push(`- The termchat server ran with --cpu-prof (slower); profile in ${profileDir}.`);
-  if (commitWindow === 'memory') out.push('- EXPERIMENT: the termchat server ran on a bench-only in-memory store (no SQLite, no fsync; NOT durable). Not the shipped configuration.');
-  out.push('');
-  out.push('| Figure | unit | termchat | termchat over gRPC | raw TCP relay (limit) | IRC (ngircd) | termchat / raw | termchat / gRPC |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    const cell = (c: Col) => {
-      const v = r.cells[c];
-      if (v === undefined) return '';
-      return typeof v === 'number' ? fmt(v, r.digits) : `n/a ${note(v.na)}`;
-    };
-    const ratio = (a: Cell | undefined, b: Cell | undefined) => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? `${(a / b).toFixed(2)}x` : '');
-    const arrow = r.better === 'higher' ? ' (higher is better)' : r.better === 'lower' ? ' (lower is better)' : '';
-    out.push(`| ${r.name}${arrow} | ${r.unit} | ${COLS.map(cell).join(' | ')} | ${ratio(r.cells.termchat, r.cells.raw)} | ${ratio(r.cells.termchat, r.cells.gRPC)} |`);
+/** The two attacks of issue 8, each against a fresh termchat server with the default scrypt cost. */
+async function attacks(tmp: string): Promise<void> {
+  const kinds = [
+    ['Fetch attack (a logged-in client with 200 queued messages writes 5,000 FetchUndelivered(200) in one write, never reads)', fetchAttack],
+    ['Register attack (one unauthenticated connection pipelines 1,000 Register for a taken name in one write)', registerAttack],
+  ] as const;
+  for (const [label, run] of kinds) {
+    const short = label.slice(0, label.indexOf(' ('));
+    const rows4 = [row(`${label}: server RSS before`, 'MiB', 'lower', 1), row(`${short}: server RSS peak`, 'MiB', 'lower', 1), row(`${short}: another client's Login, worst sample`, 'ms', 'lower', 1), row(`${short}: another client's Send -> Accepted, worst sample`, 'ms', 'lower', 1)];
+    const r = await measure(short, async (): Promise<AttackResult> => {
+      const fresh = await startTermchat(fs.mkdtempSync(path.join(tmp, 'attack-')), false, 16384);
+      try {
+        return await run(fresh.tcp, fresh.pid, T.attackMs);
+      } finally {
+        await stopChild(fresh.child);
+      }
+    });
+    const vals = failed(r) ? undefined : [r.rssBefore, r.rssPeak, r.loginMaxMs, r.sendMaxMs];
+    rows4.forEach((x, i) => (x.cells.termchat = vals ? vals[i]! : na(`failed: ${(r as { failed: string }).failed}`)));
+    if (!failed(r)) log(`${short}: ${r.samples} samples of the other client over ${T.attackMs} ms`);
   }
-  out.push('');
-  out.push('## Targets', '');
-  const get = (name: string, c: Col) => {
-    const v = rows.find((r) => r.name.startsWith(name))?.cells[c];
-    return typeof v === 'number' ? v : undefined;
-  };
-  const t1 = get('Relay throughput, 1 sender', 'termchat');
-  const r1 = get('Relay throughput, 1 sender', 'raw');
-  const t16 = get('Relay throughput, 16 pairs', 'termchat');
-  const r16 = get('Relay throughput, 16 pairs', 'raw');
-  const p99 = get('Send -> push latency at 5k msg/s, p99', 'termchat');
-  const rrT = get('Request/response', 'termchat');
-  const rrR = get('Request/response', 'raw');
-  const pct = (a?: number, b?: number) => (a !== undefined && b ? `${((100 * a) / b).toFixed(0)}%` : 'not measured');
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? ' - met' : ' - NOT met');
-  out.push(`- Relay throughput >= 70% of the raw limit: 1 pair ${pct(t1, r1)}${verdict(t1 !== undefined && r1 ? t1 / r1 >= 0.7 : undefined)}; 16 pairs ${pct(t16, r16)}${verdict(t16 !== undefined && r16 ? t16 / r16 >= 0.7 : undefined)}.`);
-  out.push(`- Send -> push p99 < 1 ms at 5k msg/s: ${p99 === undefined ? 'not measured' : `${p99.toFixed(3)} ms`}${verdict(p99 === undefined ? undefined : p99 < 1)}.`);
-  out.push(`- Request/response within 80% of a raw round trip: ${pct(rrT, rrR)}${verdict(rrT !== undefined && rrR ? rrT / rrR >= 0.8 : undefined)}.`);
-  out.push('');
-  out.push('## Notes', '');
-  out.push(
-    '- termchat and termchat over gRPC are the same server process (one service, one SQLite store, WAL, synchronous=FULL: every Accepted is after a durable group commit). Recipients acknowledge cumulatively every 256 messages. scrypt cost is lowered (N=2) only so that thousands of accounts can be set up quickly; no figure but setup involves it.',
-  );
-  out.push(`- The raw relay forwards the sender's ${SEND_FRAME}-byte frames unparsed (no store, no rules) and answers each with 13 bytes; it is what node:net can do on this machine with the same client code, i.e. the ceiling.`);
-  out.push('- The bench process (all clients) and the server share the 2 cores, so the client side is part of every figure; the ratios compare like with like.');
-  out.push('');
-  notes.forEach((n, i) => out.push(`[${i + 1}] ${n}  `));
-  out.push('');
-  out.push('## Where the time goes', '', WHERE_THE_TIME_GOES, '');
-  return out.join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -8,8 +8,15 @@ export interface Timing {
   runMs: number;
 }
 
+/** Called at the start and end of a measured window (after warm-up), e.g. to read the server's CPU time. */
+export interface WindowHooks {
+  start?: () => void;
+  /** `delivered`: messages delivered inside the window, which lasted `seconds`. */
+  end?: (delivered: number, seconds: number) => void;
+}
+
 /** Messages/s delivered end to end with `pairs` pairs, each keeping `window` messages in flight. */
-export async function relayThroughput(d: SystemDriver, port: number, pairs: number, window: number, size: number, t: Timing): Promise<number> {
+export async function relayThroughput(d: SystemDriver, port: number, pairs: number, window: number, size: number, t: Timing, hooks: WindowHooks = {}): Promise<number> {
   const ps: Pair[] = [];
   for (let i = 0; i < pairs; i++) ps.push(await d.pair(port));
   let running = true;
@@ -30,11 +37,13 @@ export async function relayThroughput(d: SystemDriver, port: number, pairs: numb
     pump(i);
   });
   await new Promise((r) => setTimeout(r, t.warmMs));
+  hooks.start?.();
   const c0 = delivered;
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, t.runMs));
   const c1 = delivered;
   const t1 = process.hrtime.bigint();
+  hooks.end?.(c1 - c0, Number(t1 - t0) / 1e9);
   running = false;
   await waitFor(() => state.every((s) => s.got >= s.sent), 15_000);
   const errors = ps.reduce((n, p) => n + p.errors, 0);
@@ -107,6 +116,20 @@ export async function requestResponse(d: SystemDriver, port: number, size: numbe
   const t1 = process.hrtime.bigint();
   await p.close();
   return (n * 1e9) / Number(t1 - t0);
+}
+
+/** Sequential round trips per second of `once` (e.g. Ping -> Pong) after a warm-up. */
+export async function sequentialRoundTrips(once: () => Promise<unknown>, t: Timing): Promise<number> {
+  const warmEnd = Date.now() + t.warmMs;
+  while (Date.now() < warmEnd) await once();
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + t.runMs;
+  while (Date.now() < end) {
+    await once();
+    n++;
+  }
+  return (n * 1e9) / Number(process.hrtime.bigint() - t0);
 }
 
 /** Bytes on the wire per message (client->server and server->client, both clients), at the socket. */

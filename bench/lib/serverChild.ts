@@ -2,16 +2,38 @@
  * The termchat server for the benchmark, in its own process: startServer with TCP and gRPC on one
  * service and one store, as `termchat-server --grpc-port` runs it. Prints
  * "termchat bench server TCP_PORT GRPC_PORT PID".
- * Usage: tsx bench/lib/serverChild.ts DATA_DIR [SCRYPT_COST] [memory]
+ * Usage: tsx bench/lib/serverChild.ts DATA_DIR [SCRYPT_COST] [memory | default]
+ *        [--stats-interval MS]
  * With `memory` the same server runs on the in-memory store (an experiment that shows what the
- * store costs).
+ * store costs; NOT durable); otherwise it is exactly startServer. With --stats-interval the
+ * server logs its `stats` lines (event-loop delay, CPU, RSS; pino JSON) on stderr, with warnings and
+ * errors; other info lines (one per registered account) are dropped so they cost the run nothing.
  */
+import pino from 'pino';
 import { startServer } from '../../src/server/server.js';
 
-const dataDir = process.argv[2] ?? './bench-data';
-const scryptCost = Number(process.argv[3] ?? 2);
-const mode = process.argv[4];
-const s = await startServer({ port: 0, grpcPort: 0, dataDir, scryptCost, store: mode === 'memory' ? 'memory' : 'sqlite' });
+const flagAt = process.argv.indexOf('--stats-interval');
+const statsIntervalMs = flagAt > 0 ? Number(process.argv[flagAt + 1]) : undefined;
+const positional = flagAt > 0 ? process.argv.slice(2, flagAt) : process.argv.slice(2);
+const dataDir = positional[0] ?? './bench-data';
+const scryptCost = Number(positional[1] ?? 2);
+const mode = positional[2] === 'default' ? undefined : positional[2];
+const logger =
+  statsIntervalMs === undefined
+    ? undefined
+    : pino(
+        {
+          level: 'info',
+          base: null,
+          hooks: {
+            logMethod(args, method, level) {
+              if (level >= 40 || args.includes('stats')) method.apply(this, args);
+            },
+          },
+        },
+        pino.destination({ fd: 2, sync: false }),
+      );
+const s = await startServer({ port: 0, grpcPort: 0, dataDir, scryptCost, store: mode === 'memory' ? 'memory' : 'sqlite', statsIntervalMs, logger });
 process.stdout.write(`termchat bench server ${s.port} ${s.grpcPort} ${process.pid}\n`);
 
 let stopping = false;
