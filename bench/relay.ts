@@ -71,7 +71,7 @@ async function one(name: string, driver: SystemDriver, start: () => Promise<{ po
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-relay-'));
 const termchat = async () => {
   const c = await spawnTs(
-    'src/server/main.ts',
+    'dist/server/main.js',
     ['--port', '0', '--data', path.join(dir, `d${Date.now()}`), '--scrypt-cost', '2', ...(memory ? ['--store', 'memory'] : [])],
     /^termchat-server listening on [^:]+:(\d+)/,
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],

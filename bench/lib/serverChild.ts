@@ -10,7 +10,11 @@
  * errors; other info lines (one per registered account) are dropped so they cost the run nothing.
  */
 import pino from 'pino';
-import { startServer } from '../../src/server/server.js';
+import type * as Server from '../../src/server/server.js';
+
+// The server as users run it: the compiled JavaScript in dist/ (`npm run build`), not the TypeScript
+// through tsx, whose per-function helpers would be measured as server cost.
+const { startServer } = (await import(new URL('../../dist/server/server.js', import.meta.url).href)) as typeof Server;
 
 const flagAt = process.argv.indexOf('--stats-interval');
 const statsIntervalMs = flagAt > 0 ? Number(process.argv[flagAt + 1]) : undefined;

@@ -254,12 +254,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.emit('push', push);
     if (push.type === 'Message') {
       const { type: _t, ...m } = push;
-      if (this.repeats.isRepeat(m)) {
-        // The server pushed it before its commit, died, and the sender resent it under a new id:
-        // the user has it already. Acknowledge it so it does not wait in the queue for ever.
-        this.ack(m.id).catch(() => {});
-        return;
-      }
+      // The same (sender, clientId) again: the server pushed it before its commit and died, and the
+      // sender resent it (a new id), or the sender resent it without the RESEND flag. The user has it
+      // already. It is not acknowledged here (a cumulative Ack would also cover messages the app has
+      // not acknowledged yet): the app's next Ack covers it, as it is older than what follows.
+      if (this.repeats.isRepeat(m)) return;
       this.emit('message', m);
     } else if (push.type === 'LoggedInElsewhere') this.emit('loggedInElsewhere');
     else this.emit('serverClosing');

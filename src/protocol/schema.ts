@@ -169,6 +169,12 @@ export const MessageFlags = {
   SENDER_DELETED: 1,
   /** Set by the sender: `content` is UTF-7 (RFC 2152) text, to be decoded for display. */
   UTF7: 2,
+  /**
+   * Send only, never stored: the sender sends this message again because it did not get the answer
+   * to an earlier Send with the same clientId. The server pushes it only if it turns out not to be a
+   * repeat, so the recipient does not see it twice.
+   */
+  RESEND: 4,
 } as const;
 /** The Send.flags bits a client may set; the others are reserved (must be 0). */
-export const SEND_FLAGS = MessageFlags.UTF7;
+export const SEND_FLAGS = MessageFlags.UTF7 | MessageFlags.RESEND;

@@ -11,11 +11,11 @@
  */
 import { fieldSpan, layout, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
-import { FifoMap } from '../protocol/fifoMap.js';
 import { HEADER_SIZE } from '../protocol/framing.js';
 import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern } from './rules.js';
+import { DeliveredIds } from './deliveredIds.js';
 import { StoreQueue } from './storeQueue.js';
 import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Store, StoredMessage } from './store/store.js';
 
@@ -48,7 +48,7 @@ export class Session {
    * Ids handed to this session (pushed or fetched) and not yet acknowledged. Ack removes only these,
    * so a cumulative Ack after a live push cannot drop older messages the user has never seen.
    */
-  readonly delivered = new Set<number>();
+  readonly delivered = new DeliveredIds();
   constructor(
     readonly id: number,
     readonly sink: SessionSink,
@@ -89,8 +89,6 @@ const LIST = frameOf('AccountList');
 const SMALL_ANSWER = HEADER_SIZE + layout('Error').fixed;
 /** Message ids are u32 on the wire. */
 const MAX_MESSAGE_ID = 0xffffffff;
-/** Recent (sender, clientId) pairs kept in memory, so that a resend is not pushed again. */
-const RECENT_SENDS = 100_000;
 /**
  * Message ids are reserved durably in blocks this large before they are used: a message is pushed
  * before its commit, so after a crash its id must not go to another message (a client that
@@ -111,8 +109,6 @@ export class ChatService {
   private readonly online = new Map<number, Session>();
   /** Every live account, name -> id: the cheap checks (taken name, unknown recipient) need no disk. */
   private readonly directory = new Map<string, number>();
-  /** (sender, clientId) -> message id of recent sends, oldest first. */
-  private readonly recent = new FifoMap<number | string, number>(RECENT_SENDS);
   private readonly pending = new Map<number, PendingSend>();
   private readonly queue: StoreQueue;
   private nextSessionId = 1;
@@ -341,18 +337,19 @@ export class ChatService {
     const from = this.account(s);
     const { recipient, clientId, flags, content } = req;
     if (content.length === 0) throw new ServiceError('INVALID_ARGUMENT', 'message is empty');
-    if ((flags & ~SEND_FLAGS) !== 0) throw new ServiceError('INVALID_ARGUMENT', `flags ${flags}: only bit ${SEND_FLAGS} (UTF-7) may be set`);
+    if ((flags & ~SEND_FLAGS) !== 0) {
+      throw new ServiceError('INVALID_ARGUMENT', `flags ${flags}: only UTF7 (${MessageFlags.UTF7}) and RESEND (${MessageFlags.RESEND}) may be set`);
+    }
     const to = this.directory.get(recipient);
     if (to === undefined) throw new ServiceError('NO_SUCH_USER', `no user named ${recipient}`);
     if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
     const id = this.nextMessageId++;
     if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
     const sentAt = Date.now();
-    const key = clientId === 0 ? undefined : dedupKey(from, clientId);
-    // Pushed after the commit instead: a resend of a recent message (the store says whether it is
-    // one), or an id whose reservation is not durable yet.
-    const pushLater = (key !== undefined && this.recent.has(key)) || id > this.reservedUpTo;
-    if (key !== undefined) this.recent.set(key, id);
+    // Pushed after the commit instead: a resend (the store says whether it is a repeat), or an id
+    // whose reservation is not durable yet.
+    const pushLater = (flags & MessageFlags.RESEND) !== 0 || id > this.reservedUpTo;
+    const kept = flags & ~MessageFlags.RESEND;
     const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
     const op: InsertOp = {
       op: 'insert',
@@ -360,14 +357,14 @@ export class ChatService {
       senderId: from,
       recipientId: to,
       clientId,
-      flags,
+      flags: kept,
       sentAt,
       content: padded ? padded.subarray(0, content.length) : Buffer.from(content, 'latin1'),
       keep: true,
       dedupSince: sentAt - this.dedupWindowMs,
     };
     const sender = s.username!;
-    const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags, sentAt, content }, padded);
+    const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags: kept, sentAt, content }, padded);
     if (!pushLater) push();
     const seq = this.queue.add(op, (r) => {
       this.pending.delete(id);
@@ -399,9 +396,7 @@ export class ChatService {
   private ack(s: Session, upTo: number, reply: Reply): void {
     const me = this.account(s);
     const gone: number[] = [];
-    for (const id of s.delivered) {
-      if (id > upTo) continue;
-      s.delivered.delete(id);
+    for (const id of s.delivered.takeUpTo(upTo)) {
       const p = this.pending.get(id);
       // Delivered and acknowledged before its commit: it need not be stored at all.
       if (p && this.queue.isQueued(p.seq)) p.op.keep = false;
@@ -477,11 +472,6 @@ export class ChatService {
     s.username = undefined;
     s.delivered.clear();
   }
-}
-
-/** One number per (sender, clientId) while account ids fit in 21 bits (exact in a double), else a string. */
-function dedupKey(sender: number, clientId: number): number | string {
-  return sender < 0x200000 ? sender * 0x100000000 + clientId : `${sender}:${clientId}`;
 }
 
 function checkCredentialsShape(username: string, password: string): void {

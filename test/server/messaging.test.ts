@@ -80,19 +80,68 @@ test('fetch max 0 or over the cap returns at most one capped page', async (t) =>
   t.is((await drain(b)).length, 230);
 });
 
-test('a resend with the same client id is stored once and answered with the same id', async (t) => {
+test('a resend (RESEND flag) with the same client id is stored once, answered with the same id, not pushed again', async (t) => {
   const a = await srv.user('dup-a');
   const b = await srv.user('dup-b');
   const box = inbox(b);
+  const pushes: number[] = [];
+  b.on('push', (p) => p.type === 'Message' && pushes.push(p.id));
   const id1 = await a.send('dup-b', 'only once', 4242);
-  const id2 = await a.send('dup-b', 'only once', 4242);
+  const id2 = await a.send('dup-b', 'only once', 4242, MessageFlags.RESEND);
   t.is(id1, id2);
   const id3 = await a.send('dup-b', 'another', 4243);
   t.not(id3, id1);
   await box.until(2);
   const all = await drain(b);
   t.deepEqual(all.map((m) => m.id), [id1, id3]);
-  t.deepEqual(box.messages.map((m) => m.id), [id1, id3], 'the duplicate was not pushed again');
+  t.deepEqual(box.messages.map((m) => m.id), [id1, id3]);
+  t.deepEqual(pushes, [id1, id3], 'the server did not push the resend');
+});
+
+test('a resend without the RESEND flag is stored once; the repeated push is dropped by the client', async (t) => {
+  const a = await srv.user('dup3-a');
+  const b = await srv.user('dup3-b');
+  const box = inbox(b);
+  const id1 = await a.send('dup3-b', 'once', 99);
+  t.is(await a.send('dup3-b', 'once', 99), id1);
+  const id3 = await a.send('dup3-b', 'next', 100);
+  await box.until(2);
+  t.deepEqual(box.messages.map((m) => [m.id, m.content]), [
+    [id1, 'once'],
+    [id3, 'next'],
+  ]);
+  const stored = await drain(b);
+  t.deepEqual(stored.filter((m) => m.content === 'once').map((m) => m.id), [id1], 'stored once');
+});
+
+test('a client id reused for another text or recipient is refused with CLIENT_ID_REUSED', async (t) => {
+  const a = await srv.user('cidr-a');
+  await srv.user('cidr-b');
+  await srv.user('cidr-c');
+  await a.send('cidr-b', 'first', 555);
+  const other = await t.throwsAsync(a.send('cidr-b', 'different text', 555), { instanceOf: ServerError });
+  t.is((other as ServerError).code, 'CLIENT_ID_REUSED');
+  const elsewhere = await t.throwsAsync(a.send('cidr-c', 'first', 555), { instanceOf: ServerError });
+  t.is((elsewhere as ServerError).code, 'CLIENT_ID_REUSED');
+});
+
+test('client id 0 is never de-duplicated: two Sends are two messages', async (t) => {
+  const a = await srv.user('zero-a');
+  const b = await srv.user('zero-b');
+  const x = await a.send('zero-b', 'same text', 0);
+  const y = await a.send('zero-b', 'same text', 0);
+  t.not(x, y);
+  t.is((await drain(b)).length, 2);
+});
+
+test('reserved Send flag bits are refused with INVALID_ARGUMENT; UTF7 is kept on the message', async (t) => {
+  const a = await srv.user('flag-a');
+  const b = await srv.user('flag-b');
+  const err = await t.throwsAsync(a.send('flag-b', 'x', undefined, 8), { instanceOf: ServerError });
+  t.is((err as ServerError).code, 'INVALID_ARGUMENT');
+  await a.send('flag-b', '+AOk-t+AOk-', undefined, MessageFlags.UTF7 | MessageFlags.RESEND);
+  const [m] = await drain(b);
+  t.is(m!.flags, MessageFlags.UTF7, 'RESEND is not stored');
 });
 
 test('the same client id from another sender is a different message', async (t) => {
