@@ -1,7 +1,7 @@
 /**
  * A termchat driver as lean as the raw relay's: Send frames built into a template (the codec
  * encodes the template once; per message only the clientId and the content are written), pushes read
- * by their header and the content's sequence number, acknowledged every 256 with a pre-encoded Ack.
+ * by their header and the content's sequence number, acknowledged once per read (one cumulative Ack).
  * It speaks the real protocol (login, Send, Accepted, Message, Ack), so the figure measures the
  * server rather than the client library's promises and decoding.
  */
@@ -129,7 +129,9 @@ export const termchatWire: SystemDriver = {
         }
         at += HEADER_SIZE + len;
       }
-      if (last - acked >= 256) {
+      // One cumulative Ack per read, as an interactive client does: the server then need not write
+      // to disk what was delivered and acknowledged before its group commit.
+      if (last > acked) {
         acked = last;
         rwriter.frame({ type: 'Ack', upTo: last }, 1);
       }

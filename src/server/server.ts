@@ -81,7 +81,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     await store.close();
     throw err;
   }
-  const stopStats = opts.statsIntervalMs ? logStats(log, opts.statsIntervalMs) : undefined;
+  const stopStats = opts.statsIntervalMs ? logStats(log, opts.statsIntervalMs, store) : undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -97,10 +97,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 }
 
 /** Logs event-loop delay (p50/p99/max in ms over the interval), CPU and RSS every `everyMs`; returns a stop function. */
-function logStats(log: Logger, everyMs: number): () => void {
+function logStats(log: Logger, everyMs: number, store: Store): () => void {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   let cpu = process.cpuUsage();
+  let commits = store.stats.commits;
+  let ops = store.stats.ops;
   const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
   const t = setInterval(() => {
     const used = process.cpuUsage(cpu);
@@ -110,10 +112,13 @@ function logStats(log: Logger, everyMs: number): () => void {
         eventLoopDelayMs: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
         cpuMs: { user: Math.round(used.user / 1e3), system: Math.round(used.system / 1e3) },
         rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
+        store: { commits: store.stats.commits - commits, ops: store.stats.ops - ops },
       },
       'stats',
     );
     h.reset();
+    commits = store.stats.commits;
+    ops = store.stats.ops;
   }, everyMs);
   t.unref();
   return () => {

@@ -103,6 +103,9 @@ interface PendingSend {
   seq: number;
 }
 
+/** What a Send that was delivered and acknowledged before it reached the store counts as. */
+const DELIVERED: OpResult = { ok: true, value: { stored: true } satisfies InsertResult };
+
 export class ChatService {
   private readonly sessions = new Set<Session>();
   /** The live session of each logged-in account. */
@@ -315,16 +318,11 @@ export class ChatService {
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.closing = true;
     clearInterval(this.pruneTimer);
-    if (this.outstanding > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, timeoutMs);
-        this.idle = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
-    await this.queue.idle();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    if (this.outstanding > 0) await Promise.race([deadline, new Promise<void>((resolve) => (this.idle = resolve))]);
+    await Promise.race([deadline, this.queue.idle()]);
+    clearTimeout(timer);
     for (const s of this.sessions) s.sink.push({ type: 'ServerClosing' });
   }
 
@@ -360,7 +358,6 @@ export class ChatService {
       flags: kept,
       sentAt,
       content: padded ? padded.subarray(0, content.length) : Buffer.from(content, 'latin1'),
-      keep: true,
       dedupSince: sentAt - this.dedupWindowMs,
     };
     const sender = s.username!;
@@ -398,9 +395,9 @@ export class ChatService {
     const gone: number[] = [];
     for (const id of s.delivered.takeUpTo(upTo)) {
       const p = this.pending.get(id);
-      // Delivered and acknowledged before its commit: it need not be stored at all.
-      if (p && this.queue.isQueued(p.seq)) p.op.keep = false;
-      else gone.push(id);
+      // Delivered and acknowledged before it reached the store: it need not be written at all, and
+      // its sender may hear Accepted now.
+      if (p === undefined || !this.queue.cancel(p.seq, DELIVERED)) gone.push(id);
     }
     if (gone.length === 0) {
       reply({ type: 'Ok' });

@@ -8,8 +8,11 @@ import type { Op, OpResult, Store } from './store/store.js';
 
 export type Done = (r: OpResult) => void;
 
+const ignore: Done = () => {};
+
 export class StoreQueue {
-  private ops: Op[] = [];
+  /** Operations not yet shipped, by sequence number from shippedUpTo; undefined once cancelled. */
+  private ops: Array<Op | undefined> = [];
   private dones: Done[] = [];
   /** Sequence number of the first operation not yet handed to the store. */
   private shippedUpTo = 0;
@@ -20,7 +23,7 @@ export class StoreQueue {
 
   constructor(
     private readonly store: Store,
-    private readonly maxBatch = 4096,
+    private readonly maxBatch = 1024,
   ) {}
 
   /** Queues `op`; `done` gets its result once the batch that carries it is durable. Returns its sequence number. */
@@ -28,15 +31,31 @@ export class StoreQueue {
     this.ops.push(op);
     this.dones.push(done);
     if (!this.busy && !this.scheduled) {
+      // Ship when the current callback is done: every operation it queued (all the frames of one
+      // read) goes in one batch, and an idle store is not kept waiting for the next turn.
       this.scheduled = true;
-      setImmediate(() => this.ship());
+      queueMicrotask(() => this.ship());
     }
     return this.nextSeq++;
   }
 
   /** Whether the operation with this sequence number is still here (not yet with the store), so it can still be changed. */
   isQueued(seq: number): boolean {
-    return seq >= this.shippedUpTo;
+    return seq >= this.shippedUpTo && this.ops[seq - this.shippedUpTo] !== undefined;
+  }
+
+  /**
+   * Takes back an operation that has not reached the store yet: it is never run, and its `done`
+   * gets `result` now. False if it is already with the store (or was cancelled before).
+   */
+  cancel(seq: number, result: OpResult): boolean {
+    const i = seq - this.shippedUpTo;
+    if (i < 0 || this.ops[i] === undefined) return false;
+    this.ops[i] = undefined;
+    const done = this.dones[i]!;
+    this.dones[i] = ignore;
+    done(result);
+    return true;
   }
 
   /** Runs one operation; resolves with its value, rejects with its error. */
@@ -62,11 +81,21 @@ export class StoreQueue {
       return;
     }
     const n = Math.min(this.ops.length, this.maxBatch);
-    const batch = n === this.ops.length ? this.ops : this.ops.slice(0, n);
-    const dones = n === this.dones.length ? this.dones : this.dones.slice(0, n);
+    const batch: Op[] = [];
+    const dones: Done[] = [];
+    for (let i = 0; i < n; i++) {
+      const op = this.ops[i];
+      if (op === undefined) continue;
+      batch.push(op);
+      dones.push(this.dones[i]!);
+    }
     this.ops = n === this.ops.length ? [] : this.ops.slice(n);
     this.dones = n === this.dones.length ? [] : this.dones.slice(n);
     this.shippedUpTo += n;
+    if (batch.length === 0) {
+      this.ship();
+      return;
+    }
     this.busy = true;
     this.store.run(batch).then(
       (results) => this.settle(dones, (i) => results[i]!),

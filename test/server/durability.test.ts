@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ChatClient, RepeatFilter } from '../../src/protocol/client.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
-import type { Store } from '../../src/server/store/store.js';
+import type { Op, Store } from '../../src/server/store/store.js';
 import { drain, exited, PASSWORD, removeDir, spawnServer, startTestServer, tempDir } from './helpers.js';
 
 test('every accepted message survives SIGKILL and a restart, and none comes twice after ack', async (t) => {
@@ -157,6 +157,7 @@ test('a push seen before a crash, then resent by the sender under a new id, reac
     open: () => inner.open(),
     run: (batch) => (hold ? new Promise((_, reject) => held.push(() => reject(new Error('crashed')))) : inner.run(batch)),
     close: () => Promise.resolve(),
+    stats: inner.stats,
   };
   const before = await startTestServer({ store: gate });
   const repeats = new RepeatFilter();
@@ -206,3 +207,37 @@ async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 10_000): P
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+test('a message delivered and acknowledged before it reaches the store is Accepted and never written', async (t) => {
+  const inner = new MemoryStore();
+  let hold = false;
+  const seen: Op[] = [];
+  const held: Array<() => void> = [];
+  const gate: Store = {
+    open: () => inner.open(),
+    run: (batch) => {
+      seen.push(...batch);
+      if (!hold) return inner.run(batch);
+      return new Promise((resolve) => held.push(() => resolve(inner.run(batch))));
+    },
+    close: () => Promise.resolve(),
+    stats: inner.stats,
+  };
+  const srv = await startTestServer({ store: gate });
+  t.teardown(() => {
+    held.forEach((release) => release());
+    return srv.stop();
+  });
+  const a = await srv.user('early-a');
+  const b = await srv.user('early-b');
+  // Something slow is with the store (held for ever), so the next batch waits in the queue.
+  const other = await srv.user('early-c');
+  hold = true;
+  void other.listAccounts('*').catch(() => undefined);
+  await waitUntil(() => seen.some((op) => op.op === 'list'));
+  const before = seen.length;
+  b.on('message', (m) => void b.ack(m.id).catch(() => undefined));
+  const id = await a.send('early-b', 'read at once');
+  t.true(id > 0, 'Accepted although the store never answered');
+  t.is(seen.length, before, 'the message never reached the store');
+});

@@ -47,7 +47,6 @@ const insert = (senderId: number, recipientId: number, clientId: number, content
   flags: 0,
   sentAt,
   content: Buffer.from(content, 'latin1'),
-  keep: true,
   dedupSince: sentAt - DAY,
 });
 
@@ -99,15 +98,6 @@ for (const kind of KINDS) {
     const [a, b] = await twoAccounts(s);
     await one(s, insert(a, b, 7, 'old', Date.now() - 2 * DAY));
     t.deepEqual(await one(s, insert(a, b, 7, 'new')), { stored: true });
-  });
-
-  test(`${kind.name}: keep=false records the resend but queues nothing`, async (t) => {
-    const s = await open(t, kind);
-    const [a, b] = await twoAccounts(s);
-    const op = { ...insert(a, b, 9, 'seen'), keep: false };
-    t.deepEqual(await one(s, op), { stored: true });
-    t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
-    t.deepEqual(await one(s, insert(a, b, 9, 'seen')), { stored: false, duplicateOf: op.id });
   });
 
   test(`${kind.name}: ack removes only the recipient's own messages`, async (t) => {

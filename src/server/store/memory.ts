@@ -124,11 +124,9 @@ export class MemoryStore implements Store {
       }
     }
     this.maxId = Math.max(this.maxId, i.id);
-    if (i.keep) {
-      let q = this.queues.get(i.recipientId);
-      if (!q) this.queues.set(i.recipientId, (q = new Map()));
-      q.set(i.id, { id: i.id, senderId: i.senderId, clientId: i.clientId, flags: i.flags, sentAt: i.sentAt, content: i.content.toString('latin1') });
-    }
+    let q = this.queues.get(i.recipientId);
+    if (!q) this.queues.set(i.recipientId, (q = new Map()));
+    q.set(i.id, { id: i.id, senderId: i.senderId, clientId: i.clientId, flags: i.flags, sentAt: i.sentAt, content: i.content.toString('latin1') });
     if (i.clientId !== 0) this.sends.set(key, { messageId: i.id, recipientId: i.recipientId, sentAt: i.sentAt, digest });
     return { stored: true };
   }

@@ -241,9 +241,7 @@ export class SqliteDb {
         return same ? { stored: false, duplicateOf: prev.message_id } : { stored: false, reused: true };
       }
     }
-    if (i.keep) {
-      s.insertMessage.run(i.id, i.recipientId, i.senderId, i.sentAt, i.content.toString('latin1'), i.clientId, i.flags);
-    }
+    s.insertMessage.run(i.id, i.recipientId, i.senderId, i.sentAt, i.content.toString('latin1'), i.clientId, i.flags);
     return { stored: true };
   }
 }

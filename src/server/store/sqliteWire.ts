@@ -5,8 +5,8 @@
  */
 import type { InsertOp, Op, OpResult } from './store.js';
 
-/** Fixed part of a packed insert: id, sender, recipient, clientId (u32 each), flags, keep (u8), sentAt, dedupSince (f64), content length (u16). */
-const FIXED = 4 * 4 + 2 + 8 + 8 + 2;
+/** Fixed part of a packed insert: id, sender, recipient, clientId (u32 each), flags (u8), sentAt, dedupSince (f64), content length (u16). */
+const FIXED = 4 * 4 + 1 + 8 + 8 + 2;
 
 /** A batch on its way to the worker: `ops[i]` is a number for the insert packed at that offset. */
 export interface WireBatch {
@@ -35,10 +35,9 @@ export function packBatch(batch: readonly Op[]): { wire: WireBatch; transfer: Ar
     buf.writeUInt32LE(op.recipientId, at + 8);
     buf.writeUInt32LE(op.clientId, at + 12);
     buf[at + 16] = op.flags;
-    buf[at + 17] = op.keep ? 1 : 0;
-    buf.writeDoubleLE(op.sentAt, at + 18);
-    buf.writeDoubleLE(op.dedupSince, at + 26);
-    buf.writeUInt16LE(op.content.length, at + 34);
+    buf.writeDoubleLE(op.sentAt, at + 17);
+    buf.writeDoubleLE(op.dedupSince, at + 25);
+    buf.writeUInt16LE(op.content.length, at + 33);
     op.content.copy(buf, at + FIXED);
     at += FIXED + op.content.length;
   }
@@ -50,7 +49,7 @@ export function unpackBatch(wire: WireBatch): Op[] {
   return wire.ops.map((op): Op => {
     if (typeof op !== 'number') return op;
     const at = op;
-    const len = buf.readUInt16LE(at + 34);
+    const len = buf.readUInt16LE(at + 33);
     return {
       op: 'insert',
       id: buf.readUInt32LE(at),
@@ -58,9 +57,8 @@ export function unpackBatch(wire: WireBatch): Op[] {
       recipientId: buf.readUInt32LE(at + 8),
       clientId: buf.readUInt32LE(at + 12),
       flags: buf[at + 16]!,
-      keep: buf[at + 17] === 1,
-      sentAt: buf.readDoubleLE(at + 18),
-      dedupSince: buf.readDoubleLE(at + 26),
+      sentAt: buf.readDoubleLE(at + 17),
+      dedupSince: buf.readDoubleLE(at + 25),
       content: buf.subarray(at + FIXED, at + FIXED + len),
     };
   });

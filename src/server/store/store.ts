@@ -35,8 +35,7 @@ export type DeleteResult = { deleted: true } | { deleted: false; waiting: number
 /**
  * Stores a message under an id the service chose. With `clientId` non-zero, a (sender, clientId)
  * already stored within `dedupSince` is not stored again: the result names the first message, or
- * says the id was reused for a different message. `keep: false` writes only the resend record: the
- * message itself was already delivered and acknowledged before it reached the store.
+ * says the id was reused for a different message.
  */
 export interface InsertOp {
   op: 'insert';
@@ -48,7 +47,6 @@ export interface InsertOp {
   sentAt: number;
   /** The content's bytes (ASCII, no padding). */
   content: Buffer;
-  keep: boolean;
   /** Resend records older than this (ms since the epoch) do not count. */
   dedupSince: number;
 }
@@ -117,4 +115,6 @@ export interface Store {
   run(batch: readonly Op[]): Promise<OpResult[]>;
   /** Closes; the caller has let every batch settle. */
   close(): Promise<void>;
+  /** Batches committed and operations they carried, since start. */
+  readonly stats: { commits: number; ops: number };
 }

@@ -17,6 +17,28 @@ import { FrameDecoder, type Frame } from '../../protocol/framing.js';
 import { schema } from '../../protocol/schema.js';
 import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
 
+/**
+ * Requests all connections together may start in one event-loop turn. The rest wait for the next
+ * turn, so a turn stays short (timers and other sockets are not held up for long) however many
+ * connections are busy.
+ */
+const TURN_TOTAL = 512;
+const turn = { left: TURN_TOTAL, resetting: false };
+
+/** Takes one request's share of this turn; false when the turn is used up. */
+function takeTurn(): boolean {
+  if (!turn.resetting) {
+    turn.resetting = true;
+    setImmediate(() => {
+      turn.left = TURN_TOTAL;
+      turn.resetting = false;
+    });
+  }
+  if (turn.left <= 0) return false;
+  turn.left--;
+  return true;
+}
+
 export interface PipelineLimits {
   /** Requests of one connection read and not yet answered. */
   maxInflight: number;
@@ -29,7 +51,7 @@ export interface PipelineLimits {
   turnBudget: number;
 }
 
-export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 1024, maxAnswerBytes: 1 << 20, turnBudget: 512 };
+export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 1024, maxAnswerBytes: 1 << 20, turnBudget: 128 };
 
 export interface TcpOptions extends Partial<PipelineLimits> {
   host: string;
@@ -128,7 +150,7 @@ class Connection {
     let budget = this.limits.turnBudget;
     while (this.next < this.frames.length && !this.dead) {
       if (this.barrier || this.overLimits()) break;
-      if (budget-- === 0) {
+      if (budget-- === 0 || !takeTurn()) {
         // Fair turns: the rest of this connection's requests wait for the next turn.
         this.scheduleResume();
         break;
