@@ -4,7 +4,7 @@ import { decode, encode, layout, opcodeOf, type Message } from '../../src/protoc
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { HEADER_SIZE } from '../../src/protocol/framing.js';
 import { schema } from '../../src/protocol/schema.js';
-import { messageArb, messageNames, requestIdArb } from './arbitraries.js';
+import { messageArb, requestIdArb } from './arbitraries.js';
 
 /** Encodes and strips the header, checking the header says what was encoded. */
 function bodyOf(m: Message, id = 1): Buffer {
@@ -35,9 +35,11 @@ testProp(
   },
 );
 
-test('every message type is in the round-trip generator', (t) => {
-  t.deepEqual(new Set(messageNames), new Set(Object.keys(schema)));
-  t.true(messageNames.length >= 19);
+test('the round-trip generator produces every message type of the schema', (t) => {
+  // Sampled, not read back from the list the generator was built from: a generator that drops a
+  // type (or a schema entry it cannot build) fails here.
+  const seen = new Set(fc.sample(messageArb, { numRuns: 3000, seed: 9 }).map((m) => m.type));
+  t.deepEqual([...seen].sort(), Object.keys(schema).sort());
 });
 
 test('a 16-byte username round-trips; 17 bytes is an error naming the field', (t) => {
