@@ -53,43 +53,43 @@ export const schema = {
   Login: {
     op: 0x02,
     dir: 'request',
-    doc: 'Log in. Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
+    doc: 'Log in (also when already logged in: it logs in again). Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
     fields: { username, password },
   },
   Logout: {
     op: 0x03,
     dir: 'request',
-    doc: 'End the session; the connection stays open. Answer: Ok.',
+    doc: 'End the session; the connection stays open. Answer: Ok or Error (NOT_LOGGED_IN).',
     fields: {},
   },
   ListAccounts: {
     op: 0x04,
     dir: 'request',
-    doc: 'List accounts matching a wildcard, sorted by name, one page. Answer: AccountList or Error (INVALID_PATTERN).',
+    doc: 'List accounts matching a wildcard (case-sensitive; empty matches all), sorted by name, one page of at most `limit` (0 = the page cap). Answer: AccountList or Error (INVALID_PATTERN).',
     fields: { pattern, offset: u32, limit: u16 },
   },
   Send: {
     op: 0x05,
     dir: 'request',
-    doc: 'Send a message. Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER).',
+    doc: 'Send a message (`content` not empty; `flags` 0 or UTF7). Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER, INVALID_ARGUMENT, CLIENT_ID_REUSED).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
   },
   FetchUndelivered: {
     op: 0x06,
     dir: 'request',
-    doc: 'Fetch up to `max` waiting messages, oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
+    doc: 'Fetch up to `max` waiting messages (0 = the page cap), oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
     fields: { max: u16 },
   },
   Ack: {
     op: 0x07,
     dir: 'request',
-    doc: 'Acknowledge every message delivered to this session with id <= upTo (cumulative); they leave the queue. Answer: Ok.',
+    doc: 'Acknowledge every message delivered to this session (pushed or fetched) with id <= upTo (cumulative); they leave the queue, other ids are left alone. Answer: Ok once they are gone durably.',
     fields: { upTo: u32 },
   },
   DeleteAccount: {
     op: 0x08,
     dir: 'request',
-    doc: 'Delete your account. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
+    doc: 'Delete your account; the session is then logged out, the connection stays. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
     fields: { password, confirm: u8 },
   },
   Ping: {
@@ -122,7 +122,7 @@ export const schema = {
   Accepted: {
     op: 0x44,
     dir: 'response',
-    doc: 'The message is stored durably under `messageId`.',
+    doc: 'The message is stored durably (or was delivered and acknowledged already) under `messageId`.',
     fields: { messageId: u32 },
   },
   MessageBatch: {
@@ -143,7 +143,7 @@ export const schema = {
   Message: {
     op: 0x80,
     dir: 'push',
-    doc: 'A message for you, pushed the moment it is accepted. Acknowledge it with Ack.',
+    doc: 'A message for you, pushed at once (possibly before its Accepted reaches the sender). Acknowledge it with Ack.',
     fields: chatMessage,
   },
   LoggedInElsewhere: {

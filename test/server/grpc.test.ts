@@ -104,8 +104,8 @@ test('fields that would not fit a binary frame are refused as BAD_FIELD', async 
 test('Login with a wrong password or unknown user is BAD_CREDENTIALS', async (t) => {
   const c = await grpc();
   await c.register('g-cred', PASSWORD);
-  await failsWith(t, c.login('g-cred', 'wrong'), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
-  await failsWith(t, c.login('g-nobody', PASSWORD), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  await failsWith(t, c.login('g-cred', 'wrong'), 'BAD_CREDENTIALS', status.PERMISSION_DENIED);
+  await failsWith(t, c.login('g-nobody', PASSWORD), 'BAD_CREDENTIALS', status.PERMISSION_DENIED);
   t.is(c.token, undefined);
 });
 
@@ -228,7 +228,7 @@ test('DeleteAccount: wrong password, confirmation when messages wait, then the t
   const a = await grpcUser('g-del-a');
   const b = await grpcUser('g-del-b');
   await a.send('g-del-b', 'waiting');
-  await failsWith(t, b.deleteAccount('wrong'), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  await failsWith(t, b.deleteAccount('wrong'), 'BAD_CREDENTIALS', status.PERMISSION_DENIED);
   t.deepEqual(await b.deleteAccount(PASSWORD), { deleted: false, waiting: 1 });
   t.deepEqual(await b.deleteAccount(PASSWORD, true), { deleted: true });
   await failsWith(t, b.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
