@@ -379,3 +379,38 @@ export function decode(opcode: number, body: Buffer): Message {
 export function directionOf(name: MessageName): Schema[MessageName]['dir'] {
   return schema[name].dir;
 }
+
+/**
+ * Checks that `msg` could be encoded: every field fits its width and range (the same checks as
+ * encode(), without building a frame). Throws ProtocolError naming the field, like encode(). For
+ * transports whose messages are not frames (gRPC), so the schema stays the one place limits are stated.
+ */
+export function validate(msg: Message): void {
+  const c = byName.get(msg.type);
+  if (!c) throw new ProtocolError('UNKNOWN_OPCODE', `unknown message type ${String(msg.type)}`, 'type');
+  const obj = msg as unknown as Record<string, unknown>;
+  bodySize(c, obj);
+  for (const [name, f] of c.entries) {
+    if (f.kind === 'list') {
+      const items = obj[name] as unknown[];
+      for (let i = 0; i < items.length; i++) validateItem(f.item, items[i], `${name}[${i}]`);
+    } else validateItem(f, obj[name], name);
+  }
+}
+
+function validateItem(f: ItemField, value: unknown, path: string): void {
+  if (f.kind === 'struct') {
+    if (typeof value !== 'object' || value === null) throw new ProtocolError('BAD_FIELD', `${path}: expected an object`, path);
+    const obj = value as Record<string, unknown>;
+    for (const [name, sub] of Object.entries(f.fields)) validateItem(sub as ItemField, obj[name], `${path}.${name}`);
+    return;
+  }
+  if (f.kind === 'ascii') {
+    checkAscii(path, f.size, value);
+    return;
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new ProtocolError('BAD_FIELD', `${path}: expected a number`, path);
+  if (f.kind !== 'f64' && (!Number.isInteger(value) || value < 0 || value > UINT_MAX[f.kind])) {
+    throw new ProtocolError('BAD_FIELD', `${path}: ${value} is not an integer from 0 to ${UINT_MAX[f.kind]}`, path);
+  }
+}

@@ -40,6 +40,8 @@ export interface MessageDef {
   /** One line for docs/PROTOCOL.md. */
   readonly doc: string;
   readonly fields: Fields;
+  /** Requests only: the responses that answer it when it succeeds (Error can answer any request). */
+  readonly answers?: readonly string[];
 }
 
 export const schema = {
@@ -49,54 +51,63 @@ export const schema = {
     dir: 'request',
     doc: 'Create an account. Answer: Ok or Error (USERNAME_TAKEN, INVALID_USERNAME, INVALID_PASSWORD).',
     fields: { username, password },
+    answers: ['Ok'],
   },
   Login: {
     op: 0x02,
     dir: 'request',
     doc: 'Log in (also when already logged in: it logs in again). Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
     fields: { username, password },
+    answers: ['LoginOk'],
   },
   Logout: {
     op: 0x03,
     dir: 'request',
     doc: 'End the session; the connection stays open. Answer: Ok or Error (NOT_LOGGED_IN).',
     fields: {},
+    answers: ['Ok'],
   },
   ListAccounts: {
     op: 0x04,
     dir: 'request',
     doc: 'List accounts matching a wildcard (case-sensitive; empty matches all), sorted by name, one page of at most `limit` (0 = the page cap). Answer: AccountList or Error (INVALID_PATTERN).',
     fields: { pattern, offset: u32, limit: u16 },
+    answers: ['AccountList'],
   },
   Send: {
     op: 0x05,
     dir: 'request',
     doc: 'Send a message (`content` not empty; `flags` 0 or UTF7). Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER, INVALID_ARGUMENT, CLIENT_ID_REUSED).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
+    answers: ['Accepted'],
   },
   FetchUndelivered: {
     op: 0x06,
     dir: 'request',
     doc: 'Fetch up to `max` waiting messages (0 = the page cap), oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
     fields: { max: u16 },
+    answers: ['MessageBatch'],
   },
   Ack: {
     op: 0x07,
     dir: 'request',
     doc: 'Acknowledge every message delivered to this session (pushed or fetched) with id <= upTo (cumulative); they leave the queue, other ids are left alone. Answer: Ok once they are gone durably.',
     fields: { upTo: u32 },
+    answers: ['Ok'],
   },
   DeleteAccount: {
     op: 0x08,
     dir: 'request',
     doc: 'Delete your account; the session is then logged out, the connection stays. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
     fields: { password, confirm: u8 },
+    answers: ['Ok', 'ConfirmDelete'],
   },
   Ping: {
     op: 0x09,
     dir: 'request',
     doc: 'Liveness check; allowed before login. Answer: Pong.',
     fields: {},
+    answers: ['Pong'],
   },
 
   // Responses
