@@ -8,7 +8,7 @@ import { layout } from '../src/protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../src/protocol/errors.js';
 import { fixedSize, LIST_COUNT_SIZE, type Field, type Fields } from '../src/protocol/fields.js';
 import { header, HEADER_SIZE, DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
-import { MessageFlags, password, schema, username, type MessageName } from '../src/protocol/schema.js';
+import { fieldDocs, MessageFlags, password, schema, username, type MessageName } from '../src/protocol/schema.js';
 import type { PasswordHasher } from '../src/server/auth.js';
 import { ChatService } from '../src/server/service.js';
 import type { Store } from '../src/server/store/store.js';
@@ -65,7 +65,8 @@ function rows(fields: Fields, at: number | string, prefix = ''): string[] {
       const itemFields: Fields = item.kind === 'struct' ? item.fields : { '': item };
       for (const r of rows(itemFields, 0, `${path}[i]${item.kind === 'struct' ? '.' : ''}`)) out.push(r.replace(/^\| (\S+)/, '| item+$1'));
     } else {
-      out.push(`| ${off} | ${f.size} | \`${path}\` | ${typeName(f)} |`);
+      const meaning = name ? fieldDocs[name] : undefined;
+      out.push(`| ${off} | ${f.size} | \`${path}\` | ${typeName(f)}${meaning ? `: ${meaning}` : ''} |`);
       off = advance(f.size);
     }
   }

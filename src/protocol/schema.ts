@@ -174,6 +174,23 @@ export const schema = {
 export type Schema = typeof schema;
 export type MessageName = keyof Schema;
 
+/**
+ * What a field means, by field name (the same name means the same thing in every message), for
+ * docs/PROTOCOL.md and chat.proto. Widths and types come from the fields themselves.
+ */
+export const fieldDocs: Readonly<Record<string, string>> = {
+  id: 'server-assigned message id: unique, increasing, the same on every redelivery',
+  clientId: "the sender's id for this message: non-zero makes a resend idempotent (same sender, clientId, recipient and content = the same message); 0 is never de-duplicated",
+  flags: 'bit 0 (1) SENDER_DELETED, set by the server; bit 1 (2) UTF7, set by the sender (the only bit a Send may set); the other bits are reserved and must be 0',
+  sentAt: 'when the server accepted the message, in milliseconds since the Unix epoch (whole milliseconds)',
+  max: "0 means the server's page cap",
+  limit: "0, or more than the server's page cap, means the cap",
+  offset: 'how many matching names (in sorted order) to skip',
+  upTo: 'cumulative: every message delivered to this session with an id up to this one',
+  confirm: '1: delete even though messages wait; 0: ask first (ConfirmDelete)',
+  code: 'an error code (see Error codes)',
+};
+
 /** Flag bits of chatMessage.flags (and, for UTF7 only, of Send.flags). */
 export const MessageFlags = {
   /** Set by the server: the sender's account has since been deleted. */
