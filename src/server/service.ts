@@ -15,7 +15,7 @@ import { FifoMap } from '../protocol/fifoMap.js';
 import { HEADER_SIZE } from '../protocol/framing.js';
 import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
-import { isValidPassword, isValidUsername, normalizePattern } from './rules.js';
+import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { StoreQueue } from './storeQueue.js';
 import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Store, StoredMessage } from './store/store.js';
 
@@ -486,10 +486,10 @@ function dedupKey(sender: number, clientId: number): number | string {
 
 function checkCredentialsShape(username: string, password: string): void {
   if (!isValidUsername(username)) {
-    throw new ServiceError('INVALID_USERNAME', 'username must be 1-16 characters of A-Z a-z 0-9 _ . -');
+    throw new ServiceError('INVALID_USERNAME', `username must be ${USERNAME_RULE}`);
   }
   if (!isValidPassword(password)) {
-    throw new ServiceError('INVALID_PASSWORD', 'password must be 1-64 printable ASCII characters');
+    throw new ServiceError('INVALID_PASSWORD', `password must be ${PASSWORD_RULE}`);
   }
 }
 
