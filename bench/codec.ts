@@ -4,7 +4,7 @@
  * same process. Target: decode within 3x of the reference.
  */
 import { Bench } from 'tinybench';
-import { decode, encode, type Message } from '../src/protocol/codec.js';
+import { decode, encode, fieldSpan, layout, type Message } from '../src/protocol/codec.js';
 import { HEADER_SIZE } from '../src/protocol/framing.js';
 
 const quick = process.argv.includes('--quick');
@@ -38,24 +38,53 @@ function str(b: Fast, at: number, size: number): string {
   return b.latin1Slice(at, end);
 }
 
-// Reference decoders: offsets written by hand, as a C programmer would.
+// Reference decoders: fixed offsets, as a C programmer would write them, taken once from the schema
+// (never written as numbers outside src/protocol).
+const SEND = {
+  recipient: fieldSpan('Send', 'recipient'),
+  clientId: fieldSpan('Send', 'clientId'),
+  flags: fieldSpan('Send', 'flags'),
+  content: fieldSpan('Send', 'content'),
+};
+const ITEM = {
+  id: fieldSpan('Message', 'id'),
+  sender: fieldSpan('Message', 'sender'),
+  clientId: fieldSpan('Message', 'clientId'),
+  flags: fieldSpan('Message', 'flags'),
+  sentAt: fieldSpan('Message', 'sentAt'),
+  content: fieldSpan('Message', 'content'),
+};
+const batchLayout = layout('MessageBatch');
+const BATCH = {
+  remaining: fieldSpan('MessageBatch', 'remaining'),
+  countAt: batchLayout.list!.countAt,
+  itemsAt: batchLayout.fixed,
+  itemSize: batchLayout.list!.itemSize,
+};
+
 function refSend(b: Fast) {
-  return { type: 'Send', recipient: str(b, 0, 16), clientId: b.readUInt32BE(16), flags: b[20], content: str(b, 21, 512) };
+  return {
+    type: 'Send',
+    recipient: str(b, SEND.recipient.at, SEND.recipient.size),
+    clientId: b.readUInt32BE(SEND.clientId.at),
+    flags: b[SEND.flags.at],
+    content: str(b, SEND.content.at, SEND.content.size),
+  };
 }
 function refBatch(b: Fast) {
-  const n = b.readUInt16BE(4);
+  const n = b.readUInt16BE(BATCH.countAt);
   const messages = new Array(n);
-  for (let i = 0, at = 6; i < n; i++, at += 545) {
+  for (let i = 0, at = BATCH.itemsAt; i < n; i++, at += BATCH.itemSize) {
     messages[i] = {
-      id: b.readUInt32BE(at),
-      sender: str(b, at + 4, 16),
-      clientId: b.readUInt32BE(at + 20),
-      flags: b[at + 24],
-      sentAt: b.readDoubleBE(at + 25),
-      content: str(b, at + 33, 512),
+      id: b.readUInt32BE(at + ITEM.id.at),
+      sender: str(b, at + ITEM.sender.at, ITEM.sender.size),
+      clientId: b.readUInt32BE(at + ITEM.clientId.at),
+      flags: b[at + ITEM.flags.at],
+      sentAt: b.readDoubleBE(at + ITEM.sentAt.at),
+      content: str(b, at + ITEM.content.at, ITEM.content.size),
     };
   }
-  return { type: 'MessageBatch', remaining: b.readUInt32BE(0), messages };
+  return { type: 'MessageBatch', remaining: b.readUInt32BE(BATCH.remaining.at), messages };
 }
 
 let sink: unknown;

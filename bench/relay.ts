@@ -13,6 +13,7 @@ import { relayThroughput } from './lib/figures.js';
 import { rawDriver, type SystemDriver } from './lib/systems.js';
 import { termchatWire } from './lib/termchatWire.js';
 import { encode } from '../src/protocol/codec.js';
+import { content } from '../src/protocol/schema.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : def);
@@ -21,7 +22,7 @@ const runs = opt('--runs', 3);
 const ms = opt('--ms', 3000);
 const memory = argv.includes('--memory-store');
 const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
-const CONTENT = 512;
+const CONTENT = content.size;
 const SEND_FRAME = encode({ type: 'Send', recipient: 'x', clientId: 1, flags: 0, content: contentFor(0, CONTENT) }, 1).length;
 
 /** utime + stime in seconds of a process (Linux /proc/PID/stat), or of one of its threads. */

@@ -29,6 +29,7 @@ import { renderResults, type Cell as ReportCell, type Row as ReportRow } from '.
 import { NGIRCD, startNgircd, type Ircd } from './lib/ngircd.js';
 import { grpc, ircDriver, ircMaxContent, rawDriver, type SystemDriver } from './lib/systems.js';
 import { termchatWire } from './lib/termchatWire.js';
+import { content } from '../src/protocol/schema.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -38,7 +39,7 @@ const commitWindow = argv.includes('--memory-store') ? 'memory' : undefined;
 const runNote = argv.includes('--note') ? argv[argv.indexOf('--note') + 1] : undefined;
 const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks').split(','));
 
-const CONTENT = 512; // termchat's content field, filled
+const CONTENT = content.size; // termchat's content field, filled
 // What the raw relay forwards: termchat's Send frame, built by the codec so it follows the schema.
 const SEND_FRAME = encode({ type: 'Send', recipient: 'x', clientId: 0, flags: 0, content: 'x'.repeat(CONTENT) }, 1).length;
 const PUSH_FRAME = encode({ type: 'Message', id: 1, sender: 'x', clientId: 0, flags: 0, sentAt: 0, content: 'x'.repeat(CONTENT) }, 0).length;

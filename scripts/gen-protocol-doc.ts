@@ -5,10 +5,15 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { layout } from '../src/protocol/codec.js';
-import { ErrorCode } from '../src/protocol/errors.js';
+import { ErrorCode, type ErrorCodeName } from '../src/protocol/errors.js';
 import { fixedSize, LIST_COUNT_SIZE, type Field, type Fields } from '../src/protocol/fields.js';
 import { header, HEADER_SIZE, DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
-import { MessageFlags, schema, type MessageName } from '../src/protocol/schema.js';
+import { fieldDocs, MessageFlags, password, schema, username, type MessageName } from '../src/protocol/schema.js';
+import type { PasswordHasher } from '../src/server/auth.js';
+import { ChatService } from '../src/server/service.js';
+import type { Store } from '../src/server/store/store.js';
+import { GRPC_STATUS_NAME } from '../src/server/transports/grpcErrors.js';
+import { DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/PROTOCOL.md', import.meta.url));
 
@@ -60,7 +65,8 @@ function rows(fields: Fields, at: number | string, prefix = ''): string[] {
       const itemFields: Fields = item.kind === 'struct' ? item.fields : { '': item };
       for (const r of rows(itemFields, 0, `${path}[i]${item.kind === 'struct' ? '.' : ''}`)) out.push(r.replace(/^\| (\S+)/, '| item+$1'));
     } else {
-      out.push(`| ${off} | ${f.size} | \`${path}\` | ${typeName(f)} |`);
+      const meaning = name ? fieldDocs[name] : undefined;
+      out.push(`| ${off} | ${f.size} | \`${path}\` | ${typeName(f)}${meaning ? `: ${meaning}` : ''} |`);
       off = advance(f.size);
     }
   }
@@ -86,71 +92,183 @@ function messageSection(name: MessageName): string {
   return lines.join('\n');
 }
 
+/** The server's defaults, as a fresh service has them (never started: no store is touched). */
+const SERVER = new ChatService(undefined as unknown as Store, undefined as unknown as PasswordHasher, {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+});
+const MiB = (n: number) => (n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} bytes`);
+const DEDUP_HOURS = SERVER.dedupWindowMs / 3_600_000;
+
 const SEMANTICS = `## Semantics
 
 ### Requests, responses and pushes
-Every request carries a client-chosen, non-zero request id and gets exactly one response frame with
-that id. Requests may be pipelined: send many before reading the answers; responses to one connection
-come in request order. Server pushes (opcodes 0x80 and up) carry request id 0 and may arrive between
-any two responses. Register, Login and Ping are allowed before login; every other request without a
-logged-in session gets Error NOT_LOGGED_IN.
+- Every request carries a client-chosen request id and gets exactly one response frame with that id.
+  Use a non-zero id: 0 is the id of pushes. The server does not check it: a request with id 0 is
+  answered like any other, with request id 0, and then only the opcode (0x40-0x7F response,
+  0x80-0xBF push) tells that answer from a push.
+- Answers to the requests of one connection leave in the order the requests arrived; pushes (request
+  id 0) may come between any two answers.
+- Register, Login and Ping are allowed before login; every other request without a logged-in session
+  gets Error NOT_LOGGED_IN.
+- New messages and error codes may be added. A client must ignore a push (request id 0) whose opcode
+  it does not know (its \`length\` says how many body bytes to skip), and treat a response opcode or
+  an error code it does not know as a failure of that request (show the Error's \`text\`).
+
+### Flow control
+- The server reads a connection's requests only while it has fewer than \`--max-inflight\` (default
+  ${DEFAULT_LIMITS.maxInflight}) unanswered requests and fewer than \`--max-answer-bytes\` (default ${MiB(DEFAULT_LIMITS.maxAnswerBytes)}) of answers
+  pending (a Fetch counts as the largest batch it may return, a ListAccounts as its largest page),
+  including bytes the kernel has not taken; past either it stops reading that socket until the
+  client reads. A client that pipelines must keep reading its answers.
+- Pushes are not bounded that way (they come from other connections): once more than 8 MiB of output
+  waits unsent for a connection, the server closes it. Nothing queued for that account is lost.
+- Register for a taken name is refused (USERNAME_TAKEN) before any password hashing. Register, Login
+  and DeleteAccount hash a password; the requests after one of them on the same connection wait
+  until it is answered (one hash per connection at a time; the server's hashing pool serves
+  connections in turn).
 
 ### Strings
-Every string field is ASCII (bytes 0x01-0x7F), written from offset 0 of its field and padded with NUL
-(0x00) to the field's width; the value ends at the first NUL and every byte after it must be NUL too
-(Python: \`value.encode('ascii').ljust(size, b'\\0')\`; decode with \`raw.rstrip(b'\\0').decode('ascii')\`).
-A value longer than its field is an error, never truncated. A byte over 0x7F or a non-NUL byte after
-the padding began makes the frame invalid (Error BAD_FIELD).
+- Every string field is ASCII (bytes 0x01-0x7F), written from offset 0 of its field and padded with
+  NUL (0x00) to the field's width; the value ends at the first NUL and every byte after it must be
+  NUL too (Python: \`value.encode('ascii').ljust(size, b'\\0')\`; decode with
+  \`raw.rstrip(b'\\0').decode('ascii')\`).
+- A value exactly as long as its field fills it and has no NUL at all: a reader must not look for a
+  terminating NUL (in C, \`strnlen(field, size)\` and copy into a buffer of \`size + 1\`).
+- An encoder must refuse a value longer than its field (never truncate it): the wire cannot carry
+  one, so it is the sender's error, not something the server answers. The server answers BAD_FIELD
+  for a field it cannot read: a byte over 0x7F, or a non-NUL byte after the padding began.
+
+### Numbers and flags
+- Integers are unsigned and big-endian. \`sentAt\` is an IEEE-754 double (f64): the server's clock
+  when it accepted the message, in milliseconds since the Unix epoch (1970-01-01T00:00:00Z). The
+  server writes whole milliseconds, so no fraction occurs; a client should still accept any finite
+  value.
+- \`flags\` (one byte, in Send and in every delivered message): bit 0 (${MessageFlags.SENDER_DELETED}) SENDER_DELETED is set by the
+  server when the sender's account has since been deleted; bit 1 (${MessageFlags.UTF7}) UTF7 is copied from
+  Send.flags and means the content is UTF-7 text (RFC 2152), to be decoded for display (Python:
+  \`content.encode('ascii').decode('utf-7')\`); bit 2 (${MessageFlags.RESEND}) RESEND may be set in a Send only (see
+  Sending) and is never delivered. The other bits are reserved and must be 0: a Send with any flags
+  bit other than bits 1 and 2 is refused (INVALID_ARGUMENT); a client ignores bits it does not know
+  in a delivered message.
 
 ### Errors in frames
-- Unknown opcode, or a body whose size is not the size given below: Error (UNKNOWN_OPCODE, BAD_SIZE,
-  TRUNCATED) with the request id of the offending frame; the connection stays usable.
-- A field that breaks the string rules: Error BAD_FIELD; the connection stays usable.
-- A body length over the limit (${DEFAULT_MAX_BODY} bytes): Error FRAME_TOO_LARGE with request id 0,
-  then the server closes the connection (it cannot find the next frame boundary).
-- A client that does not read its socket: once the server holds more than a few MiB of unsent data for
-  it, it closes that connection. Nothing queued for that account is lost.
+- An opcode the server does not know: Error UNKNOWN_OPCODE. The opcode of a response or a push sent
+  to the server: Error UNEXPECTED_MESSAGE.
+- A body shorter than its message's size (for a message with a list: shorter than the fixed part, or
+  than the fixed part plus \`count\` items) is Error TRUNCATED; a longer one is Error BAD_SIZE.
+- A field that breaks the string rules: Error BAD_FIELD.
+- These carry the request id of the offending frame, and the connection stays usable.
+- A body length over the limit (${DEFAULT_MAX_BODY} bytes): Error FRAME_TOO_LARGE with request id 0
+  (the frame's request id is not read), then the server closes the connection: it cannot find the
+  next frame boundary.
 
 ### Accounts
-- Usernames: 1-16 characters of \`A-Z a-z 0-9 _ . -\`, unique (case-sensitive). Passwords: 1-64
-  printable ASCII characters (0x20-0x7E). The server stores only a salted scrypt hash.
-- Login with an unknown user and with a wrong password both answer BAD_CREDENTIALS.
-- One live session per account: a second Login takes over; the first connection gets a
+- Usernames: 1-${username.size} characters of \`A-Z a-z 0-9 _ . -\`, unique (case-sensitive). Passwords:
+  1-${password.size} printable ASCII characters (0x20-0x7E). The server stores only a salted scrypt hash.
+- Login with an unknown user and with a wrong password both answer BAD_CREDENTIALS; a failed Login
+  leaves the connection's session as it was.
+- One live session per account: a Login takes over; the connection that had the account gets a
   LoggedInElsewhere push and is logged out (its connection stays open).
-- ListAccounts: \`*\` matches any run of characters, \`?\` exactly one; other characters must be
-  username characters (else INVALID_PATTERN). Results are sorted by name and paged by
-  \`offset\`/\`limit\` (limit 0 or over 500 means 500); \`total\` counts every match. Deleted accounts
-  are not listed.
-- DeleteAccount needs the password. If messages wait and \`confirm\` is 0, the answer is
-  ConfirmDelete(waiting) and nothing changes; with \`confirm\` = 1 the account and its waiting messages
-  are deleted. Messages it already sent stay with their recipients, delivered with flag bit 0
-  (SENDER_DELETED = ${MessageFlags.SENDER_DELETED}) set. The name can be registered again; the new
-  account sees nothing of the old one.
+- Login on a connection that is already logged in answers LoginOk: it logs in again (to the same
+  account or another one), as after a Logout. The new session has been given no messages yet, so
+  messages pushed or fetched before must be fetched again before an Ack can remove them.
+- Register while logged in answers Ok (the account is created); the connection stays logged in as
+  before.
+- ListAccounts: \`*\` matches any run of characters (also none), \`?\` exactly one; other characters
+  must be username characters (else INVALID_PATTERN) and match themselves, case-sensitively
+  (\`A*\` does not list \`amy\`). An empty pattern matches every account. Results are sorted by name
+  and paged by \`offset\`/\`limit\` (\`limit\` is 16-bit; 0 or over ${SERVER.maxListLimit} means ${SERVER.maxListLimit}); \`total\` counts
+  every match. Deleted accounts are not listed.
+- DeleteAccount needs the password (else BAD_CREDENTIALS). If messages wait and \`confirm\` is 0, the
+  answer is ConfirmDelete(waiting) and nothing changes; with \`confirm\` = 1 the account and its
+  waiting messages are deleted. Waiting means not yet acknowledged: messages pushed or fetched but
+  not acknowledged count.
+- After DeleteAccount answers Ok the session is logged out (requests other than Register, Login and
+  Ping get NOT_LOGGED_IN) and the connection stays open. Messages the account sent stay with their
+  recipients, delivered with flag bit 0 (SENDER_DELETED) set and the deleted sender's name. The name
+  can be registered again; the new account sees nothing of the old one.
 
-### Delivery (at-least-once, duplicates suppressed by message id)
-- Send is answered with Accepted(messageId) only after the message is stored durably (committed to
-  disk). An unknown or deleted recipient is Error NO_SUCH_USER; nothing is stored.
-- If the recipient is logged in, the message is pushed at once (Message push). Either way it stays in
-  the recipient's queue until the recipient acknowledges it with Ack; a disconnect or server crash at
-  any moment loses nothing. A message may therefore arrive twice (pushed, then fetched after a
-  reconnect); its id is the same every time, so clients drop ids they have already shown.
-- Message ids increase. Ack(upTo) removes every message with id <= upTo that this session has been
-  given (pushed, or returned by FetchUndelivered) since it logged in. A message never delivered to the
-  session stays queued, so acknowledging a live push cannot drop older waiting messages unseen.
-- LoginOk tells how many messages wait. FetchUndelivered(max) returns the oldest waiting messages
-  (at most \`max\`, and at most 200 per batch) and \`remaining\`, the count still waiting after them.
-- Resending after a lost connection: a Send with the same \`clientId\` from the same account within
-  24 hours is stored once and answered with the same messageId. Clients pick a fresh clientId per
-  message (e.g. a counter started at a random value) and reuse it only to resend that message.
-- \`sentAt\` is the server's clock when it accepted the message, in milliseconds since the Unix epoch.
+### Sending
+- Send: \`content\` must not be empty (else INVALID_ARGUMENT); an unknown or deleted recipient is
+  Error NO_SUCH_USER and nothing is stored.
+- \`Accepted(id)\` means the message is durably stored, or it was already delivered to the
+  recipient's session and acknowledged (then it need not be stored at all). An online recipient is
+  pushed the message at once, before the commit. If the server dies between push and commit, the
+  sender never saw Accepted and should resend with the same clientId; the recipient may then get the
+  same (sender, clientId) a second time under a different id: a client must drop the repeat (its next
+  cumulative Ack covers it, as it is older than what follows). \`ChatClient\` does this (class
+  \`RepeatFilter\` in \`src/protocol/client.ts\`, shared across reconnects).
+- A Send that was delivered and acknowledged before the server handed it to its store is answered
+  Accepted at once and never written (nothing is left to keep), so such a message leaves no resend
+  record either: a resend of it is stored and delivered again, and recognised by the recipient as a
+  repeat of (sender, clientId).
+- clientId: a non-zero clientId makes a Send idempotent for ${DEDUP_HOURS} hours: a resend with the same
+  (sender, clientId), recipient and content is stored once and answered Accepted with the first
+  message's id; the same clientId with
+  another recipient or content within ${DEDUP_HOURS} h is refused with CLIENT_ID_REUSED (code ${ErrorCode.CLIENT_ID_REUSED}); clientId 0
+  is never de-duplicated (every Send with 0 is a new message). Clients pick a fresh clientId per
+  message (e.g. a counter started at a random value, skipping 0) and reuse it only to resend that
+  message.
+- A resend sets flag bit 2 (RESEND, value ${MessageFlags.RESEND}) in Send.flags: then the server pushes it to the recipient
+  only after its store found it is not a repeat, so the recipient does not get it twice. Without the
+  flag a resend is pushed again at once (and the recipient drops the repeat). RESEND is never stored
+  or delivered.
+- Message ids are unique and increasing in the order the server accepted the Sends (so per
+  recipient); they are not contiguous (the server reserves them durably in blocks, so a restart skips
+  ahead); an id that was pushed is never given to another message, even after a crash.
+- Message ids are u32 and never wrap: once the id 0xFFFFFFFF has been given, every Send is answered
+  Error INTERNAL "message ids are exhausted".
+
+### Delivery (at-least-once, repeats recognisable)
+- A message stays in the recipient's queue until the recipient acknowledges it; a disconnect or a
+  server crash at any moment loses nothing.
+- \`Message\` pushes and \`MessageBatch\` items carry the sender's \`clientId\`, and \`flags\` as above.
+- \`Ack(upTo)\` removes the messages delivered to this session (pushed or fetched) with id <= upTo,
+  and is answered Ok once they are gone durably; ids not delivered to this session are left alone.
+  An Ack that matches nothing is answered Ok too.
+- LoginOk tells how many messages wait (pushed-but-unacknowledged ones included).
+  FetchUndelivered(max) returns the oldest waiting messages, at most \`max\` and at most the server's
+  page cap (${SERVER.maxFetch}); \`max\` = 0 means the page cap. \`remaining\` is the count still waiting after
+  them.
+- A FetchUndelivered may return messages already pushed to this session (same id) if not yet
+  acknowledged; a client drops repeats by id.
 `;
+
+/** When each error code is answered, and to which requests. */
+const ERROR_RULES: Record<ErrorCodeName, string> = {
+  UNKNOWN_OPCODE: 'any frame whose opcode the server does not know',
+  BAD_SIZE: 'a body longer than its message\'s size',
+  BAD_FIELD: 'a string field with a byte over 0x7F or a non-NUL byte after its padding began; over gRPC also a value longer than its field or a number out of its range',
+  FRAME_TOO_LARGE: `a declared body length over ${DEFAULT_MAX_BODY} bytes; sent with request id 0, then the connection is closed`,
+  TRUNCATED: 'a body shorter than its message\'s size (or than its list\'s `count` items)',
+  UNEXPECTED_MESSAGE: 'a response or push opcode sent to the server',
+  NOT_LOGGED_IN: 'Logout, ListAccounts, Send, FetchUndelivered, Ack, DeleteAccount without a logged-in session',
+  ALREADY_LOGGED_IN: 'reserved; not sent by this server (a second Login logs in again)',
+  BAD_CREDENTIALS: 'Login with an unknown name or a wrong password; DeleteAccount with a wrong password',
+  USERNAME_TAKEN: 'Register with the name of a live account',
+  INVALID_USERNAME: `Register with a name that is not 1-${username.size} of \`A-Z a-z 0-9 _ . -\``,
+  INVALID_PASSWORD: `Register with a password that is not 1-${password.size} printable ASCII characters`,
+  NO_SUCH_USER: 'Send to a name with no live account',
+  INVALID_PATTERN: 'ListAccounts with a character other than username characters, `*` and `?`',
+  CONFIRM_REQUIRED: 'reserved; not sent by this server (DeleteAccount answers ConfirmDelete instead)',
+  INVALID_ARGUMENT: 'Send with empty content, or with a flags bit other than bit 1 (UTF7)',
+  CLIENT_ID_REUSED: `Send reusing a non-zero clientId of the last ${DEDUP_HOURS} h with another recipient or content`,
+  BUSY: 'gRPC only: a Subscribe stream whose client reads too slowly is ended with it',
+  INTERNAL: 'any request the server failed to carry out (e.g. a storage error; Send once message ids are exhausted)',
+  SHUTTING_DOWN: 'any request that arrives while the server is shutting down',
+};
 
 /** The whole of docs/PROTOCOL.md. */
 export function renderProtocolDoc(): string {
   const names = Object.keys(schema) as MessageName[];
   const byDir = (dir: string) => names.filter((n) => schema[n].dir === dir).map(messageSection);
   const headerRows = rows(header, 0);
-  const errors = Object.entries(ErrorCode).map(([k, v]) => `| ${v} | ${k} |`);
+  const errors = (Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(
+    ([k, v]) => `| ${v} | ${k} | ${ERROR_RULES[k]} | ${GRPC_STATUS_NAME[k]} |`,
+  );
   return [
     '# termchat wire protocol',
     '',
@@ -189,10 +307,11 @@ export function renderProtocolDoc(): string {
     '## Error codes',
     '',
     'The `code` of an Error response. Codes are stable; new ones may be added, so treat an unknown code as a',
-    'generic failure and show `text`.',
+    'generic failure and show `text`. The gRPC column is the status the gRPC transport answers with (see',
+    '`src/protocol/chat.proto`).',
     '',
-    '| code | name |',
-    '|---|---|',
+    '| code | name | answered to | gRPC status |',
+    '|---|---|---|---|',
     ...errors,
     '',
     '## Example: a client in Python',
@@ -208,7 +327,7 @@ export function renderProtocolDoc(): string {
     'print(read_frame())                                                    # Ok (0x40) or Error (0x41)',
     's.sendall(frame(0x02, 2, struct.pack(">16s64s", b"alice", b"secret")))  # Login',
     'op, rid, body = read_frame(); print(struct.unpack(">I", body))          # LoginOk: undelivered',
-    's.sendall(frame(0x05, 3, struct.pack(">16sI512s", b"bob", 1, b"hello")))  # Send',
+    's.sendall(frame(0x05, 3, struct.pack(">16sIB512s", b"bob", 1, 0, b"hello")))  # Send',
     'op, rid, body = read_frame()   # Accepted (0x44): struct.unpack(">I", body) or Error (0x41): ">H128s"',
     '```',
     '',

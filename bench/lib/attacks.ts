@@ -10,6 +10,7 @@ import { encode, opcodeOf, type Request } from '../../src/protocol/codec.js';
 import { FrameDecoder } from '../../src/protocol/framing.js';
 import { contentFor, sleep } from './common.js';
 import { rssSampler } from './procStats.js';
+import { content } from '../../src/protocol/schema.js';
 
 export interface AttackResult {
   rssBefore: number;
@@ -101,7 +102,7 @@ async function underAttack(port: number, pid: number, tag: string, windowMs: num
         void c.close();
       }
     }),
-    sampler(() => sender.send(peer, contentFor(seq++, 512))),
+    sampler(() => sender.send(peer, contentFor(seq++, content.size))),
   ]);
   const { before, peak } = rss.stop();
   sock.destroy();
@@ -119,7 +120,7 @@ export async function fetchAttack(port: number, pid: number, windowMs: number, f
   await filler.register(attacker, PW);
   await filler.register('atkfill', PW);
   await filler.login('atkfill', PW);
-  await Promise.all(Array.from({ length: 200 }, (_, i) => filler.send(attacker, contentFor(i, 512))));
+  await Promise.all(Array.from({ length: 200 }, (_, i) => filler.send(attacker, contentFor(i, content.size))));
   await filler.close();
   return underAttack(port, pid, 'fa', windowMs, async () => {
     const sock = await rawConnect(port);

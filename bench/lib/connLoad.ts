@@ -7,6 +7,7 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { ChatClient } from '../../src/protocol/client.js';
 import { GrpcChatClient } from './grpcClient.js';
+import { username } from '../../src/protocol/schema.js';
 
 const [kind, portArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -22,7 +23,7 @@ function sock(): Promise<net.Socket> {
 }
 
 async function one(i: number): Promise<void> {
-  const name = `c${run}${i}`.slice(0, 16);
+  const name = `c${run}${i}`.slice(0, username.size);
   switch (kind) {
     case 'termchat': {
       const c = await ChatClient.connect({ port });

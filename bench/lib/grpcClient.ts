@@ -3,17 +3,30 @@
  * benchmark. Errors reject with ServerError carrying the termchat code from the trailing metadata.
  */
 import { EventEmitter } from 'node:events';
-import { credentials, makeGenericClientConstructor, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  status,
+  type Client,
+  type ClientReadableStream,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
 import type { ChatMessage } from '../../src/protocol/client.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import { chatServiceDefinition, META } from '../../src/server/transports/grpcProto.js';
+import { maxValue, u32 } from '../../src/protocol/fields.js';
 
 export interface GrpcClientEvents {
   message: [ChatMessage];
   loggedInElsewhere: [];
   serverClosing: [];
-  /** The Subscribe stream ended (status code, or undefined when it ended cleanly). */
-  streamEnd: [number | undefined];
+  /**
+   * The Subscribe stream ended: its status code (undefined when it ended cleanly) and, for a clean
+   * end, why (the termchat-stream-end trailer: logged-in-elsewhere, replaced, logout, ...).
+   */
+  streamEnd: [number | undefined, string | undefined];
 }
 
 type Unary = (req: object, md: Metadata, cb: (err: ServiceError | null, res: Record<string, unknown>) => void) => void;
@@ -34,7 +47,7 @@ export function toServerError(err: ServiceError): Error {
 export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
   token: string | undefined;
   private stream: ClientReadableStream<Record<string, unknown>> | undefined;
-  private nextClientId = (Math.random() * 0xffffffff) >>> 0;
+  private nextClientId = (Math.random() * maxValue(u32)) >>> 0;
 
   private constructor(readonly client: Client) {
     super();
@@ -85,8 +98,8 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
     return id;
   }
 
-  async send(recipient: string, content: string, clientId = this.newClientId()): Promise<number> {
-    const r = await this.call('Send', { recipient, clientId, content });
+  async send(recipient: string, content: string, clientId = this.newClientId(), flags = 0): Promise<number> {
+    const r = await this.call('Send', { recipient, clientId, flags, content });
     return r.messageId as number;
   }
 
@@ -100,8 +113,9 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
   }
 
   async deleteAccount(password: string, confirm = false): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
-    const r = await this.call('DeleteAccount', { password, confirm });
-    return r.deleted ? { deleted: true } : { deleted: false, waiting: r.waiting as number };
+    const r = await this.call('DeleteAccount', { password, confirm: confirm ? 1 : 0 });
+    const ask = r.confirmDelete as { waiting: number } | null | undefined;
+    return ask ? { deleted: false, waiting: ask.waiting } : { deleted: true };
   }
 
   async ping(): Promise<void> {
@@ -128,9 +142,12 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
       });
       s.on('error', (err: ServiceError) => {
         if (!attached) reject(toServerError(err));
-        this.emit('streamEnd', err.code);
       });
-      s.on('end', () => this.emit('streamEnd', undefined));
+      // Emitted once for every end (clean, error or cancel), with the trailers.
+      s.on('status', (st: StatusObject) => {
+        const why = st.metadata.get(META.streamEnd)[0];
+        this.emit('streamEnd', st.code === status.OK ? undefined : st.code, typeof why === 'string' ? why : undefined);
+      });
     });
   }
 

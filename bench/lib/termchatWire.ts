@@ -12,6 +12,7 @@ import { FrameDecoder, HEADER_AT, HEADER_SIZE } from '../../src/protocol/framing
 import { ChatClient } from '../../src/protocol/client.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import type { Pair, SystemDriver } from './systems.js';
+import { maxValue, u32 } from '../../src/protocol/fields.js';
 
 const PASSWORD = 'bench password';
 const CLIENT_ID = fieldSpan('Send', 'clientId');
@@ -92,7 +93,7 @@ export const termchatWire: SystemDriver = {
       const f = Buffer.allocUnsafe(template.length);
       template.copy(f, 0, 0, HEADER_SIZE + SEND_CONTENT.at);
       f.writeUInt32BE(clientId, HEADER_SIZE + CLIENT_ID.at);
-      clientId = clientId >= 0xffffffff ? 1 : clientId + 1;
+      clientId = clientId >= maxValue(u32) ? 1 : clientId + 1;
       const w = f.write(content, HEADER_SIZE + SEND_CONTENT.at, SEND_CONTENT.size, 'latin1');
       f.fill(0, HEADER_SIZE + SEND_CONTENT.at + w);
       writer.write(f);

@@ -162,11 +162,53 @@ function layoutOf(fields: Fields): Layout {
 /** $parent/$root bookkeeping binary-parser adds for expressions that refer to other fields. */
 const CONTEXT_LINES = /^(vars\.\$parent = null;|vars\.\$root = vars;|delete vars\.\$parent;|delete vars\.\$root;)\n/gm;
 
+/** How a message is decoded: 'lean' (compileLean's code) or 'parse' (binary-parser's Parser#parse). */
+export type DecodePath = 'lean' | 'parse';
+
+/** The Parser behind each lean decoder, so tests can compare the two paths; absent = fallback. */
+const leanParsers = new WeakMap<(body: Buffer) => Record<string, unknown>, Parser>();
+
 /**
  * Compiles a Parser the way Parser#compile does, minus the $parent/$root bookkeeping. Our schema never
  * refers to other fields, and adding then deleting those two properties costs half of a Send decode
  * (measured: 0.85M -> 1.6M decodes/s) and leaves every decoded object in slow dictionary mode. If a
- * binary-parser upgrade changes the generated code's shape, this falls back to Parser#parse.
+ * binary-parser upgrade changes the generated code's shape, this falls back to Parser#parse; that
+ * fallback is not silent: decodePath() reports it and test/protocol/lean.test.ts fails on it
+ * (binary-parser is pinned to an exact version in package.json for the same reason).
+ *
+ * The rewrite can go once binary-parser makes those lines conditional, as it already does for nested
+ * parsers and arrays (`ctx.useContextVariables`, set by Parser#useContextVars()). Proposed upstream,
+ * against lib/binary_parser.ts of binary-parser 2.3.0:
+ *
+ *   --- a/lib/binary_parser.ts
+ *   +++ b/lib/binary_parser.ts
+ *   @@ private addRawCode(ctx: Context) {
+ *        ctx.pushCode(
+ *          `var vars = ${this.constructorFn ? "new constructorFn()" : "{}"};`
+ *        );
+ *
+ *   -    ctx.pushCode("vars.$parent = null;");
+ *   -    ctx.pushCode("vars.$root = vars;");
+ *   +    if (ctx.useContextVariables) {
+ *   +      ctx.pushCode("vars.$parent = null;");
+ *   +      ctx.pushCode("vars.$root = vars;");
+ *   +    }
+ *
+ *        this.generate(ctx);
+ *        this.resolveReferences(ctx);
+ *
+ *   -    ctx.pushCode("delete vars.$parent;");
+ *   -    ctx.pushCode("delete vars.$root;");
+ *   +    if (ctx.useContextVariables) {
+ *   +      ctx.pushCode("delete vars.$parent;");
+ *   +      ctx.pushCode("delete vars.$root;");
+ *   +    }
+ *
+ *        ctx.pushCode("return vars;");
+ *      }
+ *
+ * With it, `structParser(fields).compile()` gives the same code as this function and compileLean
+ * becomes `parser.compile(); return (body) => parser.parse(body)`.
  */
 function compileLean(parser: Parser): (body: Buffer) => Record<string, unknown> {
   const internal = parser as unknown as { getContext?: (importPath: string) => { code: string; imports: unknown[] } };
@@ -177,7 +219,24 @@ function compileLean(parser: Parser): (body: Buffer) => Record<string, unknown> 
   const code = ctx.code.replace(CONTEXT_LINES, '');
   // Same construction as binary-parser's own compile(): generated code, its imports and TextDecoder.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('imports', 'TextDecoder', `return function (buffer) { ${code} };`)(ctx.imports, TextDecoder);
+  const lean = new Function('imports', 'TextDecoder', `return function (buffer) { ${code} };`)(ctx.imports, TextDecoder) as (
+    body: Buffer,
+  ) => Record<string, unknown>;
+  leanParsers.set(lean, parser);
+  return lean;
+}
+
+/** Which decode path message `name` uses ('parse' means compileLean fell back: slower, and a bug). */
+export function decodePath(name: MessageName): DecodePath {
+  return leanParsers.has(byName.get(name)!.parse) ? 'lean' : 'parse';
+}
+
+/**
+ * Parses a body (already size-checked) with binary-parser's own Parser#parse, bypassing the lean
+ * path, so tests can check the two agree. Undefined when the message has no lean path.
+ */
+export function parseWithBinaryParser(name: MessageName, body: Buffer): Record<string, unknown> | undefined {
+  return leanParsers.get(byName.get(name)!.parse)?.parse(body) as Record<string, unknown> | undefined;
 }
 
 interface Compiled {
@@ -319,4 +378,39 @@ export function decode(opcode: number, body: Buffer): Message {
 /** The direction the schema gives a message. */
 export function directionOf(name: MessageName): Schema[MessageName]['dir'] {
   return schema[name].dir;
+}
+
+/**
+ * Checks that `msg` could be encoded: every field fits its width and range (the same checks as
+ * encode(), without building a frame). Throws ProtocolError naming the field, like encode(). For
+ * transports whose messages are not frames (gRPC), so the schema stays the one place limits are stated.
+ */
+export function validate(msg: Message): void {
+  const c = byName.get(msg.type);
+  if (!c) throw new ProtocolError('UNKNOWN_OPCODE', `unknown message type ${String(msg.type)}`, 'type');
+  const obj = msg as unknown as Record<string, unknown>;
+  bodySize(c, obj);
+  for (const [name, f] of c.entries) {
+    if (f.kind === 'list') {
+      const items = obj[name] as unknown[];
+      for (let i = 0; i < items.length; i++) validateItem(f.item, items[i], `${name}[${i}]`);
+    } else validateItem(f, obj[name], name);
+  }
+}
+
+function validateItem(f: ItemField, value: unknown, path: string): void {
+  if (f.kind === 'struct') {
+    if (typeof value !== 'object' || value === null) throw new ProtocolError('BAD_FIELD', `${path}: expected an object`, path);
+    const obj = value as Record<string, unknown>;
+    for (const [name, sub] of Object.entries(f.fields)) validateItem(sub as ItemField, obj[name], `${path}.${name}`);
+    return;
+  }
+  if (f.kind === 'ascii') {
+    checkAscii(path, f.size, value);
+    return;
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new ProtocolError('BAD_FIELD', `${path}: expected a number`, path);
+  if (f.kind !== 'f64' && (!Number.isInteger(value) || value < 0 || value > UINT_MAX[f.kind])) {
+    throw new ProtocolError('BAD_FIELD', `${path}: ${value} is not an integer from 0 to ${UINT_MAX[f.kind]}`, path);
+  }
 }

@@ -42,6 +42,11 @@ export const struct = <S extends Fields>(fields: S) => ({ kind: 'struct', fields
 /** A u16 count followed by that many items. Only allowed as the last field of a message. */
 export const list = <I extends ItemField>(item: I) => ({ kind: 'list', item }) as const;
 
+/** The largest value an unsigned field holds (0xFFFFFFFF for u32). */
+export function maxValue(f: UIntField): number {
+  return 2 ** (8 * f.size) - 1;
+}
+
 /** Width of the u16 element count in front of a list. */
 export const LIST_COUNT_SIZE = 2;
 export const LIST_MAX_ITEMS = 0xffff;

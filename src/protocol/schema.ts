@@ -40,6 +40,8 @@ export interface MessageDef {
   /** One line for docs/PROTOCOL.md. */
   readonly doc: string;
   readonly fields: Fields;
+  /** Requests only: the responses that answer it when it succeeds (Error can answer any request). */
+  readonly answers?: readonly string[];
 }
 
 export const schema = {
@@ -49,54 +51,63 @@ export const schema = {
     dir: 'request',
     doc: 'Create an account. Answer: Ok or Error (USERNAME_TAKEN, INVALID_USERNAME, INVALID_PASSWORD).',
     fields: { username, password },
+    answers: ['Ok'],
   },
   Login: {
     op: 0x02,
     dir: 'request',
-    doc: 'Log in. Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
+    doc: 'Log in (also when already logged in: it logs in again). Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
     fields: { username, password },
+    answers: ['LoginOk'],
   },
   Logout: {
     op: 0x03,
     dir: 'request',
-    doc: 'End the session; the connection stays open. Answer: Ok.',
+    doc: 'End the session; the connection stays open. Answer: Ok or Error (NOT_LOGGED_IN).',
     fields: {},
+    answers: ['Ok'],
   },
   ListAccounts: {
     op: 0x04,
     dir: 'request',
-    doc: 'List accounts matching a wildcard, sorted by name, one page. Answer: AccountList or Error (INVALID_PATTERN).',
+    doc: 'List accounts matching a wildcard (case-sensitive; empty matches all), sorted by name, one page of at most `limit` (0 = the page cap). Answer: AccountList or Error (INVALID_PATTERN).',
     fields: { pattern, offset: u32, limit: u16 },
+    answers: ['AccountList'],
   },
   Send: {
     op: 0x05,
     dir: 'request',
-    doc: 'Send a message. Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER).',
+    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND). Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER, INVALID_ARGUMENT, CLIENT_ID_REUSED).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
+    answers: ['Accepted'],
   },
   FetchUndelivered: {
     op: 0x06,
     dir: 'request',
-    doc: 'Fetch up to `max` waiting messages, oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
+    doc: 'Fetch up to `max` waiting messages (0 = the page cap), oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
     fields: { max: u16 },
+    answers: ['MessageBatch'],
   },
   Ack: {
     op: 0x07,
     dir: 'request',
-    doc: 'Acknowledge every message delivered to this session with id <= upTo (cumulative); they leave the queue. Answer: Ok.',
+    doc: 'Acknowledge every message delivered to this session (pushed or fetched) with id <= upTo (cumulative); they leave the queue, other ids are left alone. Answer: Ok once they are gone durably.',
     fields: { upTo: u32 },
+    answers: ['Ok'],
   },
   DeleteAccount: {
     op: 0x08,
     dir: 'request',
-    doc: 'Delete your account. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
+    doc: 'Delete your account; the session is then logged out, the connection stays. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
     fields: { password, confirm: u8 },
+    answers: ['Ok', 'ConfirmDelete'],
   },
   Ping: {
     op: 0x09,
     dir: 'request',
     doc: 'Liveness check; allowed before login. Answer: Pong.',
     fields: {},
+    answers: ['Pong'],
   },
 
   // Responses
@@ -122,7 +133,7 @@ export const schema = {
   Accepted: {
     op: 0x44,
     dir: 'response',
-    doc: 'The message is stored durably under `messageId`.',
+    doc: 'The message is stored durably (or was delivered and acknowledged already) under `messageId`.',
     fields: { messageId: u32 },
   },
   MessageBatch: {
@@ -143,7 +154,7 @@ export const schema = {
   Message: {
     op: 0x80,
     dir: 'push',
-    doc: 'A message for you, pushed the moment it is accepted. Acknowledge it with Ack.',
+    doc: 'A message for you, pushed at once (possibly before its Accepted reaches the sender). Acknowledge it with Ack.',
     fields: chatMessage,
   },
   LoggedInElsewhere: {
@@ -163,7 +174,24 @@ export const schema = {
 export type Schema = typeof schema;
 export type MessageName = keyof Schema;
 
-/** Flag bits of chatMessage.flags (and, for UTF7 only, of Send.flags). */
+/**
+ * What a field means, by field name (the same name means the same thing in every message), for
+ * docs/PROTOCOL.md and chat.proto. Widths and types come from the fields themselves.
+ */
+export const fieldDocs: Readonly<Record<string, string>> = {
+  id: 'server-assigned message id: unique, increasing, the same on every redelivery',
+  clientId: "the sender's id for this message: non-zero makes a resend idempotent (same sender, clientId, recipient and content = the same message); 0 is never de-duplicated",
+  flags: 'bit 0 (1) SENDER_DELETED, set by the server; bit 1 (2) UTF7, set by the sender; bit 2 (4) RESEND, Send only (this Send repeats one whose answer was lost; never stored); the other bits are reserved and must be 0',
+  sentAt: 'when the server accepted the message, in milliseconds since the Unix epoch (whole milliseconds)',
+  max: "0 means the server's page cap",
+  limit: "0, or more than the server's page cap, means the cap",
+  offset: 'how many matching names (in sorted order) to skip',
+  upTo: 'cumulative: every message delivered to this session with an id up to this one',
+  confirm: '1: delete even though messages wait; 0: ask first (ConfirmDelete)',
+  code: 'an error code (see Error codes)',
+};
+
+/** Flag bits of chatMessage.flags and Send.flags (UTF7 in both; RESEND in Send only). */
 export const MessageFlags = {
   /** Set by the server: the sender's account has since been deleted. */
   SENDER_DELETED: 1,

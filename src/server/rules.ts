@@ -1,14 +1,21 @@
 /**
- * Account and input rules, checked by the service before anything reaches the store.
+ * Account and input rules, checked by the service before anything reaches the store. Lengths are the
+ * widths of the schema's fields (src/protocol/schema.ts), never restated here.
  *
- * - Username: 1 to 16 characters from [A-Za-z0-9_.-]. Case-sensitive ("Bob" and "bob" are two accounts).
- * - Password: 1 to 64 printable ASCII characters (0x20 space to 0x7E tilde).
+ * - Username: 1 to `username.size` characters from [A-Za-z0-9_.-]. Case-sensitive ("Bob" and "bob"
+ *   are two accounts).
+ * - Password: 1 to `password.size` printable ASCII characters (0x20 space to 0x7E tilde).
  * - Pattern (ListAccounts): characters from [A-Za-z0-9_.-] plus the wildcards `*` (any run, also
  *   empty) and `?` (exactly one character). Nothing is escaped; an empty pattern means `*`.
  */
 
-export const USERNAME_RE = /^[A-Za-z0-9_.-]{1,16}$/;
-export const PASSWORD_RE = /^[\x20-\x7e]{1,64}$/;
+import { password, username } from '../protocol/schema.js';
+
+export const USERNAME_RE = new RegExp(`^[A-Za-z0-9_.-]{1,${username.size}}$`);
+export const PASSWORD_RE = new RegExp(`^[\\x20-\\x7e]{1,${password.size}}$`);
+/** The rules in words, for error sentences. */
+export const USERNAME_RULE = `1-${username.size} characters of A-Z a-z 0-9 _ . -`;
+export const PASSWORD_RULE = `1-${password.size} printable ASCII characters`;
 const PATTERN_RE = /^[A-Za-z0-9_.\-*?]*$/;
 
 export function isValidUsername(name: string): boolean {

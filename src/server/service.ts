@@ -14,7 +14,7 @@ import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
 import { HEADER_SIZE } from '../protocol/framing.js';
 import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
-import { isValidPassword, isValidUsername, normalizePattern } from './rules.js';
+import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
 import { StoreQueue } from './storeQueue.js';
 import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Store, StoredMessage } from './store/store.js';
@@ -473,10 +473,10 @@ export class ChatService {
 
 function checkCredentialsShape(username: string, password: string): void {
   if (!isValidUsername(username)) {
-    throw new ServiceError('INVALID_USERNAME', 'username must be 1-16 characters of A-Z a-z 0-9 _ . -');
+    throw new ServiceError('INVALID_USERNAME', `username must be ${USERNAME_RULE}`);
   }
   if (!isValidPassword(password)) {
-    throw new ServiceError('INVALID_PASSWORD', 'password must be 1-64 printable ASCII characters');
+    throw new ServiceError('INVALID_PASSWORD', `password must be ${PASSWORD_RULE}`);
   }
 }
 

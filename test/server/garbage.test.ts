@@ -61,6 +61,7 @@ test('an oversized frame gets FRAME_TOO_LARGE and that connection only is closed
   const [m] = await r.next(1);
   t.is(m?.type, 'Error');
   t.is(m?.type === 'Error' ? m.code : 0, ErrorCode.FRAME_TOO_LARGE);
+  t.is(r.frames[0]?.requestId, 0, 'sent with request id 0, not that of the frame');
   await r.closed;
   const box = inbox(b);
   const id = await a.send('big-b', 'still here');

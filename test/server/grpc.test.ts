@@ -104,8 +104,8 @@ test('fields that would not fit a binary frame are refused as BAD_FIELD', async 
 test('Login with a wrong password or unknown user is BAD_CREDENTIALS', async (t) => {
   const c = await grpc();
   await c.register('g-cred', PASSWORD);
-  await failsWith(t, c.login('g-cred', 'wrong'), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
-  await failsWith(t, c.login('g-nobody', PASSWORD), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  await failsWith(t, c.login('g-cred', 'wrong'), 'BAD_CREDENTIALS', status.PERMISSION_DENIED);
+  await failsWith(t, c.login('g-nobody', PASSWORD), 'BAD_CREDENTIALS', status.PERMISSION_DENIED);
   t.is(c.token, undefined);
 });
 
@@ -228,7 +228,7 @@ test('DeleteAccount: wrong password, confirmation when messages wait, then the t
   const a = await grpcUser('g-del-a');
   const b = await grpcUser('g-del-b');
   await a.send('g-del-b', 'waiting');
-  await failsWith(t, b.deleteAccount('wrong'), 'BAD_CREDENTIALS', status.UNAUTHENTICATED);
+  await failsWith(t, b.deleteAccount('wrong'), 'BAD_CREDENTIALS', status.PERMISSION_DENIED);
   t.deepEqual(await b.deleteAccount(PASSWORD), { deleted: false, waiting: 1 });
   t.deepEqual(await b.deleteAccount(PASSWORD, true), { deleted: true });
   await failsWith(t, b.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
@@ -239,7 +239,7 @@ test('Logout ends the session: the stream ends and the token stops working', asy
   const a = await grpcUser('g-out');
   const ended = once(a, 'streamEnd');
   await a.logout();
-  await ended;
+  t.deepEqual(await ended, [undefined, 'logout']);
   await failsWith(t, a.listAccounts(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
 });
 
@@ -276,7 +276,7 @@ test('a TCP login takes over a gRPC session: push, stream end, token dead', asyn
   const ended = once(g, 'streamEnd');
   const c = await tcpUser('x-kick2', false);
   await kicked;
-  await ended;
+  t.deepEqual(await ended, [undefined, 'logged-in-elsewhere']);
   await failsWith(t, g.fetch(), 'NOT_LOGGED_IN', status.UNAUTHENTICATED);
   // Pushes now go to the TCP session.
   const box = inbox(c);
@@ -294,10 +294,11 @@ test('shutdown sends ServerClosing on the push stream', async (t) => {
     await g.login('closing', PASSWORD);
     await g.subscribe();
     const closing = once(g, 'serverClosing');
+    const ended = once(g, 'streamEnd');
     await s.close();
     await closing;
+    t.deepEqual(await ended, [undefined, 'server-closing']);
     g.close();
-    t.pass();
   } finally {
     removeDir(d);
   }
@@ -327,4 +328,52 @@ test('termchat-server --grpc-port serves TCP and gRPC on one store, live both wa
     t.is(await exited(srv2.child), 0);
     removeDir(d);
   }
+});
+
+test('DeleteAccount ends the stream with the account-deleted trailer', async (t) => {
+  const a = await grpcUser('g-end-del');
+  const ended = once(a, 'streamEnd');
+  t.deepEqual(await a.deleteAccount(PASSWORD, true), { deleted: true });
+  t.deepEqual(await ended, [undefined, 'account-deleted']);
+});
+
+test('a second Subscribe replaces the first, which ends with the replaced trailer; pushes go to the new one', async (t) => {
+  const a = await grpcUser('g-end-rep');
+  const ended = once(a, 'streamEnd');
+  await a.subscribe();
+  t.deepEqual(await ended, [undefined, 'replaced']);
+  const got = nextMessage(a);
+  const b = await grpcUser('g-end-rep-b');
+  const id = await b.send('g-end-rep', 'to the new stream');
+  t.like(await got, { id, content: 'to the new stream' });
+});
+
+test('the bearer scheme name is case-insensitive', async (t) => {
+  const a = await grpcUser('g-bearer');
+  for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+    const md = new Metadata();
+    md.set('authorization', `${scheme} ${a.token!}`);
+    type Call = (r: object, md: Metadata, cb: (err: ServiceError | null) => void) => void;
+    const fetch = (a.client as unknown as Record<string, Call>).FetchUndelivered!; // needs the token
+    const err = await new Promise<ServiceError | null>((resolve) => fetch.call(a.client, { max: 1 }, md, resolve));
+    t.is(err, null, scheme);
+  }
+});
+
+test('Send flags over gRPC: other than UTF7 is INVALID_ARGUMENT, over 8 bits is BAD_FIELD; UTF7 reaches the recipient', async (t) => {
+  const a = await grpcUser('g-flags-a');
+  const b = await grpcUser('g-flags-b');
+  await failsWith(t, a.send('g-flags-b', 'x', undefined, 1), 'INVALID_ARGUMENT', status.INVALID_ARGUMENT);
+  await failsWith(t, a.send('g-flags-b', 'x', undefined, 0x102), 'BAD_FIELD', status.INVALID_ARGUMENT);
+  const got = nextMessage(b);
+  await a.send('g-flags-b', '+AOk-', undefined, 2);
+  t.is((await got).flags, 2);
+});
+
+test('clientId 0 over gRPC is never de-duplicated: two sends, two messages', async (t) => {
+  const a = await grpcUser('g-zero-a');
+  await grpcUser('g-zero-b');
+  const x = await a.send('g-zero-b', 'same', 0);
+  const y = await a.send('g-zero-b', 'same', 0);
+  t.not(x, y);
 });

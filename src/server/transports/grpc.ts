@@ -16,12 +16,13 @@ import {
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { encode, type Push, type Request } from '../../protocol/codec.js';
+import { layout, validate, type Push, type Request, type RequestName } from '../../protocol/codec.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { DEFAULT_MAX_BODY, HEADER_SIZE } from '../../protocol/framing.js';
 import type { ChatService, Log, Session } from '../service.js';
 import { toGrpcError } from './grpcErrors.js';
-import { ANONYMOUS, TO_REQUEST, toPushOut, toReply, tokenOf, type PushOut } from './grpcMapping.js';
-import { chatServiceDefinition } from './grpcProto.js';
+import { ANONYMOUS, pushedId, REQUESTS, toPushOut, toReply, tokenOf, toRequest, type PushOut } from './grpcMapping.js';
+import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from './grpcProto.js';
 
 export interface GrpcOptions {
   host: string;
@@ -50,8 +51,10 @@ class GrpcSession {
   constructor(readonly token: string) {}
 }
 
-/** About the size of a Message push on the wire, to turn a byte limit into a count of pushes. */
-const PUSH_BYTES = 600;
+/** About the size of a Message push (a whole frame, from the schema), to turn a byte limit into a count of pushes. */
+const PUSH_BYTES = HEADER_SIZE + layout('Message').fixed;
+/** Pushes held for a session between Login and Subscribe, by default (the newest are kept). */
+export const DEFAULT_MAX_HELD_PUSHES = 1000;
 
 /** A listening gRPC transport for a ChatService. */
 export class GrpcTransport {
@@ -73,7 +76,7 @@ export class GrpcTransport {
     opts: GrpcOptions,
   ) {
     this.maxQueuedPushes = Math.max(64, Math.floor((opts.maxSendQueue ?? 8 * 1024 * 1024) / PUSH_BYTES));
-    this.maxHeld = opts.maxHeldPushes ?? 1000;
+    this.maxHeld = opts.maxHeldPushes ?? DEFAULT_MAX_HELD_PUSHES;
     this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
     this.graceMs = opts.closeGraceMs ?? 2000;
     this.anon = service.openSession({ push: () => {} });
@@ -82,7 +85,8 @@ export class GrpcTransport {
 
   /** Starts serving; resolves once bound (port 0 = the OS picks, see `.port`). */
   static async listen(service: ChatService, log: Log, opts: GrpcOptions): Promise<GrpcTransport> {
-    const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 });
+    // The same limit as a frame body; a bigger message is refused by grpc-js before a handler runs.
+    const server = new Server({ 'grpc.max_receive_message_length': DEFAULT_MAX_BODY });
     const t = new GrpcTransport(service, log, server, opts);
     server.addService(chatServiceDefinition(), t.implementation());
     t.port = await new Promise<number>((resolve, reject) => {
@@ -101,7 +105,7 @@ export class GrpcTransport {
   closeAll(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.sweeper);
-      for (const g of [...this.byToken.values()]) this.retire(g);
+      for (const g of [...this.byToken.values()]) this.retire(g, 'serverClosing');
       this.service.closeSession(this.anon);
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
@@ -120,7 +124,7 @@ export class GrpcTransport {
 
   private implementation(): UntypedServiceImplementation {
     const impl: UntypedServiceImplementation = {};
-    for (const name of Object.keys(TO_REQUEST)) {
+    for (const name of REQUESTS) {
       impl[name] = (call: ServerUnaryCall<Record<string, unknown>, object>, cb: sendUnaryData<object>) =>
         void this.unary(name, call, cb);
     }
@@ -128,12 +132,12 @@ export class GrpcTransport {
     return impl;
   }
 
-  private async unary(name: string, call: ServerUnaryCall<Record<string, unknown>, object>, cb: sendUnaryData<object>): Promise<void> {
+  private async unary(name: RequestName, call: ServerUnaryCall<Record<string, unknown>, object>, cb: sendUnaryData<object>): Promise<void> {
     let req: Request;
     try {
-      req = TO_REQUEST[name]!(call.request);
-      // The schema is the one place field limits are stated; encoding checks them as for a frame.
-      encode(req, 1);
+      req = toRequest(name, call.request);
+      // The schema is the one place field limits are stated; checked as for a frame.
+      validate(req);
     } catch (err) {
       const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_FIELD', 'unreadable request');
       cb(toGrpcError(e.code, e.message));
@@ -160,7 +164,9 @@ export class GrpcTransport {
         (name === 'Logout' && r.type === 'Ok') ||
         (name === 'DeleteAccount' && r.type === 'Ok');
       if (name === 'Login' && r.type === 'LoginOk') this.byToken.set(g.token, g);
-      if (ended) this.retire(g);
+      // Acknowledged ids need no un-delivering if the stream breaks later.
+      if (req.type === 'Ack' && r.type === 'Ok') g.streamed = g.streamed.filter((id) => id > req.upTo);
+      if (ended) this.retire(g, name === 'Logout' ? 'logout' : name === 'DeleteAccount' ? 'accountDeleted' : undefined);
     }
     if ('error' in out) cb(out.error);
     else cb(null, out.reply);
@@ -179,7 +185,7 @@ export class GrpcTransport {
       call.emit('error', toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
       return;
     }
-    if (g.stream) g.stream.end(); // a newer stream replaces the older one
+    if (g.stream) g.stream.end(endTrailer('replaced')); // a newer stream replaces the older one
     g.stream = call;
     g.lastActive = Date.now();
     // Headers now: the client sees them once the stream is attached.
@@ -205,21 +211,19 @@ export class GrpcTransport {
     else if (p.type === 'Message') {
       g.held.push(out);
       const dropped = g.held.length > this.maxHeld ? g.held.shift() : undefined;
-      if (dropped && 'message' in dropped) this.undeliver(g, [dropped.message.id]);
+      const id = dropped && pushedId(dropped);
+      if (id !== undefined) this.undeliver(g, [id]);
     }
     // After these the session is over; retire it once the service is done with the current call.
-    if (p.type === 'LoggedInElsewhere' || p.type === 'ServerClosing') process.nextTick(() => this.retire(g));
+    if (p.type === 'LoggedInElsewhere' || p.type === 'ServerClosing') process.nextTick(() => this.retire(g, p.type === 'ServerClosing' ? 'serverClosing' : 'loggedInElsewhere'));
   }
 
   private write(g: GrpcSession, out: PushOut): void {
     const s = g.stream;
     if (!s || s.writableEnded || s.destroyed) return;
     s.write(out);
-    if ('message' in out) {
-      g.streamed.push(out.message.id);
-      // Keep only ids still unacknowledged, so a long-lived stream does not grow this without bound.
-      if (g.streamed.length > 4096) g.streamed = g.streamed.filter((id) => g.session.delivered.has(id));
-    }
+    const id = pushedId(out);
+    if (id !== undefined) g.streamed.push(id);
     if (s.writableLength > this.maxQueuedPushes) {
       this.log.warn({ session: g.session.id, queued: s.writableLength }, 'gRPC subscriber reads too slowly; ending its stream');
       s.emit('error', toGrpcError('BUSY', 'push stream fell too far behind; fetch the waiting messages'));
@@ -234,14 +238,14 @@ export class GrpcTransport {
     this.service.undeliver(g.session, ids);
   }
 
-  /** Ends a session: its token stops working, its stream ends, its account goes offline. */
-  private retire(g: GrpcSession): void {
+  /** Ends a session: its token stops working, its stream ends (saying why), its account goes offline. */
+  private retire(g: GrpcSession, why?: StreamEnd): void {
     if (g.retired) return;
     g.retired = true;
     this.byToken.delete(g.token);
     const s = g.stream;
     g.stream = undefined;
-    if (s && !s.writableEnded) s.end();
+    if (s && !s.writableEnded) s.end(why && endTrailer(why));
     this.service.closeSession(g.session);
   }
 
@@ -254,4 +258,11 @@ export class GrpcTransport {
       }
     }
   }
+}
+
+/** The trailing metadata that tells a Subscribe client why its stream ended. */
+function endTrailer(why: StreamEnd): Metadata {
+  const md = new Metadata();
+  md.set(META.streamEnd, STREAM_END[why].value);
+  return md;
 }

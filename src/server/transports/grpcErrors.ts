@@ -16,7 +16,9 @@ const STATUS: Record<ErrorCodeName, status> = {
   UNEXPECTED_MESSAGE: status.UNIMPLEMENTED,
   NOT_LOGGED_IN: status.UNAUTHENTICATED,
   ALREADY_LOGGED_IN: status.FAILED_PRECONDITION,
-  BAD_CREDENTIALS: status.UNAUTHENTICATED,
+  // Not UNAUTHENTICATED: that means "no valid session token" (log in again), while these credentials
+  // were checked and refused (a DeleteAccount with a wrong password must not look like an ended session).
+  BAD_CREDENTIALS: status.PERMISSION_DENIED,
   USERNAME_TAKEN: status.ALREADY_EXISTS,
   INVALID_USERNAME: status.INVALID_ARGUMENT,
   INVALID_PASSWORD: status.INVALID_ARGUMENT,
@@ -29,6 +31,11 @@ const STATUS: Record<ErrorCodeName, status> = {
   INTERNAL: status.INTERNAL,
   SHUTTING_DOWN: status.UNAVAILABLE,
 };
+
+/** The name of the gRPC status for each termchat error code (for docs/PROTOCOL.md and chat.proto). */
+export const GRPC_STATUS_NAME = Object.fromEntries(
+  (Object.keys(STATUS) as ErrorCodeName[]).map((k) => [k, status[STATUS[k]]]),
+) as Record<ErrorCodeName, string>;
 
 const NAMES = new Map<number, ErrorCodeName>(Object.entries(ErrorCode).map(([k, v]) => [v, k as ErrorCodeName]));
 

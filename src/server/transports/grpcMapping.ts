@@ -1,74 +1,73 @@
 /**
- * chat.proto messages <-> the schema's typed messages, for the gRPC transport. Field names follow
- * proto-loader's camelCase (client_id -> clientId).
+ * chat.proto messages <-> the schema's typed messages, for the gRPC transport. chat.proto is generated
+ * from the schema (scripts/gen-proto.ts), so this mapping is generic too: proto-loader gives the
+ * schema's camelCase field names back (client_id -> clientId), a reply with several possible answers
+ * is a oneof named after them, and so is a push.
  */
 import type { Metadata } from '@grpc/grpc-js';
-import type { Push, Request, Response } from '../../protocol/codec.js';
+import type { Push, Request, RequestName, Response } from '../../protocol/codec.js';
+import { schema, type MessageDef, type MessageName } from '../../protocol/schema.js';
 import { toGrpcError } from './grpcErrors.js';
 import { META } from './grpcProto.js';
 
-/** chat.proto's Push, as proto-loader serializes it. */
-export type PushOut =
-  | { message: { id: number; sender: string; clientId: number; flags: number; sentAt: number; content: string } }
-  | { loggedInElsewhere: Record<string, never> }
-  | { serverClosing: Record<string, never> };
+/** chat.proto's Push as proto-loader serializes it: one member set, named after the push. */
+export type PushOut = Record<string, Record<string, unknown>>;
 
-export function toPushOut(p: Push): PushOut {
-  switch (p.type) {
-    case 'Message':
-      return { message: { id: p.id, sender: p.sender, clientId: p.clientId, flags: p.flags, sentAt: p.sentAt, content: p.content } };
-    case 'LoggedInElsewhere':
-      return { loggedInElsewhere: {} };
-    case 'ServerClosing':
-      return { serverClosing: {} };
-  }
+const defs = schema as Record<MessageName, MessageDef>;
+/** The oneof member name of a schema message (LoggedInElsewhere -> loggedInElsewhere). */
+const member = (name: string) => name[0]!.toLowerCase() + name.slice(1);
+
+/** The fields of a decoded message, without its `type`. */
+function fieldsOf(m: { type: string }): Record<string, unknown> {
+  const { type: _type, ...rest } = m;
+  return rest;
 }
 
-/** The session token a call carries, if any. */
+export function toPushOut(p: Push): PushOut {
+  return { [member(p.type)]: fieldsOf(p) };
+}
+
+/** The id of a Message push, if `out` is one. */
+export function pushedId(out: PushOut): number | undefined {
+  const m = out[member('Message')];
+  return m === undefined ? undefined : (m.id as number);
+}
+
+const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** The session token a call carries, if any (`authorization: Bearer <token>`, scheme case-insensitive). */
 export function tokenOf(md: Metadata): string | undefined {
   const auth = md.get(META.authorization)[0];
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  const bearer = typeof auth === 'string' ? BEARER.exec(auth) : null;
+  if (bearer) return bearer[1];
   const t = md.get(META.session)[0];
   return typeof t === 'string' ? t : undefined;
 }
 
-/** The proto request of each unary call -> the schema's Request. */
-export const TO_REQUEST: Record<string, (b: Record<string, unknown>) => Request> = {
-  Register: (b) => ({ type: 'Register', username: str(b.username), password: str(b.password) }),
-  Login: (b) => ({ type: 'Login', username: str(b.username), password: str(b.password) }),
-  Logout: () => ({ type: 'Logout' }),
-  ListAccounts: (b) => ({ type: 'ListAccounts', pattern: str(b.pattern), offset: num(b.offset), limit: num(b.limit) }),
-  Send: (b) => ({ type: 'Send', recipient: str(b.recipient), clientId: num(b.clientId), flags: num(b.flags), content: str(b.content) }),
-  FetchUndelivered: (b) => ({ type: 'FetchUndelivered', max: num(b.max) }),
-  Ack: (b) => ({ type: 'Ack', upTo: num(b.upTo) }),
-  DeleteAccount: (b) => ({ type: 'DeleteAccount', password: str(b.password), confirm: b.confirm === true ? 1 : 0 }),
-  Ping: () => ({ type: 'Ping' }),
-};
+/** The requests a unary call may carry: every request of the schema. */
+export const REQUESTS = (Object.keys(schema) as MessageName[]).filter((n) => defs[n].dir === 'request') as RequestName[];
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+/**
+ * The proto request of a unary call -> the schema's Request. Missing fields take proto3's defaults
+ * ('' and 0); validate() then checks every value against its field, as for a frame.
+ */
+export function toRequest(name: RequestName, body: Record<string, unknown>): Request {
+  const out: Record<string, unknown> = { type: name };
+  for (const [field, f] of Object.entries(defs[name].fields)) {
+    const v = body[field];
+    out[field] = f.kind === 'ascii' ? (typeof v === 'string' ? v : '') : typeof v === 'number' ? v : 0;
+  }
+  return out as Request;
+}
 
 /** Calls that need no session. */
-export const ANONYMOUS = new Set(['Register', 'Ping']);
+export const ANONYMOUS = new Set<string>(['Register', 'Ping']);
 
 /** The schema's Response -> the proto reply of the call (or a gRPC error). */
-export function toReply(call: string, r: Response, token: string): { reply: object } | { error: ReturnType<typeof toGrpcError> } {
-  switch (r.type) {
-    case 'Error':
-      return { error: toGrpcError(r.code, r.text) };
-    case 'Ok':
-      return { reply: call === 'DeleteAccount' ? { deleted: true, waiting: 0 } : {} };
-    case 'Pong':
-      return { reply: {} };
-    case 'LoginOk':
-      return { reply: { token, undelivered: r.undelivered } };
-    case 'AccountList':
-      return { reply: { total: r.total, names: r.names } };
-    case 'Accepted':
-      return { reply: { messageId: r.messageId } };
-    case 'MessageBatch':
-      return { reply: { remaining: r.remaining, messages: r.messages } };
-    case 'ConfirmDelete':
-      return { reply: { deleted: false, waiting: r.waiting } };
-  }
+export function toReply(call: RequestName, r: Response, token: string): { reply: object } | { error: ReturnType<typeof toGrpcError> } {
+  if (r.type === 'Error') return { error: toGrpcError(r.code, r.text) };
+  const body = fieldsOf(r);
+  if (r.type === 'LoginOk') body.token = token;
+  const answers = defs[call].answers ?? [];
+  return { reply: answers.length > 1 ? { [member(r.type)]: body } : body };
 }

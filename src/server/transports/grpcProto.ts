@@ -39,10 +39,32 @@ export function chatServiceDefinition(): ServiceDefinition {
   return cached;
 }
 
+const META_AUTH = 'authorization';
+
 /** Metadata keys of the gRPC transport. */
 export const META = {
-  authorization: 'authorization',
+  authorization: META_AUTH,
   session: 'termchat-session',
   errorCode: 'termchat-error-code',
   errorNumber: 'termchat-error-number',
+  /** Trailing metadata of a Subscribe stream that ended with OK: why it ended (a STREAM_END value). */
+  streamEnd: 'termchat-stream-end',
 } as const;
+
+/** Why a Subscribe stream ended (the `termchat-stream-end` trailer), with the sentence chat.proto gives. */
+export const STREAM_END = {
+  loggedInElsewhere: {
+    value: 'logged-in-elsewhere',
+    doc: 'another Login took the account over (after a LoggedInElsewhere push); the token is dead',
+  },
+  replaced: { value: 'replaced', doc: 'a newer Subscribe of the same session took the pushes over; the token still works' },
+  logout: { value: 'logout', doc: 'Logout ended the session; the token is dead' },
+  accountDeleted: { value: 'account-deleted', doc: 'DeleteAccount deleted the account; the token is dead' },
+  serverClosing: { value: 'server-closing', doc: 'the server is shutting down (after a ServerClosing push)' },
+} as const;
+export type StreamEnd = keyof typeof STREAM_END;
+
+/** Fields the gRPC mapping adds to a schema message (after the schema's own), by proto message name. */
+export const GRPC_EXTRAS: Readonly<Record<string, readonly { name: string; type: string; doc: string }[]>> = {
+  LoginOk: [{ name: 'token', type: 'string', doc: `the session token; carry it as \`${META_AUTH}: Bearer <token>\` on later calls.` }],
+};
