@@ -12,7 +12,8 @@
 import { fieldSpan, layout, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
 import { HEADER_SIZE } from '../protocol/framing.js';
-import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
+import { maxValue } from '../protocol/fields.js';
+import { chatMessage, errorText, MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
@@ -88,7 +89,7 @@ const LIST = frameOf('AccountList');
 /** Every other answer (Error is the largest) fits in this. */
 const SMALL_ANSWER = HEADER_SIZE + layout('Error').fixed;
 /** Message ids are u32 on the wire. */
-const MAX_MESSAGE_ID = 0xffffffff;
+const MAX_MESSAGE_ID = maxValue(chatMessage.id);
 /**
  * Message ids are reserved durably in blocks this large before they are used: a message is pushed
  * before its commit, so after a crash its id must not go to another message (a client that
@@ -493,5 +494,5 @@ function toWire(m: StoredMessage): ChatMessageOut {
 
 /** An Error response for a code from errors.ts. */
 export function errorResponse(code: ErrorCodeName, text: string): Response {
-  return { type: 'Error', code: ErrorCode[code], text: text.slice(0, 128) };
+  return { type: 'Error', code: ErrorCode[code], text: text.slice(0, errorText.size) };
 }
