@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contentFor, spawnTs, stopChild } from './lib/common.js';
+import { spawn } from 'node:child_process';
+import { contentFor, ROOT, spawnTs, stopChild, waitLine } from './lib/common.js';
 import { relayThroughput } from './lib/figures.js';
 import { rawDriver, type SystemDriver } from './lib/systems.js';
 import { termchatWire } from './lib/termchatWire.js';
@@ -71,12 +72,12 @@ async function one(name: string, driver: SystemDriver, start: () => Promise<{ po
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-relay-'));
 const termchat = async () => {
-  const c = await spawnTs(
-    'dist/server/main.js',
-    ['--port', '0', '--data', path.join(dir, `d${Date.now()}`), '--scrypt-cost', '2', ...(memory ? ['--store', 'memory'] : [])],
-    /^termchat-server listening on [^:]+:(\d+)/,
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-  );
+  const args = ['--port', '0', '--data', path.join(dir, `d${Date.now()}`), '--scrypt-cost', '2', ...(memory ? ['--store', 'memory'] : [])];
+  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'dist/server/main.js', ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const c = await waitLine(child, /^termchat-server listening on [^:]+:(\d+)/);
   return { port: Number(c.match[1]), pid: c.child.pid!, stop: () => stopChild(c.child) };
 };
 const raw = async () => {

@@ -20,7 +20,8 @@ import { encode } from '../src/protocol/codec.js';
 import { fetchAttack, registerAttack, type AttackResult } from './lib/attacks.js';
 import { jetstreamDriver, mqttDriver, MOSQUITTO, natsCoreDriver, natsPinger, NATS_SERVER, startMosquitto, startNats, type Broker } from './lib/brokers.js';
 import { connectionRss } from './lib/connections.js';
-import { contentFor, loadAvg, rssMiB, ROOT, spawnTs, stopChild } from './lib/common.js';
+import { spawn } from 'node:child_process';
+import { contentFor, freePort, loadAvg, rssMiB, ROOT, spawnTs, stopChild, waitLine } from './lib/common.js';
 import { offlineQueue, pushLatency, relayThroughput, requestResponse, sequentialRoundTrips, wireBytes, type WindowHooks } from './lib/figures.js';
 import { GrpcChatClient } from './lib/grpcClient.js';
 import { cpuMs, fsyncFloor } from './lib/procStats.js';
@@ -90,10 +91,14 @@ const failed = (x: unknown): x is { failed: string } => typeof x === 'object' &&
 /** A termchat server child; scrypt cost 2 (fast account setup) unless given (the attacks use the default). */
 async function startTermchat(dir: string, withProfile: boolean, scryptCost = 2) {
   const nodeArgs = withProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`] : [];
-  const args = [path.join(dir, 'data'), String(scryptCost), commitWindow ?? 'default', '--stats-interval', String(STATS_MS)];
-  const s = await spawnTs('bench/lib/serverChild.ts', args, /^termchat bench server (\d+) (\d+) (\d+)$/, nodeArgs);
+  // The server as users run it: `termchat-server` from the compiled dist/ (npm run build), plain node.
+  const [tcp, grpc] = [await freePort(), await freePort()];
+  const args = ['--port', String(tcp), '--grpc-port', String(grpc), '--data', path.join(dir, 'data'), '--scrypt-cost', String(scryptCost)];
+  args.push('--store', commitWindow === 'memory' ? 'memory' : 'sqlite', '--stats-interval', String(STATS_MS), '--log-level', 'info');
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const s = await waitLine(child, /^termchat-server gRPC on /);
   const stats = collectStats(s.child);
-  return { child: s.child, tcp: Number(s.match[1]), grpc: Number(s.match[2]), pid: Number(s.match[3]), stats };
+  return { child: s.child, tcp, grpc, pid: child.pid!, stats };
 }
 
 async function startRaw() {

@@ -122,3 +122,4 @@ export function contentFor(seq: number, size: number): string {
 export function seqOf(content: string): number {
   return parseInt(content, 10);
 }
+

@@ -59,9 +59,11 @@ export class FrameWriter {
     this.queued = false;
     if (this.len === 0) return;
     const out = this.buf!.subarray(0, this.len);
-    this.buf = undefined;
     this.len = 0;
     if (!this.socket.destroyed) this.socket.write(out);
+    // Usually the kernel took it all at once and the buffer is free again: reuse it, since every
+    // fresh one is external memory that makes V8 collect garbage sooner. Else it stays with the socket.
+    if (this.socket.writableLength !== 0) this.buf = undefined;
     this.afterFlush?.();
   }
 

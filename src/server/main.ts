@@ -18,6 +18,8 @@ Options:
   --data DIR           data directory (default ./termchat-data, env TERMCHAT_DATA)
   --store KIND         sqlite (default: durable, in --data) or memory (NOTHING is kept: for
                        experiments and benchmarks only) (env TERMCHAT_STORE)
+  --ack-wait-ms MS     how long a message pushed to an online recipient waits for its Ack before
+                       it is written to disk; acknowledged in time it is never written (default 2)
   --max-inflight N     requests one connection may have unanswered before the server stops
                        reading it (default 1024)
   --max-answer-bytes N answer bytes one connection may have pending before the server stops
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
         data: { type: 'string' },
         store: { type: 'string' },
         'max-inflight': { type: 'string' },
+        'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         'scrypt-cost': { type: 'string' },
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
       store,
       limits,
+      ackWaitMs: values['ack-wait-ms'] === undefined ? undefined : int('--ack-wait-ms', values['ack-wait-ms'], 0, 1000),
       statsIntervalMs: statsInterval === undefined ? undefined : int('--stats-interval', statsInterval, 100, 86_400_000),
       logger,
     });

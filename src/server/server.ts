@@ -26,6 +26,8 @@ export interface ServerOptions {
    * and for benchmark experiments that show what the disk costs), or a Store of the caller's (tests).
    */
   store?: 'sqlite' | 'memory' | Store;
+  /** How long a pushed Send waits for the recipient's Ack before it is written (ms; see service.ts). */
+  ackWaitMs?: number;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
   limits?: Partial<PipelineLimits>;
   /** Also serve gRPC (src/protocol/chat.proto) on this port (0 = the OS picks); off when undefined. */
@@ -60,7 +62,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const store: Store =
     opts.store === 'memory' ? new MemoryStore() : opts.store === undefined || opts.store === 'sqlite' ? new SqliteStore({ dataDir }) : opts.store;
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
-  const service = new ChatService(store, hasher, log);
+  const service = new ChatService(store, hasher, log, { ackWaitMs: opts.ackWaitMs });
   await service.start();
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;

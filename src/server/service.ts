@@ -75,6 +75,11 @@ export interface ServiceOptions {
   dedupWindowMs?: number;
   /** Most operations in one group commit. */
   maxBatch?: number;
+  /**
+   * How long a Send pushed to an online recipient waits for the recipient's Ack before it goes to
+   * the store: acknowledged in time, it is never written (default 2 ms; 0 writes every message).
+   */
+  ackWaitMs?: number;
 }
 
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
@@ -128,6 +133,7 @@ export class ChatService {
   readonly maxListLimit: number;
   readonly maxFetch: number;
   readonly dedupWindowMs: number;
+  readonly ackWaitMs: number;
 
   constructor(
     private readonly store: Store,
@@ -138,6 +144,7 @@ export class ChatService {
     this.maxListLimit = opts.maxListLimit ?? 500;
     this.maxFetch = opts.maxFetch ?? 200;
     this.dedupWindowMs = opts.dedupWindowMs ?? 24 * 60 * 60 * 1000;
+    this.ackWaitMs = opts.ackWaitMs ?? 2;
     this.queue = new StoreQueue(store, opts.maxBatch);
   }
 
@@ -363,7 +370,8 @@ export class ChatService {
     };
     const sender = s.username!;
     const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags: kept, sentAt, content }, padded);
-    if (!pushLater) push();
+    const pushed = !pushLater && this.online.has(to);
+    if (pushed) push();
     const seq = this.queue.add(op, (r) => {
       this.pending.delete(id);
       if (!r.ok) {
@@ -379,7 +387,7 @@ export class ChatService {
       else if ('reused' in v) {
         reply(errorResponse('CLIENT_ID_REUSED', `client id ${clientId} was already used for another message`));
       } else reply(errorResponse('NO_SUCH_USER', `no user named ${recipient}`));
-    });
+    }, pushed ? this.ackWaitMs : 0);
     this.pending.set(id, { op, seq });
   }
 

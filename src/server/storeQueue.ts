@@ -3,6 +3,10 @@
  * while the store commits one batch, the next one gathers, and it is handed over the moment the
  * store is free. So under load a batch holds everything that arrived during one commit (one fsync
  * for all of it), and when idle an operation waits for no timer: it ships at the end of the turn.
+ *
+ * An operation may ask to be held a little (`holdMs`): a Send already pushed to its recipient waits
+ * that long for the recipient's Ack, which takes it back (cancel) so it is never written at all.
+ * Order is kept: what comes after a held operation waits with it.
  */
 import type { Op, OpResult, Store } from './store/store.js';
 
@@ -14,6 +18,9 @@ export class StoreQueue {
   /** Operations not yet shipped, by sequence number from shippedUpTo; undefined once cancelled. */
   private ops: Array<Op | undefined> = [];
   private dones: Done[] = [];
+  /** performance.now() before which each operation is not shipped (0: at once). */
+  private notBefore: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
   /** Sequence number of the first operation not yet handed to the store. */
   private shippedUpTo = 0;
   private nextSeq = 0;
@@ -27,9 +34,10 @@ export class StoreQueue {
   ) {}
 
   /** Queues `op`; `done` gets its result once the batch that carries it is durable. Returns its sequence number. */
-  add(op: Op, done: Done): number {
+  add(op: Op, done: Done, holdMs = 0): number {
     this.ops.push(op);
     this.dones.push(done);
+    this.notBefore.push(holdMs > 0 ? performance.now() + holdMs : 0);
     if (!this.busy && !this.scheduled) {
       // Ship when the current callback is done: every operation it queued (all the frames of one
       // read) goes in one batch, and an idle store is not kept waiting for the next turn.
@@ -65,10 +73,13 @@ export class StoreQueue {
     });
   }
 
-  /** Resolves once everything queued so far is committed (or failed). */
+  /** Resolves once everything queued so far is committed (or failed); held operations ship at once. */
   idle(): Promise<void> {
     if (!this.busy && this.ops.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    this.notBefore.fill(0);
+    const p = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.ship();
+    return p;
   }
 
   private ship(): void {
@@ -80,7 +91,20 @@ export class StoreQueue {
       for (const f of w) f();
       return;
     }
-    const n = Math.min(this.ops.length, this.maxBatch);
+    // Ship the operations whose hold is over, up to the first that is still held.
+    const now = performance.now();
+    let n = 0;
+    const max = Math.min(this.ops.length, this.maxBatch);
+    while (n < max && (this.ops[n] === undefined || this.notBefore[n]! <= now)) n++;
+    if (n === 0) {
+      if (!this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.ship();
+        }, Math.max(0, this.notBefore[0]! - now));
+      }
+      return;
+    }
     const batch: Op[] = [];
     const dones: Done[] = [];
     for (let i = 0; i < n; i++) {
@@ -91,6 +115,7 @@ export class StoreQueue {
     }
     this.ops = n === this.ops.length ? [] : this.ops.slice(n);
     this.dones = n === this.dones.length ? [] : this.dones.slice(n);
+    this.notBefore = n === this.notBefore.length ? [] : this.notBefore.slice(n);
     this.shippedUpTo += n;
     if (batch.length === 0) {
       this.ship();

@@ -19,20 +19,25 @@ interface Waiting {
   reject: (e: Error) => void;
 }
 
-/** The worker's entry: the compiled .js beside this file, or under tsx (tests, bench) the .ts source. */
-function startWorker(dataDir: string): Worker {
+/** How often the checkpointer thread copies the write-ahead log into the database file. */
+const CHECKPOINT_EVERY_MS = 200;
+
+/** Starts a worker from a module beside this file: the compiled .js, or under tsx (tests, bench) the .ts source. */
+function startWorker(name: string, workerData: object): Worker {
   const self = new URL(import.meta.url);
   const ts = self.pathname.endsWith('.ts');
-  const entry = new URL(ts ? './sqliteWorker.ts' : './sqliteWorker.js', self);
-  if (!ts) return new Worker(entry, { workerData: { dataDir } });
+  const entry = new URL(`./${name}${ts ? '.ts' : '.js'}`, self);
+  if (!ts) return new Worker(entry, { workerData });
   // Workers do not inherit tsx's module hooks: register them first, then load the TypeScript entry.
   const api = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { eval: true, workerData: { dataDir } });
+  return new Worker(code, { eval: true, workerData });
 }
 
 export class SqliteStore implements Store {
   private worker: Worker | undefined;
+  private checkpointer: Worker | undefined;
+  private checkpointerGone: Promise<void> = Promise.resolve();
   private readonly waiting = new Map<number, Waiting>();
   private seq = 0;
   private closed: Promise<void> | undefined;
@@ -44,12 +49,17 @@ export class SqliteStore implements Store {
 
   open(): Promise<OpenState> {
     fs.mkdirSync(this.opts.dataDir, { recursive: true });
-    const w = startWorker(this.opts.dataDir);
+    const w = startWorker('sqliteWorker', { dataDir: this.opts.dataDir });
     this.worker = w;
     return new Promise((resolve, reject) => {
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'ready':
+            // The schema exists now, so the checkpointer can open the database.
+            this.checkpointer = startWorker('sqliteCheckpointer', { dataDir: this.opts.dataDir, everyMs: CHECKPOINT_EVERY_MS });
+            this.checkpointerGone = new Promise((gone) => this.checkpointer!.once('exit', () => gone()));
+            // Without it the writer still checkpoints by itself (its backstop): not worth failing for.
+            this.checkpointer.on('error', () => undefined);
             resolve(m.state);
             break;
           case 'openFailed':
@@ -98,8 +108,9 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     const w = this.worker;
     if (!w) return Promise.resolve();
+    this.checkpointer?.postMessage({ type: 'close' });
     return (this.closed ??= new Promise<void>((resolve) => {
-      w.once('exit', () => resolve());
+      w.once('exit', () => void this.checkpointerGone.then(resolve));
       if (this.dead) {
         void w.terminate();
         return;

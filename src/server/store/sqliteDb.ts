@@ -82,6 +82,9 @@ export class SqliteDb {
     // better-sqlite3 leaves WAL at NORMAL, which can lose the last commits on power loss.
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    // Checkpoints run on their own thread (sqliteCheckpointer.ts); the writer checkpoints itself only
+    // if the log grows this large (pages of 4 KiB) without them.
+    db.pragma('wal_autocheckpoint = 16384');
     db.exec(SCHEMA);
     for (const [table, column, decl] of ADDED_COLUMNS) {
       const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
