@@ -202,13 +202,17 @@ const SEMANTICS = `## Semantics
   cumulative Ack covers it, as it is older than what follows). \`ChatClient\` does this (class
   \`RepeatFilter\` in \`src/protocol/client.ts\`, shared across reconnects).
 - A Send that was delivered and acknowledged before the server handed it to its store is answered
-  Accepted at once and never written (nothing is left to keep), so such a message leaves no resend
-  record either: a resend of it is stored and delivered again, and recognised by the recipient as a
-  repeat of (sender, clientId).
+  Accepted at once and never written (nothing is left to keep). The server remembers the last
+  100,000 such (sender, clientId) pairs in memory, so a RESEND of one is answered Accepted with its
+  id and not delivered again; after a server restart a resend of one is stored and delivered again,
+  and the recipient recognises it as a repeat of (sender, clientId).
 - clientId: a non-zero clientId makes a Send idempotent for ${DEDUP_HOURS} hours: a resend with the same
   (sender, clientId), recipient and content is stored once and answered Accepted with the first
   message's id; the same clientId with
-  another recipient or content within ${DEDUP_HOURS} h is refused with CLIENT_ID_REUSED (code ${ErrorCode.CLIENT_ID_REUSED}); clientId 0
+  another recipient or content within ${DEDUP_HOURS} h is refused with CLIENT_ID_REUSED (code ${ErrorCode.CLIENT_ID_REUSED}). The server learns
+  that from its store, after the push to an online recipient has gone out: a recipient may be pushed
+  such a refused message, which it drops as a repeat of (sender, clientId) if it saw the first one.
+  Reusing a clientId is a client bug; the error is there to make it visible. clientId 0
   is never de-duplicated (every Send with 0 is a new message). Clients pick a fresh clientId per
   message (e.g. a counter started at a random value, skipping 0) and reuse it only to resend that
   message.

@@ -77,7 +77,7 @@ export const schema = {
   Send: {
     op: 0x05,
     dir: 'request',
-    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND). Answer: Accepted once it is stored durably, or Error (NO_SUCH_USER, INVALID_ARGUMENT, CLIENT_ID_REUSED).',
+    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND). Answer: Accepted once it is stored durably (or delivered and acknowledged), or Error (NO_SUCH_USER, INVALID_ARGUMENT, CLIENT_ID_REUSED).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
     answers: ['Accepted'],
   },

@@ -11,6 +11,7 @@
  */
 import { fieldSpan, layout, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
+import { FifoMap } from '../protocol/fifoMap.js';
 import { HEADER_SIZE } from '../protocol/framing.js';
 import { maxValue } from '../protocol/fields.js';
 import { chatMessage, errorText, MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
@@ -109,6 +110,14 @@ interface PendingSend {
   seq: number;
 }
 
+/** How many of the Sends delivered before they were written are remembered for a resend (a process's memory; a restart forgets them). */
+const RECENT_UNWRITTEN = 100_000;
+
+/** One number per (sender, clientId) while account ids fit in 21 bits (exact in a double), else a string. */
+function sendKey(sender: number, clientId: number): number | string {
+  return sender < 0x200000 ? sender * 0x100000000 + clientId : `${sender}:${clientId}`;
+}
+
 /** What a Send that was delivered and acknowledged before it reached the store counts as. */
 const DELIVERED: OpResult = { ok: true, value: { stored: true } satisfies InsertResult };
 
@@ -119,6 +128,8 @@ export class ChatService {
   /** Every live account, name -> id: the cheap checks (taken name, unknown recipient) need no disk. */
   private readonly directory = new Map<string, number>();
   private readonly pending = new Map<number, PendingSend>();
+  /** (sender, clientId) of recent Sends delivered and acknowledged before they were written, for resends. */
+  private readonly deliveredUnwritten = new FifoMap<number | string, { id: number; recipientId: number }>(RECENT_UNWRITTEN);
   private readonly queue: StoreQueue;
   private nextSessionId = 1;
   private nextMessageId = 1;
@@ -348,6 +359,15 @@ export class ChatService {
     }
     const to = this.directory.get(recipient);
     if (to === undefined) throw new ServiceError('NO_SUCH_USER', `no user named ${recipient}`);
+    if ((flags & MessageFlags.RESEND) !== 0 && clientId !== 0) {
+      // A resend of a message that was delivered and acknowledged without being written: the store
+      // has no record of it, this does.
+      const earlier = this.deliveredUnwritten.get(sendKey(from, clientId));
+      if (earlier !== undefined && earlier.recipientId === to) {
+        reply({ type: 'Accepted', messageId: earlier.id });
+        return;
+      }
+    }
     if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
     const id = this.nextMessageId++;
     if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
@@ -406,7 +426,9 @@ export class ChatService {
       const p = this.pending.get(id);
       // Delivered and acknowledged before it reached the store: it need not be written at all, and
       // its sender may hear Accepted now.
-      if (p === undefined || !this.queue.cancel(p.seq, DELIVERED)) gone.push(id);
+      if (p !== undefined && this.queue.cancel(p.seq, DELIVERED)) {
+        if (p.op.clientId !== 0) this.deliveredUnwritten.set(sendKey(p.op.senderId, p.op.clientId), { id, recipientId: me });
+      } else gone.push(id);
     }
     if (gone.length === 0) {
       reply({ type: 'Ok' });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { ChatClient, RepeatFilter } from '../../src/protocol/client.js';
+import { MessageFlags } from '../../src/protocol/schema.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import type { Op, Store } from '../../src/server/store/store.js';
 import { drain, exited, PASSWORD, removeDir, spawnServer, startTestServer, tempDir } from './helpers.js';
@@ -240,4 +241,24 @@ test('a message delivered and acknowledged before it reaches the store is Accept
   const id = await a.send('early-b', 'read at once');
   t.true(id > 0, 'Accepted although the store never answered');
   t.is(seen.length, before, 'the message never reached the store');
+});
+
+test('a RESEND of a message delivered before it was written is answered with its id and not pushed again', async (t) => {
+  // A long ack wait, so the Ack surely comes before the message goes to the store.
+  const srv = await startTestServer({ ackWaitMs: 60_000 });
+  t.teardown(() => srv.stop());
+  const a = await srv.user('unwritten-a');
+  const b = await srv.user('unwritten-b');
+  const pushed: string[] = [];
+  b.on('push', (p) => {
+    if (p.type !== 'Message') return;
+    pushed.push(p.content);
+    void b.ack(p.id).catch(() => undefined);
+  });
+  const clientId = a.newClientId();
+  const id = await a.send('unwritten-b', 'once', clientId);
+  t.is(await a.send('unwritten-b', 'once', clientId, MessageFlags.RESEND), id);
+  await a.send('unwritten-b', 'sentinel');
+  await waitUntil(() => pushed.includes('sentinel'));
+  t.deepEqual(pushed, ['once', 'sentinel']);
 });
