@@ -11,7 +11,7 @@ import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { render } from 'ink-testing-library';
 import { App } from '../src/tui/App.js';
-import { initialState, reduce, type IncomingMessage, type State } from '../src/tui/state.js';
+import { initialState, reduce, type IncomingMessage, type State } from '../src/tui/state/index.js';
 import { FakeServer, until, type FakeClient } from '../test/tui/fakeClient.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,9 +62,10 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
   const msgs: IncomingMessage[] = Array.from({ length: n }, (_, i) => ({
     id: i + 1,
     sender: `user${i % 50}`,
+    clientId: 0,
     flags: 0,
     sentAt: Date.now(),
-    content: `message number ${i} `.repeat(1 + (i % 4)),
+    text: `message number ${i} `.repeat(1 + (i % 4)),
   }));
   let s: State = reduce(initialState('bench:1'), { type: 'loggedIn', me: 'bob', undelivered: 0 });
   s = reduce(s, { type: 'messages', messages: msgs, live: false });
@@ -89,7 +90,7 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
         }
       };
     });
-    client.emit('message', { id: id++, sender: 'alice', flags: 0, sentAt: Date.now(), content: marker });
+    client.emit('message', { id: id++, sender: 'alice', clientId: 0, flags: 0, sentAt: Date.now(), content: marker });
     await done;
   }
   ui.unmount();
