@@ -47,7 +47,7 @@ function startTui(port: number, logFile: string, historyDir = path.join(path.dir
   env['TERMCHAT_LOG'] = logFile;
   const proc = pty.spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/tui/main.tsx', '--server', `127.0.0.1:${port}`, '--no-local-server', '--history-dir', historyDir],
+    ['--import', 'tsx', 'src/tui/main.ts', '--server', `127.0.0.1:${port}`, '--no-local-server', '--history-dir', historyDir],
     { name: 'xterm-256color', cols: COLS, rows: ROWS, cwd: ROOT, env },
   );
   const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { layoutLines, windowOf, wrapEntry } from '../../src/tui/messageLines.js';
+import { layoutLines, totalLines, visibleLines, windowOf, wrapEntry } from '../../src/tui/messageLines.js';
 import type { Entry } from '../../src/tui/state/index.js';
 
 const entry = (id: number, text: string, sentAt = new Date(2026, 10, 30, 9, 5).getTime(), own = false): Entry => ({
@@ -45,4 +45,22 @@ test('windowOf: the rows ending `scroll` lines above the bottom', (t) => {
   const lines = layoutLines([1, 2, 3, 4, 5].map((i) => entry(i, `m${i}`)), 40);
   t.deepEqual(windowOf(lines, 0, 2).map((l) => l.text), ['m4', 'm5']);
   t.deepEqual(windowOf(lines, 2, 2).map((l) => l.text), ['m2', 'm3']);
+});
+
+test('visibleLines builds the same window as slicing all lines, at every scroll position', (t) => {
+  const day = 86_400_000;
+  const entries = Array.from({ length: 30 }, (_, i) =>
+    entry(i + 1, `message ${i} `.repeat(1 + (i % 5)), new Date(2026, 10, 1).getTime() + Math.floor(i / 7) * day + i * 1000),
+  );
+  const all = layoutLines(entries, 30);
+  for (const rows of [1, 4, 9]) {
+    for (let scroll = 0; scroll <= all.length; scroll++) {
+      t.deepEqual(
+        visibleLines(entries, 30, scroll, rows).map((l) => l.key),
+        windowOf(all, scroll, rows).map((l) => l.key),
+        `rows ${rows} scroll ${scroll}`,
+      );
+    }
+  }
+  t.is(totalLines(entries, 30), all.length);
 });

@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
 import { colorFor } from '../colors.js';
-import { windowOf, type MessageLine } from '../messageLines.js';
+import type { MessageLine } from '../messageLines.js';
 import { printable } from '../text/printable.js';
-import { viewEntries, viewLines, type State } from '../state/index.js';
+import { screenLines, viewEntries, type State } from '../state/index.js';
 
 interface Props {
   state: State;
@@ -44,7 +44,8 @@ function Line({ l }: { l: MessageLine }) {
 /** The messages of the view on screen (a conversation, the inbox, or search results); only the visible lines are rendered. */
 export function MessagesPane({ state, active, width, height, rows }: Props) {
   const { convs } = state;
-  const lines = windowOf(viewLines(convs), convs.scroll, rows);
+  // The pane's own row count: the reducer's may lag a resize by one render.
+  const lines = screenLines({ ...convs, rows });
   const count = viewEntries(convs).length;
   const name = convs.search
     ? `Search "${printable(convs.search.query)}" (${count} found · Esc closes)`

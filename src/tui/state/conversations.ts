@@ -3,7 +3,7 @@
  * counts, scrollback. Messages are kept in server-id order whatever way they arrived (pushed,
  * fetched, restored from history), and shown once even when the server repeats them.
  */
-import { layoutLines, type MessageLine } from '../messageLines.js';
+import { layoutLines, totalLines, visibleLines, type MessageLine } from '../messageLines.js';
 import type { Action } from './actions.js';
 import type { Delivery, Entry, IncomingMessage, StoredMessage } from './types.js';
 
@@ -78,19 +78,17 @@ export function viewEntries(c: ConvState): readonly Entry[] {
   return out;
 }
 
-let linesMemo: { entries: readonly Entry[]; width: number; out: MessageLine[] } | null = null;
+/** Every screen line of the current view (built in full: for tests). */
+export const viewLines = (c: ConvState): MessageLine[] => layoutLines(viewEntries(c), c.width);
 
-/** Every screen line of the current view. */
-export function viewLines(c: ConvState): MessageLine[] {
-  const entries = viewEntries(c);
-  if (linesMemo && linesMemo.entries === entries && linesMemo.width === c.width) return linesMemo.out;
-  const out = layoutLines(entries, c.width);
-  linesMemo = { entries, width: c.width, out };
-  return out;
-}
+/** How many screen lines the current view has. */
+export const viewLineCount = (c: ConvState): number => totalLines(viewEntries(c), c.width);
+
+/** The lines on screen: `rows` lines ending `scroll` lines above the newest. */
+export const screenLines = (c: ConvState): MessageLine[] => visibleLines(viewEntries(c), c.width, c.scroll, c.rows);
 
 /** How far back the view can scroll: the oldest line at the top of a full pane. */
-export const maxScroll = (c: ConvState): number => Math.max(0, viewLines(c).length - c.rows);
+export const maxScroll = (c: ConvState): number => Math.max(0, viewLineCount(c) - c.rows);
 
 /** The windows in list order: the inbox (null) then each open conversation. */
 export const windows = (c: ConvState): ReadonlyArray<string | null> => [null, ...c.open];
@@ -161,8 +159,8 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
   const next: ConvState = { ...c, entries: merge(entries, added), seenIds, seenClient, unread, open, nextSeq: seq };
   if (c.scroll === 0 || c.search) return settle(next);
   // Scrolled back: keep the same lines on screen and count what arrived below them.
-  const before = viewLines(c).length;
-  const after = viewLines(next).length;
+  const before = viewLineCount(c);
+  const after = viewLineCount(next);
   const inView = added.filter((e) => c.view === null || e.peer === c.view).length;
   return { ...next, scroll: c.scroll + (after - before), newBelow: c.newBelow + inView };
 }
@@ -243,7 +241,7 @@ export function conversations(c: ConvState, a: Action, me: string): ConvState {
       const gone = pendingEntry(c, a.clientId);
       if (!gone) return c;
       const entries = c.entries.filter((e) => e !== gone);
-      return { ...c, entries, scroll: Math.min(c.scroll, Math.max(0, viewLines({ ...c, entries }).length - c.rows)) };
+      return { ...c, entries, scroll: Math.min(c.scroll, maxScroll({ ...c, entries })) };
     }
     case 'delivered': {
       const ids = new Set(a.ids);

@@ -13,7 +13,7 @@ import { PANES, type Action, type ConnStatus, type Pane } from './actions.js';
 export * from './actions.js';
 export type * from './types.js';
 export { composeBytes, composeTarget, LINE_MAX } from './compose.js';
-export { maxScroll, viewEntries, viewLines, windows } from './conversations.js';
+export { maxScroll, screenLines, viewEntries, viewLineCount, viewLines, windows } from './conversations.js';
 export { filterPattern, selectedRow } from './users.js';
 
 export interface State {

@@ -65,3 +65,37 @@ export function wrapWords(text: string, cols: number, firstCols = cols): string[
   lines.push(cur);
   return lines;
 }
+
+/** How many lines wrapWords would make, without building them (for scroll sizes of long histories). */
+export function countWrapped(text: string, cols: number, firstCols = cols): number {
+  // Plain ASCII without long words is the common case: count by lengths alone.
+  if (!/^[\x20-\x7e]*$/.test(text)) return wrapWords(text, cols, firstCols).length;
+  let lines = 1;
+  let room = Math.max(1, firstCols);
+  let w = 0;
+  let start = 0;
+  for (;;) {
+    let end = text.indexOf(' ', start);
+    if (end === -1) end = text.length;
+    const ww = end - start;
+    const sep = w === 0 ? 0 : 1;
+    if (w + sep + ww <= room) w += sep + ww;
+    else {
+      if (w > 0) {
+        lines++;
+        room = Math.max(1, cols);
+      }
+      if (ww <= room) w = ww;
+      else {
+        // A word longer than a line: whole lines of it, the rest starts the next.
+        const full = Math.floor((ww - 1) / room);
+        lines += full;
+        w = ww - full * room;
+        room = Math.max(1, cols);
+      }
+    }
+    if (end >= text.length) break;
+    start = end + 1;
+  }
+  return lines;
+}

@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-/** `termchat`: the full-screen terminal client. Starts a local server when none answers. */
+/** The `termchat` command line: flags, connect (starting a local server when none answers), render. */
 import { render } from 'ink';
 import fs from 'node:fs';
 import os from 'node:os';
