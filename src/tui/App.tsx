@@ -80,14 +80,6 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     setTitle?.(title);
   }, [title]);
 
-  // After the screen is cleared, render once more so the whole frame is painted again.
-  const [, setRepaints] = useState(0);
-  useEffect(() => {
-    if (state.redraws === 0) return;
-    onRedraw?.();
-    setRepaints((n) => n + 1);
-  }, [state.redraws]);
-
   const ctx: KeyContext = {
     dispatch,
     login: (u, p, register) => void session.login(u, p, register),
@@ -97,6 +89,11 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     search: (q) => session.search(q),
     deleteAccount: (pw, confirm) => void session.deleteAccount(pw, confirm),
     quit: onQuit,
+    // Clear first, then change the state: the frame that follows differs (see StatusBar) and is painted whole.
+    redraw: () => {
+      onRedraw?.();
+      dispatch({ type: 'redraw' });
+    },
     usersShown: L.usersHeight > 0,
   };
   // One always-active key handler, routing on the latest state (see routeKey.ts).

@@ -11,6 +11,8 @@ export interface KeyContext {
   search: (query: string) => void;
   deleteAccount: (password: string, confirm: boolean) => void;
   quit: () => void;
+  /** Ctrl-L: clear the terminal and paint everything again. */
+  redraw: () => void;
   /** Whether the layout shows the users pane (else focus skips it). */
   usersShown: boolean;
 }

@@ -88,7 +88,7 @@ export function routeKey(s: State, input: string, key: KeyLike, ctx: KeyContext)
   if (key.ctrl && input === 'c') return requestQuit(s, ctx);
   if (key.meta && !key.escape && input !== '') return altKeys(input, ctx);
   if (key.ctrl) {
-    if (input === 'l') return dispatch({ type: 'redraw' });
+    if (input === 'l') return ctx.redraw();
     if (input === 'f') return ctx.fetch();
     if (input === 'n') return dispatch({ type: 'viewNext', dir: 1 });
     if (input === 'p') return dispatch({ type: 'viewNext', dir: -1 });

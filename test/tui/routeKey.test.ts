@@ -24,6 +24,7 @@ function harness(start: State) {
     search: (q) => effects.push(`search ${q}`),
     deleteAccount: () => effects.push('delete'),
     quit: () => effects.push('quit'),
+    redraw: () => effects.push('redraw'),
     usersShown: true,
   };
   const key = (input: string, k: Partial<KeyLike> = {}) => routeInput(() => state, input, { ...NO_KEY, ...k }, ctx);

@@ -20,9 +20,13 @@ export function StatusBar({ state, width }: Props) {
   const main = state.screen === 'main';
   const error = main ? (state.compose.error ?? state.error) : state.error;
   const hint = main ? 'Alt-H help · Ctrl-C quit' : 'Ctrl-R register · Ctrl-C quit';
+  // Ctrl-L: ink skips a frame equal to the last one, so the repaint after a clear must differ;
+  // the colour of this leading space alternates with each redraw (invisible, but a new frame).
+  const repaint = <Text color={state.redraws % 2 === 0 ? 'white' : 'gray'}> </Text>;
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate">
+        {repaint}
         {conn}
         {main && state.me ? <Text> │ {state.me}</Text> : null}
         {main && state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting (Ctrl-F)</Text> : null}
