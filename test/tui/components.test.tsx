@@ -70,6 +70,29 @@ test('a wrong password shows the server error on the login screen', async (t) =>
   ui.unmount();
 });
 
+test('defect 13: the login screen offers only keys that work there; after a takeover the title and status forget the session', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  const titles: string[] = [];
+  const { ui } = start(t, server, { setTitle: (x) => titles.push(x) });
+  const login = await see(ui, 'connected)');
+  t.false(login.includes('q quit'));
+  t.false(login.includes('? help'));
+  t.true(login.includes('Ctrl-C quit'));
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query carol\r');
+  await see(ui, 'carol (0)');
+  server.deliver('alice', 'bob', 'unread one');
+  await until(() => titles.at(-1) === 'termchat: bob (1 unread)', 'unread in the title');
+  const other = await server.connect();
+  await other.login('bob', 'pw');
+  const frame = await see(ui, 'Logged in elsewhere');
+  t.is(titles.at(-1), 'termchat');
+  t.false(frame.includes('│ bob'));
+  t.false(frame.includes('reconnected'));
+});
+
 test('Ctrl-R registers a new account and logs in', async (t) => {
   const server = new FakeServer();
   const { ui } = start(t, server);

@@ -39,6 +39,7 @@ export function HelpOverlay({ height, width, scroll }: Props) {
   const lines = helpLines(inner);
   const rows = Math.max(1, height - 3);
   const start = Math.max(0, Math.min(scroll, lines.length - rows));
+  // helpScroll may run past the end (the reducer does not know the size): clamped here.
   const more = start + rows < lines.length;
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" height={height} width={width} paddingX={1}>

@@ -32,7 +32,9 @@ export function UsersPane({ state, active, width, height }: Props) {
           const sel = name === users.selected;
           const n = convs.unread[name] ?? 0;
           const badge = n > 0 ? ` ${n}` : '';
-          const label = printable(name === me ? `${name} (you)` : name).slice(0, Math.max(1, inner - 2 - badge.length));
+          // ● online, ○ offline, once the server reports presence; nothing before.
+          const dot = users.online === null ? '' : users.online.has(name) ? '● ' : '○ ';
+          const label = (dot + printable(name === me ? `${name} (you)` : name)).slice(0, Math.max(1, inner - 2 - badge.length));
           return (
             <Text key={name} wrap="truncate" inverse={sel && active}>
               {sel ? '>' : ' '} <Text color={colorFor(name)}>{label}</Text>

@@ -56,6 +56,8 @@ export type Action =
   | { type: 'sendFailed'; clientId: number; error: string }
   /** Our messages with these ids reached the recipient's client (needs a delivery receipt push). */
   | { type: 'delivered'; ids: readonly number[] }
+  /** Who is online (needs a presence push): `online` replaces the known set, `changes` updates it. */
+  | { type: 'presence'; online?: readonly string[]; changes?: ReadonlyArray<{ name: string; online: boolean }> }
   | { type: 'offerSplit'; recipient: string; parts: readonly string[] }
   | { type: 'search'; query: string; results?: readonly Entry[] }
   | { type: 'searchClose' }

@@ -17,9 +17,11 @@ export interface UsersState {
   readonly loaded: boolean;
   /** After a page turn by the arrows: which end of the arriving page to select. */
   readonly edge: 'first' | 'last' | null;
+  /** Accounts known to be online; null until the server says (the protocol has no presence yet). */
+  readonly online: ReadonlySet<string> | null;
 }
 
-export const initialUsers: UsersState = { pattern: '', page: 0, pageSize: 10, total: 0, names: [], selected: null, loaded: false, edge: null };
+export const initialUsers: UsersState = { pattern: '', page: 0, pageSize: 10, total: 0, names: [], selected: null, loaded: false, edge: null, online: null };
 
 const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n));
 
@@ -55,6 +57,14 @@ export function users(u: UsersState, a: Action): UsersState {
     case 'usersPage': {
       const page = clamp(u.page + a.delta, 0, lastPage(u));
       return page === u.page ? u : { ...u, page };
+    }
+    case 'presence': {
+      const online = new Set(a.online ?? u.online ?? []);
+      for (const c of a.changes ?? []) {
+        if (c.online) online.add(c.name);
+        else online.delete(c.name);
+      }
+      return { ...u, online };
     }
     case 'usersFilter':
       return { ...u, pattern: a.pattern.trim(), page: 0, loaded: false };

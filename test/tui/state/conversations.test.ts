@@ -152,3 +152,14 @@ test('history restored at login: in order, nothing unread, and a repeat of a res
   s = run(s, arrive(msg(1, 'alice', 'old', { clientId: 5 })));
   t.deepEqual(texts(s), ['old', 'reply']);
 });
+
+test('a delivery receipt marks our message delivered, and a late Accepted does not undo it', (t) => {
+  let s = run(loggedIn(), { type: 'sendStarted', clientId: 3, recipient: 'alice', text: 'x', at: 0, fromCompose: false });
+  t.is(s.convs.entries[0]!.delivery, 'pending');
+  s = run(s, { type: 'sendAccepted', clientId: 3, id: 10 });
+  t.is(s.convs.entries[0]!.delivery, 'queued');
+  s = run(s, { type: 'delivered', ids: [10] });
+  t.is(s.convs.entries[0]!.delivery, 'delivered');
+  s = run(s, { type: 'sendAccepted', clientId: 3, id: 10 });
+  t.is(s.convs.entries[0]!.delivery, 'delivered');
+});
