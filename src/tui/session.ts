@@ -6,9 +6,9 @@
  */
 import type { ChatMessage } from '../protocol/client.js';
 import { encode } from '../protocol/codec.js';
-import { History } from './history.js';
+import { HistoryKeeper } from './historyKeeper.js';
 import { log } from './log.js';
-import type { Action, Entry, IncomingMessage, StoredMessage } from './state/index.js';
+import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
 import { fromWire, toWire } from './text/unicode.js';
 
 /** The part of ChatClient the TUI uses (a fake implements it in tests). */
@@ -92,7 +92,7 @@ export class ChatSession {
   private readonly outbox = new Map<number, Outgoing>();
   private nextClientId = ((Math.random() * 0xfffffffe) >>> 0) + 1;
   private fetching = false;
-  private history: History | null = null;
+  private readonly history: HistoryKeeper;
   private readonly autoFetch: boolean;
 
   constructor(
@@ -101,6 +101,7 @@ export class ChatSession {
     private readonly opts: SessionOptions = {},
   ) {
     this.autoFetch = opts.autoFetch ?? true;
+    this.history = new HistoryKeeper(opts.historyDir, opts.server ?? 'default', dispatch, opts.historyLimit);
   }
 
   /** Starts connecting; call once. */
@@ -112,7 +113,7 @@ export class ChatSession {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.closeHistory();
+    this.history.close();
     const c = this.client;
     this.client = null;
     if (c) {
@@ -123,27 +124,6 @@ export class ChatSession {
 
   get connected(): boolean {
     return this.client !== null;
-  }
-
-  private closeHistory(): void {
-    try {
-      this.history?.close();
-    } catch (err) {
-      log('history close failed', describe(err));
-    }
-    this.history = null;
-  }
-
-  /** Writes to the history file; a failure is reported once and never stops the chat. */
-  private keep(msgs: readonly StoredMessage[]): void {
-    if (!this.history || msgs.length === 0) return;
-    try {
-      this.history.add(msgs);
-    } catch (err) {
-      log('history write failed', describe(err));
-      this.dispatch({ type: 'error', text: `history not saved: ${describe(err)}` });
-      this.closeHistory();
-    }
   }
 
   private async connect(): Promise<void> {
@@ -170,7 +150,7 @@ export class ChatSession {
       this.creds = null;
       this.loggedIn = false;
       this.outbox.clear();
-      this.closeHistory();
+      this.history.close();
       this.dispatch({ type: 'loggedOut', reason: 'Logged in elsewhere: this session was logged out.' });
     });
     c.on('serverClosing', () => this.dispatch({ type: 'notice', text: 'the server is shutting down' }));
@@ -216,22 +196,6 @@ export class ChatSession {
     }
   }
 
-  /** The history of this account, opened for this login (null when kept nowhere or unreadable). */
-  private openHistory(username: string): StoredMessage[] {
-    this.closeHistory();
-    const dir = this.opts.historyDir;
-    if (!dir) return [];
-    try {
-      this.history = History.open(dir, this.opts.server ?? 'default', username);
-      return this.history.recent(this.opts.historyLimit ?? 10_000);
-    } catch (err) {
-      log('history open failed', describe(err));
-      this.dispatch({ type: 'notice', text: `no history this time: ${describe(err)}` });
-      this.closeHistory();
-      return [];
-    }
-  }
-
   /** Logs in (registering first when asked); reports the outcome as actions. */
   async login(username: string, password: string, register: boolean): Promise<void> {
     const c = this.client;
@@ -251,7 +215,7 @@ export class ChatSession {
     this.creds = { username, password };
     this.loggedIn = true;
     this.outbox.clear();
-    const history = this.openHistory(username);
+    const history = this.history.open(username);
     this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered, history });
     if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
   }
@@ -259,7 +223,7 @@ export class ChatSession {
   private onMessage(m: ChatMessage): void {
     const msg = incoming(m);
     this.dispatch({ type: 'messages', messages: [msg], live: true });
-    this.keep([stored(msg)]);
+    this.history.keep([stored(msg)]);
     // It is on screen: acknowledge it. The server removes only what it delivered to this session,
     // so older messages still waiting to be fetched are not affected.
     this.client?.ack(m.id).catch((err) => log('ack failed', describe(err)));
@@ -294,7 +258,7 @@ export class ChatSession {
       this.outbox.delete(clientId);
       this.dispatch({ type: 'sendAccepted', clientId, id });
       const me = this.creds?.username ?? '';
-      this.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery: 'queued' }]);
+      this.history.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery: 'queued' }]);
     } catch (err) {
       if (isConnectionError(err) || this.client !== c) return; // resent after the reconnect
       this.outbox.delete(clientId);
@@ -313,7 +277,7 @@ export class ChatSession {
         const { remaining, messages } = await c.fetch(pageSize);
         const msgs = messages.map(incoming);
         this.dispatch({ type: 'messages', messages: msgs, live: false });
-        this.keep(msgs.map(stored));
+        this.history.keep(msgs.map(stored));
         this.dispatch({ type: 'waiting', count: remaining });
         const upTo = messages.reduce((a, m) => Math.max(a, m.id), 0);
         if (upTo > 0) await c.ack(upTo);
@@ -329,23 +293,8 @@ export class ChatSession {
 
   /** /search: the history file when there is one, else the messages in memory. */
   search(query: string): void {
-    if (!this.history) {
-      this.dispatch({ type: 'search', query });
-      return;
-    }
     try {
-      const results: Entry[] = this.history.search(query).map((m, i) => ({
-        key: `s${m.own ? 'o' : 'i'}${m.id}`,
-        id: m.id,
-        seq: i + 1,
-        sender: m.sender,
-        peer: m.peer,
-        own: m.own,
-        clientId: m.clientId,
-        sentAt: m.sentAt,
-        text: m.text,
-        delivery: m.own ? (m.delivery ?? 'queued') : undefined,
-      }));
+      const results = this.history.search(query) ?? undefined;
       this.dispatch({ type: 'search', query, results });
     } catch (err) {
       this.dispatch({ type: 'error', text: `search failed: ${describe(err)}` });
@@ -378,12 +327,7 @@ export class ChatSession {
         this.creds = null;
         this.loggedIn = false;
         this.outbox.clear();
-        try {
-          this.history?.destroy();
-        } catch (err) {
-          log('history delete failed', describe(err));
-        }
-        this.history = null;
+        this.history.destroy();
         this.dispatch({ type: 'accountDeleted' });
       } else {
         this.dispatch({ type: 'deleteStep', step: 'confirm', waiting: r.waiting });
