@@ -140,6 +140,27 @@ test('a UTF-7 message is shown decoded; what we type in Unicode is sent as flagg
   ui.unmount();
 });
 
+test('defect 7: a 700-character paste is kept, the counter says how far over it is, and Enter offers to split it', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  server.accounts.set('alice', 'pw');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query alice\r');
+  await see(ui, 'alice (0)');
+  const words = Array.from({ length: 100 }, (_, i) => `word${String(i).padStart(2, '0')}`).join(' ');
+  ui.stdin.write(words);
+  await see(ui, '699/512: 187 bytes over');
+  ui.stdin.write('\r');
+  await see(ui, 'Send it to alice as 2 messages');
+  t.deepEqual(server.sends, [], 'nothing sent before the answer');
+  ui.stdin.write('y');
+  await see(ui, 'alice (2)');
+  await until(() => server.sends.length === 2, 'both parts sent');
+  t.is(server.sends.map((m) => m.content).join(' '), words);
+});
+
 test('a pushed message repeated by the server shows once', async (t) => {
   const server = new FakeServer();
   server.repeatPushes = true;
