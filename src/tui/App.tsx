@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { ComposePane } from './components/ComposePane.js';
 import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { DeleteDialog } from './components/DeleteDialog.js';
-import { HelpOverlay } from './components/HelpOverlay.js';
+import { HelpOverlay, helpMax } from './components/HelpOverlay.js';
 import { LoginScreen } from './components/LoginScreen.js';
 import { MessagesPane } from './components/MessagesPane.js';
 import { StatusBar } from './components/StatusBar.js';
@@ -94,6 +94,7 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
       onRedraw?.();
       dispatch({ type: 'redraw' });
     },
+    helpMax: helpMax(L.top, columns),
     usersShown: L.usersHeight > 0,
   };
   // One always-active key handler, routing on the latest state (see routeKey.ts).

@@ -13,6 +13,8 @@ export interface KeyContext {
   quit: () => void;
   /** Ctrl-L: clear the terminal and paint everything again. */
   redraw: () => void;
+  /** How far the help overlay can scroll at this size. */
+  helpMax: number;
   /** Whether the layout shows the users pane (else focus skips it). */
   usersShown: boolean;
 }

@@ -25,6 +25,7 @@ function harness(start: State) {
     deleteAccount: () => effects.push('delete'),
     quit: () => effects.push('quit'),
     redraw: () => effects.push('redraw'),
+    helpMax: 5,
     usersShown: true,
   };
   const key = (input: string, k: Partial<KeyLike> = {}) => routeInput(() => state, input, { ...NO_KEY, ...k }, ctx);
@@ -181,4 +182,16 @@ test('users pane: arrows select, Enter opens the conversation and goes back to t
   h.key('', { return: true });
   t.is(h.state.convs.view, 'bob');
   t.is(h.state.focus, 'compose');
+});
+
+test('help scrolls with the arrows and pages, never past its end, and any other key closes it', (t) => {
+  const h = harness(run(loggedIn(), { type: 'overlay', overlay: 'help' }));
+  h.key('', { pageDown: true });
+  h.key('', { pageDown: true });
+  t.is(h.state.dialogs.helpScroll, 5);
+  h.key('', { upArrow: true });
+  t.is(h.state.dialogs.helpScroll, 4);
+  h.key('x');
+  t.is(h.state.dialogs.overlay, 'none');
+  t.is(h.state.compose.line.text, '', 'the closing key is not typed');
 });

@@ -33,13 +33,15 @@ export function helpLines(width: number): HelpLine[] {
   return out;
 }
 
+/** How far the overlay of this size can scroll. */
+export const helpMax = (height: number, width: number): number => Math.max(0, helpLines(Math.max(10, width - 4)).length - Math.max(1, height - 3));
+
 /** Keys and commands, scrolled with Up / Down / PgUp / PgDn; any other key closes. */
 export function HelpOverlay({ height, width, scroll }: Props) {
   const inner = Math.max(10, width - 4);
   const lines = helpLines(inner);
   const rows = Math.max(1, height - 3);
   const start = Math.max(0, Math.min(scroll, lines.length - rows));
-  // helpScroll may run past the end (the reducer does not know the size): clamped here.
   const more = start + rows < lines.length;
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" height={height} width={width} paddingX={1}>
@@ -67,10 +69,11 @@ export function HelpOverlay({ height, width, scroll }: Props) {
 /** Keys while help is open. */
 export function helpKeys(s: State, _input: string, key: KeyLike, ctx: KeyContext): void {
   const { dispatch } = ctx;
-  if (key.upArrow) return dispatch({ type: 'helpScroll', delta: -1 });
-  if (key.downArrow) return dispatch({ type: 'helpScroll', delta: 1 });
-  if (key.pageUp) return dispatch({ type: 'helpScroll', delta: -10 });
-  if (key.pageDown) return dispatch({ type: 'helpScroll', delta: 10 });
+  const max = ctx.helpMax;
+  if (key.upArrow) return dispatch({ type: 'helpScroll', delta: -1, max });
+  if (key.downArrow) return dispatch({ type: 'helpScroll', delta: 1, max });
+  if (key.pageUp) return dispatch({ type: 'helpScroll', delta: -10, max });
+  if (key.pageDown) return dispatch({ type: 'helpScroll', delta: 10, max });
   void s;
   dispatch({ type: 'overlay', overlay: 'none' });
 }

@@ -64,5 +64,6 @@ export type Action =
   | { type: 'deleteStep'; step: 'password' | 'confirm' | 'busy'; waiting?: number }
   | { type: 'deleteFailed'; error: string }
   | { type: 'accountDeleted' }
-  | { type: 'helpScroll'; delta: number }
+  /** `max`: the last first-line that still fills the overlay. */
+  | { type: 'helpScroll'; delta: number; max: number }
   | { type: 'redraw' };

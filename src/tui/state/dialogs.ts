@@ -24,8 +24,7 @@ export function dialogs(d: DialogState, a: Action): DialogState {
     case 'overlay':
       return { ...d, overlay: a.overlay, del: a.overlay === 'delete' ? initialDel : d.del, split: a.overlay === 'split' ? d.split : null, helpScroll: 0 };
     case 'helpScroll':
-      // Bounded above by the overlay, which knows how many lines fit.
-      return { ...d, helpScroll: Math.max(0, Math.min(200, d.helpScroll + a.delta)) };
+      return { ...d, helpScroll: Math.max(0, Math.min(a.max, d.helpScroll + a.delta)) };
     case 'offerSplit':
       return { ...d, overlay: 'split', split: { recipient: a.recipient, parts: a.parts } };
     case 'edit':
