@@ -3,8 +3,9 @@
  *  1. process start -> login screen visible, in a real pseudo-terminal (node-pty + headless xterm);
  *  2. a pushed message -> on screen, with 10,000 messages already in the inbox (in-process, ink
  *     rendering into ink-testing-library's stdout, fake client);
- *  3. the client's memory (RSS) with 10,000 messages in its history: the built client (dist/, as
- *     `npm start` runs it) against a real server, logged in, history restored, scrolled, chatting.
+ *  3. the client's memory (RSS) with 10,000 messages in its history: the built client (dist/, run
+ *     as its #! line says) against a real server; the messages are sent for real and fetched at a
+ *     first login, then restored from the history file at a second, scrolled, and chatted over.
  */
 import { createElement } from 'react';
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,7 @@ import { initialState, reduce, type IncomingMessage, type State } from '../src/t
 import { FakeServer, until, type FakeClient } from '../test/tui/fakeClient.js';
 import { spawnServer } from '../test/server/helpers.js';
 import { ChatClient } from '../src/protocol/client.js';
-import { History } from '../src/tui/history.js';
+import { toWire } from '../src/tui/text/unicode.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const deadline = Date.now() + 55_000;
@@ -124,21 +125,19 @@ async function memoryWithHistory(n: number): Promise<{ rss: number; peak: number
     await c.register('alice', 'alicepw');
     await c.close();
     const historyDir = path.join(dir, 'history');
-    const h = History.open(historyDir, `127.0.0.1:${port}`, 'bench');
-    const day = 86_400_000;
-    const t0 = Date.now() - 30 * day;
-    h.add(
-      Array.from({ length: n }, (_, i) => ({
-        id: i + 1,
-        sender: i % 3 === 0 ? 'bench' : `user${i % 40}`,
-        peer: `user${i % 40}`,
-        own: i % 3 === 0,
-        clientId: i + 1,
-        sentAt: t0 + i * ((30 * day) / n),
-        text: i % 5 === 0 ? `héllo wörld ${i} 日本語 `.repeat(1 + (i % 6)) : `message number ${i} `.repeat(1 + (i % 8)),
-      })),
-    );
-    h.close();
+    // The history is made the real way: alice sends n messages (some Unicode, as UTF-7), the
+    // client fetches them at login and keeps them; the figure is taken in a second client start,
+    // which restores them from disk.
+    const alice = await ChatClient.connect({ port });
+    await alice.login('alice', 'alicepw');
+    for (let i = 0; i < n; i += 500) {
+      const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+        const j = i + k;
+        const w = toWire(j % 5 === 0 ? `héllo wörld ${j} 日本語 `.repeat(1 + (j % 6)).trim() : `message number ${j} `.repeat(1 + (j % 8)).trim());
+        return alice.send('bench', w.content, j + 1, w.flags);
+      });
+      await Promise.all(batch);
+    }
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     env['CI'] = 'false';
@@ -146,12 +145,13 @@ async function memoryWithHistory(n: number): Promise<{ rss: number; peak: number
     // Run it as its #! line does (the flags there are part of what is measured).
     const shebang = /^#!\S*env -S node(.*)$/m.exec(fs.readFileSync(path.join(ROOT, entry), 'utf8').split('\n')[0]!);
     const nodeFlags = (shebang?.[1] ?? '').split(' ').filter(Boolean);
-    const p = pty.spawn(
+    const startClient = () => pty.spawn(
       process.execPath,
       [...nodeFlags, entry, '--server', `127.0.0.1:${port}`, '--no-local-server', '--history-dir', historyDir, '--log', path.join(dir, 'tui.log')],
       { name: 'xterm-256color', cols: 120, rows: 40, cwd: ROOT, env },
     );
-    const term = new xterm.Terminal({ cols: 120, rows: 40, allowProposedApi: true });
+    let p = startClient();
+    let term = new xterm.Terminal({ cols: 120, rows: 40, allowProposedApi: true });
     p.onData((d) => term.write(d));
     const screen = () => {
       const b = term.buffer.active;
@@ -164,17 +164,25 @@ async function memoryWithHistory(n: number): Promise<{ rss: number; peak: number
     await see('connected)');
     p.write('bench\tbenchpw\r');
     await see(`Inbox (${n})`);
+    const first = new Promise<void>((r) => p.onExit(() => r()));
+    p.write('\x03');
+    await first;
+    p = startClient();
+    term = new xterm.Terminal({ cols: 120, rows: 40, allowProposedApi: true });
+    p.onData((d) => term.write(d));
+    await see('connected)');
+    p.write('bench\tbenchpw\r');
+    await see(`Inbox (${n})`);
     // Look around as a person would: scroll to the top and back, switch windows, chat.
     for (let i = 0; i < 20; i++) p.write('\x1b[5~');
     p.write('\x1b1\x0e\x0e\x10');
-    const alice = await ChatClient.connect({ port });
-    await alice.login('alice', 'alicepw');
-    for (let i = 0; i < 50; i++) await alice.send('bench', `live message ${i}`, i + 1, 0);
+    for (let i = 0; i < 50; i++) await alice.send('bench', `live message ${i}`, n + i + 1, 0);
     await alice.close();
     p.write('\x1b1');
     await see('│Inbox (');
     p.write('/msg alice done\r');
     await see('you → alice: done');
+    await see(`Inbox (${n + 51})`);
     // Let the collector settle as it would in an idle chat.
     await new Promise((r) => setTimeout(r, 2000));
     const m = rssOf(p.pid);

@@ -5,15 +5,16 @@
  */
 import { layoutLines, totalLines, visibleLines, type MessageLine } from '../messageLines.js';
 import type { Action } from './actions.js';
+import { addSeen, emptySeen, hasSeen, seenFrom, type SeenSet } from './seenSet.js';
 import type { Delivery, Entry, IncomingMessage, StoredMessage } from './types.js';
 
 export interface ConvState {
   /** Every message, ordered by server id (ours without an id yet last, in the order sent). */
   readonly entries: readonly Entry[];
   /** Received ids: a repeat of one is dropped. */
-  readonly seenIds: ReadonlySet<number>;
+  readonly seenIds: SeenSet<number>;
   /** "sender/clientId" of every message shown (clientId 0 never counts): a resent message is dropped. */
-  readonly seenClient: ReadonlySet<string>;
+  readonly seenClient: SeenSet<string>;
   /** Open conversations, in the order they were opened. */
   readonly open: readonly string[];
   /** The view on screen: a conversation, or null for the inbox (all messages). */
@@ -35,8 +36,8 @@ export interface ConvState {
 
 export const initialConvs: ConvState = {
   entries: [],
-  seenIds: new Set(),
-  seenClient: new Set(),
+  seenIds: emptySeen(),
+  seenClient: emptySeen(),
   open: [],
   view: null,
   unread: {},
@@ -122,24 +123,24 @@ function setScroll(c: ConvState, scroll: number): ConvState {
 }
 
 function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string): ConvState {
-  const seenIds = new Set(c.seenIds);
-  const seenClient = new Set(c.seenClient);
+  // Ids and client keys of this batch, checked alongside the sets (a batch may repeat itself).
+  const newIds = new Set<number>();
+  const newClient = new Set<string>();
   let entries = c.entries;
   const added: Entry[] = [];
   const unread: Record<string, number> = { ...c.unread };
   let open = c.open;
   let seq = c.nextSeq;
   for (const m of msgs) {
-    if (seenIds.has(m.id)) continue;
+    if (hasSeen(c.seenIds, m.id) || newIds.has(m.id)) continue;
     const ck = m.clientId !== 0 ? clientKey(m.sender, m.clientId) : null;
-    if (ck && seenClient.has(ck)) {
+    newIds.add(m.id);
+    if (ck && (hasSeen(c.seenClient, ck) || newClient.has(ck))) {
       // A message to ourselves: our own entry already shows it, and now it is delivered.
       if (m.sender === me) entries = entries.map((e) => (e.own && e.clientId === m.clientId ? { ...e, id: e.id || m.id, delivery: 'delivered' } : e));
-      seenIds.add(m.id);
       continue;
     }
-    seenIds.add(m.id);
-    if (ck) seenClient.add(ck);
+    if (ck) newClient.add(ck);
     added.push({
       key: `i${m.id}`,
       id: m.id,
@@ -156,6 +157,8 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
     if (!open.includes(m.sender)) open = [...open, m.sender];
   }
   if (added.length === 0 && entries === c.entries) return c;
+  const seenIds = addSeen(c.seenIds, [...newIds]);
+  const seenClient = addSeen(c.seenClient, [...newClient]);
   const next: ConvState = { ...c, entries: merge(entries, added), seenIds, seenClient, unread, open, nextSeq: seq };
   if (c.scroll === 0 || c.search) return settle(next);
   // Scrolled back: keep the same lines on screen and count what arrived below them.
@@ -167,16 +170,16 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
 
 /** Messages from the history file, at login: nothing is unread, everything is known. */
 function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
-  const seenIds = new Set<number>();
-  const seenClient = new Set<string>();
+  const ids: number[] = [];
+  const clientKeys: string[] = [];
   const open: string[] = [];
   let seq = c.nextSeq;
   // A message to ourselves is kept twice (sent and received): show it once, as sent.
   const ownKeys = new Set(stored.filter((m) => m.own && m.clientId !== 0).map((m) => clientKey(m.sender, m.clientId)));
   const kept = stored.filter((m) => m.own || m.clientId === 0 || !ownKeys.has(clientKey(m.sender, m.clientId)));
-  for (const m of stored) if (!m.own) seenIds.add(m.id);
+  for (const m of stored) if (!m.own) ids.push(m.id);
   const entries: Entry[] = kept.map((m) => {
-    if (m.clientId !== 0) seenClient.add(clientKey(m.sender, m.clientId));
+    if (m.clientId !== 0) clientKeys.push(clientKey(m.sender, m.clientId));
     if (!open.includes(m.peer)) open.push(m.peer);
     return {
       key: `${m.own ? 'h' : 'i'}${m.id}`,
@@ -192,7 +195,7 @@ function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
     };
   });
   entries.sort(compare);
-  return { ...c, entries, seenIds, seenClient, open, nextSeq: seq };
+  return { ...c, entries, seenIds: seenFrom(ids), seenClient: seenFrom(clientKeys), open, nextSeq: seq };
 }
 
 function setDelivery(c: ConvState, match: (e: Entry) => boolean, delivery: Delivery, id?: number): ConvState {
@@ -229,7 +232,7 @@ export function conversations(c: ConvState, a: Action, me: string): ConvState {
         text: a.text,
         delivery: 'pending',
       };
-      const seenClient = new Set(c.seenClient).add(clientKey(me, a.clientId));
+      const seenClient = addSeen(c.seenClient, [clientKey(me, a.clientId)]);
       return settle({ ...c, entries: [...c.entries, entry], seenClient, nextSeq: c.nextSeq + 1, scroll: 0, newBelow: 0, search: null });
     }
     case 'sendAccepted': {
