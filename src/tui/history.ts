@@ -57,7 +57,7 @@ export class History {
     db.exec(`CREATE TABLE IF NOT EXISTS messages (
       own INTEGER NOT NULL, id INTEGER NOT NULL, sender TEXT NOT NULL, peer TEXT NOT NULL,
       client_id INTEGER NOT NULL, sent_at REAL NOT NULL, text TEXT NOT NULL, delivery TEXT,
-      PRIMARY KEY (own, id))`);
+      PRIMARY KEY (own, id, sent_at))`);
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO messages (own, id, sender, peer, client_id, sent_at, text, delivery)
        VALUES (@own, @id, @sender, @peer, @clientId, @sentAt, @text, @delivery)`,
@@ -75,7 +75,10 @@ export class History {
     return new History(new Database(file), file);
   }
 
-  /** Adds messages (a message already kept is left as it is). */
+  /**
+   * Adds messages (a message already kept is left as it is). The key includes the time, so a server
+   * that lost its data and issues old ids again does not have its new messages ignored.
+   */
   add(msgs: readonly StoredMessage[]): void {
     if (msgs.length === 0) return;
     const tx = this.db.transaction((list: readonly StoredMessage[]) => {
@@ -94,7 +97,7 @@ export class History {
   /** The newest `limit` messages, oldest first. */
   recent(limit = 10_000): StoredMessage[] {
     const rows = this.db
-      .prepare('SELECT * FROM (SELECT * FROM messages ORDER BY id DESC, own DESC LIMIT ?) ORDER BY id, own')
+      .prepare('SELECT * FROM (SELECT * FROM messages ORDER BY id DESC, own DESC, sent_at DESC LIMIT ?) ORDER BY id, own, sent_at')
       .all(limit) as Row[];
     return rows.map(fromRow);
   }
@@ -104,7 +107,7 @@ export class History {
     const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = this.db
       .prepare(
-        "SELECT * FROM (SELECT * FROM messages WHERE text LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?) ORDER BY id, own",
+        "SELECT * FROM (SELECT * FROM messages WHERE text LIKE ? ESCAPE '\\' ORDER BY id DESC, sent_at DESC LIMIT ?) ORDER BY id, own, sent_at",
       )
       .all(pattern, limit) as Row[];
     return rows.map(fromRow);

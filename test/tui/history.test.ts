@@ -77,3 +77,12 @@ test('deleting the account deletes its history file (a new account of that name 
   await session.stop();
 
 });
+
+test('the same id at another time is another message (a server that lost its data counts ids again)', (t) => {
+  const dir = tempDir(t);
+  const h = History.open(dir, 's:1', 'bob');
+  h.add([m(1, 'old')]);
+  h.add([{ ...m(1, 'new'), sentAt: 99 }]);
+  t.deepEqual(h.recent().map((x) => x.text), ['old', 'new']);
+  h.close();
+});

@@ -11,8 +11,11 @@ import type { Delivery, Entry, IncomingMessage, StoredMessage } from './types.js
 export interface ConvState {
   /** Every message, ordered by server id (ours without an id yet last, in the order sent). */
   readonly entries: readonly Entry[];
-  /** Received ids: a repeat of one is dropped. */
-  readonly seenIds: SeenSet<number>;
+  /**
+   * Received messages as "id@sentAt": a repeat of one is dropped. The time is part of the key so a
+   * server that lost its data and counts ids from 1 again is not taken for repeating old history.
+   */
+  readonly seenIds: SeenSet<string>;
   /** "sender/clientId" of every message shown (clientId 0 never counts): a resent message is dropped. */
   readonly seenClient: SeenSet<string>;
   /** Open conversations, in the order they were opened. */
@@ -54,6 +57,7 @@ const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n
 const order = (e: Entry) => (e.id === 0 ? Number.MAX_SAFE_INTEGER : e.id);
 const compare = (a: Entry, b: Entry) => order(a) - order(b) || a.seq - b.seq;
 const clientKey = (sender: string, clientId: number) => `${sender}/${clientId}`;
+const idKey = (id: number, sentAt: number) => `${id}@${sentAt}`;
 const viewKey = (view: string | null) => view ?? '';
 
 /** Entries in server-id order, sorting only when something arrived out of order. */
@@ -124,7 +128,7 @@ function setScroll(c: ConvState, scroll: number): ConvState {
 
 function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string): ConvState {
   // Ids and client keys of this batch, checked alongside the sets (a batch may repeat itself).
-  const newIds = new Set<number>();
+  const newIds = new Set<string>();
   const newClient = new Set<string>();
   let entries = c.entries;
   const added: Entry[] = [];
@@ -132,9 +136,10 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
   let open = c.open;
   let seq = c.nextSeq;
   for (const m of msgs) {
-    if (hasSeen(c.seenIds, m.id) || newIds.has(m.id)) continue;
+    const ik = idKey(m.id, m.sentAt);
+    if (hasSeen(c.seenIds, ik) || newIds.has(ik)) continue;
     const ck = m.clientId !== 0 ? clientKey(m.sender, m.clientId) : null;
-    newIds.add(m.id);
+    newIds.add(ik);
     if (ck && (hasSeen(c.seenClient, ck) || newClient.has(ck))) {
       // A message to ourselves: our own entry already shows it, and now it is delivered.
       if (m.sender === me) entries = entries.map((e) => (e.own && e.clientId === m.clientId ? { ...e, id: e.id || m.id, delivery: 'delivered' } : e));
@@ -170,14 +175,14 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
 
 /** Messages from the history file, at login: nothing is unread, everything is known. */
 function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
-  const ids: number[] = [];
+  const ids: string[] = [];
   const clientKeys: string[] = [];
   const open: string[] = [];
   let seq = c.nextSeq;
   // A message to ourselves is kept twice (sent and received): show it once, as sent.
   const ownKeys = new Set(stored.filter((m) => m.own && m.clientId !== 0).map((m) => clientKey(m.sender, m.clientId)));
   const kept = stored.filter((m) => m.own || m.clientId === 0 || !ownKeys.has(clientKey(m.sender, m.clientId)));
-  for (const m of stored) if (!m.own) ids.push(m.id);
+  for (const m of stored) if (!m.own) ids.push(idKey(m.id, m.sentAt));
   const entries: Entry[] = kept.map((m) => {
     if (m.clientId !== 0) clientKeys.push(clientKey(m.sender, m.clientId));
     if (!open.includes(m.peer)) open.push(m.peer);

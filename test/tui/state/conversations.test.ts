@@ -163,3 +163,12 @@ test('a delivery receipt marks our message delivered, and a late Accepted does n
   s = run(s, { type: 'sendAccepted', clientId: 3, id: 10 });
   t.is(s.convs.entries[0]!.delivery, 'delivered');
 });
+
+test('a server that lost its data and reuses an id is not taken for repeating a restored message', (t) => {
+  let s = run(loggedIn(), { type: 'loggedOut', reason: 'x' });
+  s = run(s, { type: 'loggedIn', me: 'bob', undelivered: 0, history: [{ id: 1, sender: 'alice', peer: 'alice', own: false, clientId: 0, sentAt: 1000, text: 'old' }] });
+  s = run(s, arrive(msg(1, 'alice', 'old', { sentAt: 1000 })));
+  t.deepEqual(texts(s), ['old'], 'the same message again is dropped');
+  s = run(s, arrive(msg(1, 'alice', 'new after a reset', { sentAt: 5000 })));
+  t.deepEqual(texts(s), ['old', 'new after a reset']);
+});
