@@ -1,18 +1,27 @@
 /**
- * TUI benchmark (`npm run bench:tui`), bounded well under a minute:
+ * TUI benchmark (`npm run bench:tui`), about a minute (it builds dist/ for the memory figure):
  *  1. process start -> login screen visible, in a real pseudo-terminal (node-pty + headless xterm);
  *  2. a pushed message -> on screen, with 10,000 messages already in the inbox (in-process, ink
- *     rendering into ink-testing-library's stdout, fake client).
+ *     rendering into ink-testing-library's stdout, fake client);
+ *  3. the client's memory (RSS) with 10,000 messages in its history: the built client (dist/, run
+ *     as its #! line says) against a real server; the messages are sent for real and fetched at a
+ *     first login, then restored from the history file at a second, scrolled, and chatted over.
  */
 import { createElement } from 'react';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { render } from 'ink-testing-library';
 import { App } from '../src/tui/App.js';
-import { initialState, reduce, type IncomingMessage, type State } from '../src/tui/state.js';
+import { initialState, reduce, type IncomingMessage, type State } from '../src/tui/state/index.js';
 import { FakeServer, until, type FakeClient } from '../test/tui/fakeClient.js';
+import { spawnServer } from '../test/server/helpers.js';
+import { ChatClient } from '../src/protocol/client.js';
+import { toWire } from '../src/tui/text/unicode.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const deadline = Date.now() + 55_000;
@@ -29,7 +38,7 @@ async function startupOnce(): Promise<number> {
   delete env['CONTINUOUS_INTEGRATION'];
   const t0 = performance.now();
   // Port 9 (discard) has no server here: the login screen shows while it keeps trying.
-  const p = pty.spawn(process.execPath, ['--import', 'tsx', 'src/tui/main.tsx', '--server', '127.0.0.1:9', '--no-local-server'], {
+  const p = pty.spawn(process.execPath, ['--import', 'tsx', 'src/tui/main.ts', '--server', '127.0.0.1:9', '--no-local-server'], {
     name: 'xterm-256color',
     cols: 100,
     rows: 30,
@@ -62,9 +71,10 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
   const msgs: IncomingMessage[] = Array.from({ length: n }, (_, i) => ({
     id: i + 1,
     sender: `user${i % 50}`,
+    clientId: 0,
     flags: 0,
     sentAt: Date.now(),
-    content: `message number ${i} `.repeat(1 + (i % 4)),
+    text: `message number ${i} `.repeat(1 + (i % 4)),
   }));
   let s: State = reduce(initialState('bench:1'), { type: 'loggedIn', me: 'bob', undelivered: 0 });
   s = reduce(s, { type: 'messages', messages: msgs, live: false });
@@ -89,17 +99,108 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
         }
       };
     });
-    client.emit('message', { id: id++, sender: 'alice', flags: 0, sentAt: Date.now(), content: marker });
+    client.emit('message', { id: id++, sender: 'alice', clientId: 0, flags: 0, sentAt: Date.now(), content: marker });
     await done;
   }
   ui.unmount();
   return times;
 }
 
+/** VmRSS and VmHWM (peak) of a process, in MB (Linux /proc). */
+function rssOf(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** The built client with `n` messages in its history file, logged in to a real server. */
+async function memoryWithHistory(n: number): Promise<{ rss: number; peak: number; entry: string }> {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  const entry = 'dist/tui/main.js';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-bench-tui-'));
+  const { child: server, port } = await spawnServer(path.join(dir, 'server'));
+  try {
+    const c = await ChatClient.connect({ port });
+    await c.register('bench', 'benchpw');
+    await c.register('alice', 'alicepw');
+    await c.close();
+    const historyDir = path.join(dir, 'history');
+    // The history is made the real way: alice sends n messages (some Unicode, as UTF-7), the
+    // client fetches them at login and keeps them; the figure is taken in a second client start,
+    // which restores them from disk.
+    const alice = await ChatClient.connect({ port });
+    await alice.login('alice', 'alicepw');
+    for (let i = 0; i < n; i += 500) {
+      const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+        const j = i + k;
+        const w = toWire(j % 5 === 0 ? `héllo wörld ${j} 日本語 `.repeat(1 + (j % 6)).trim() : `message number ${j} `.repeat(1 + (j % 8)).trim());
+        return alice.send('bench', w.content, j + 1, w.flags);
+      });
+      await Promise.all(batch);
+    }
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    env['CI'] = 'false';
+    delete env['CONTINUOUS_INTEGRATION'];
+    // Run it as its #! line does (the flags there are part of what is measured).
+    const shebang = /^#!\S*env -S node(.*)$/m.exec(fs.readFileSync(path.join(ROOT, entry), 'utf8').split('\n')[0]!);
+    const nodeFlags = (shebang?.[1] ?? '').split(' ').filter(Boolean);
+    const startClient = () => pty.spawn(
+      process.execPath,
+      [...nodeFlags, entry, '--server', `127.0.0.1:${port}`, '--no-local-server', '--history-dir', historyDir, '--log', path.join(dir, 'tui.log')],
+      { name: 'xterm-256color', cols: 120, rows: 40, cwd: ROOT, env },
+    );
+    let p = startClient();
+    let term = new xterm.Terminal({ cols: 120, rows: 40, allowProposedApi: true });
+    p.onData((d) => term.write(d));
+    const screen = () => {
+      const b = term.buffer.active;
+      return Array.from({ length: 40 }, (_, i) => b.getLine(b.viewportY + i)?.translateToString(true) ?? '').join('\n');
+    };
+    const see = (s: string) =>
+      until(() => screen().includes(s), s, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}\n${screen()}`);
+      });
+    await see('connected)');
+    p.write('bench\tbenchpw\r');
+    await see(`Inbox (${n})`);
+    const first = new Promise<void>((r) => p.onExit(() => r()));
+    p.write('\x03');
+    await first;
+    p = startClient();
+    term = new xterm.Terminal({ cols: 120, rows: 40, allowProposedApi: true });
+    p.onData((d) => term.write(d));
+    await see('connected)');
+    p.write('bench\tbenchpw\r');
+    await see(`Inbox (${n})`);
+    // Look around as a person would: scroll to the top and back, switch windows, chat.
+    for (let i = 0; i < 20; i++) p.write('\x1b[5~');
+    p.write('\x1b1\x0e\x0e\x10');
+    for (let i = 0; i < 50; i++) await alice.send('bench', `live message ${i}`, n + i + 1, 0);
+    await alice.close();
+    p.write('\x1b1');
+    await see('│Inbox (');
+    p.write('/msg alice done\r');
+    await see('you → alice: done');
+    await see(`Inbox (${n + 51})`);
+    // Let the collector settle as it would in an idle chat.
+    await new Promise((r) => setTimeout(r, 2000));
+    const m = rssOf(p.pid);
+    const exited = new Promise<void>((r) => p.onExit(() => r()));
+    p.write('\x15\x03');
+    await exited;
+    return { ...m, entry: `node ${[...nodeFlags, entry].join(' ')}` };
+  } finally {
+    server.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const startups: number[] = [];
 for (let i = 0; i < 3 && Date.now() < deadline; i++) startups.push(await startupOnce());
 const small = await pushLatency(10, 30);
 const big = await pushLatency(10_000, 50);
+const mem = await memoryWithHistory(10_000);
 
 console.log('termchat TUI benchmark');
 console.log(`| measurement | median | p95 | runs |`);
@@ -107,4 +208,5 @@ console.log(`|---|---|---|---|`);
 console.log(`| start -> login screen (pty, tsx from source) | ${fmt(median(startups))} | ${fmt(pct(startups, 0.95))} | ${startups.length} |`);
 console.log(`| push -> on screen, 10 messages in inbox | ${fmt(median(small))} | ${fmt(pct(small, 0.95))} | ${small.length} |`);
 console.log(`| push -> on screen, 10,000 messages in inbox | ${fmt(median(big))} | ${fmt(pct(big, 0.95))} | ${big.length} |`);
+console.log(`| client RSS, 10,000 messages in history (${mem.entry}) | ${mem.rss.toFixed(0)} MB | peak ${mem.peak.toFixed(0)} MB | 1 |`);
 process.exit(0);

@@ -1,25 +1,28 @@
-/** The screens: login/register, then users | inbox over compose, with a status bar. */
-import { Box, useInput, useStdout } from 'ink';
+/** The screens: login/register, then windows and users | messages over compose, with a status bar. */
+import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import { ComposePane } from './components/ComposePane.js';
+import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { DeleteDialog } from './components/DeleteDialog.js';
-import { HelpOverlay } from './components/HelpOverlay.js';
-import { InboxPane } from './components/InboxPane.js';
+import { HelpOverlay, helpMax } from './components/HelpOverlay.js';
 import { LoginScreen } from './components/LoginScreen.js';
+import { MessagesPane } from './components/MessagesPane.js';
 import { StatusBar } from './components/StatusBar.js';
 import { UsersPane } from './components/UsersPane.js';
-import type { Connect } from './session.js';
+import { WindowsPane } from './components/WindowsPane.js';
 import type { KeyContext } from './keyContext.js';
+import { layout, MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { routeInput } from './routeKey.js';
-import { filterPattern, initialState, totalUnread, type State } from './state.js';
+import type { Connect, SessionOptions } from './session.js';
+import { filterPattern, initialState, totalUnread, type State } from './state/index.js';
 import { useChat } from './useChat.js';
 
 export interface AppProps {
   connect: Connect;
-  /** host:port, for display. */
+  /** host:port, for display and to name the history file. */
   server: string;
   notice?: string | null;
-  /** Called on q / Ctrl-C; the caller unmounts and restores the terminal. */
+  /** Called to quit; the caller unmounts and restores the terminal. */
   onQuit: () => void;
   /** Ctrl-L: clear the screen so the next frame repaints everything. */
   onRedraw?: () => void;
@@ -28,6 +31,8 @@ export interface AppProps {
   initial?: State;
   /** How often the user list is refreshed, ms. */
   usersRefreshMs?: number;
+  /** History and auto-fetch (see SessionOptions); server is taken from `server`. */
+  session?: Omit<SessionOptions, 'server'>;
 }
 
 /** Terminal size, following resizes. */
@@ -45,23 +50,15 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000 }: AppProps) {
-  const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(server, notice));
+export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000, session: opts }: AppProps) {
+  const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(server, notice), { ...opts, server });
   const { columns, rows } = useTerminalSize();
   const [tick, setTick] = useState(0);
-
-  // One row short of the terminal: a frame exactly as tall as the screen makes ink 6.8 clear and
-  // repaint everything on every update (ink#450).
-  const height = Math.max(8, rows - 1);
-  const topHeight = Math.max(6, height - 1 - 4);
-  const usersWidth = Math.max(16, Math.min(28, Math.floor(columns * 0.28)));
-  const inboxWidth = Math.max(12, columns - usersWidth);
-  const usersPageSize = Math.max(1, topHeight - 5);
-  const inboxPageSize = Math.max(1, topHeight - 4);
+  const L = layout(columns, rows);
 
   useEffect(() => {
-    dispatch({ type: 'layout', usersPageSize, inboxPageSize, inboxWidth: inboxWidth - 2 });
-  }, [usersPageSize, inboxPageSize, inboxWidth]);
+    dispatch({ type: 'layout', usersPageSize: L.usersPageSize, messageRows: L.messageRows, messageWidth: L.messageColumns });
+  }, [L.usersPageSize, L.messageRows, L.messageColumns]);
 
   const main = state.screen === 'main';
   const loggedIn = main && state.conn === 'connected';
@@ -77,58 +74,77 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     return () => clearInterval(t);
   }, [loggedIn, usersRefreshMs]);
 
-  const unread = totalUnread(state);
+  const unread = main ? totalUnread(state) : 0;
+  const title = main && state.me ? `termchat: ${state.me}${unread > 0 ? ` (${unread} unread)` : ''}` : 'termchat';
   useEffect(() => {
-    setTitle?.(state.me ? `termchat: ${state.me}${unread > 0 ? ` (${unread} unread)` : ''}` : 'termchat');
-  }, [state.me, unread]);
-
-  // After the screen is cleared, render once more so the whole frame is painted again.
-  const [, setRepaints] = useState(0);
-  useEffect(() => {
-    if (state.redraws === 0) return;
-    onRedraw?.();
-    setRepaints((n) => n + 1);
-  }, [state.redraws]);
+    setTitle?.(title);
+  }, [title]);
 
   const ctx: KeyContext = {
     dispatch,
     login: (u, p, register) => void session.login(u, p, register),
-    send: (recipient, content) => session.send(recipient, content),
+    send: (recipient, text, fromCompose) => session.send(recipient, text, fromCompose),
     fetch: () => void session.fetchWaiting(),
     refreshUsers: () => setTick((n) => n + 1),
+    search: (q) => session.search(q),
     deleteAccount: (pw, confirm) => void session.deleteAccount(pw, confirm),
     quit: onQuit,
+    // Clear first, then change the state: the frame that follows differs (see StatusBar) and is painted whole.
+    redraw: () => {
+      onRedraw?.();
+      dispatch({ type: 'redraw' });
+    },
+    helpMax: helpMax(L.top, columns),
+    usersShown: L.usersHeight > 0,
   };
   // One always-active key handler, routing on the latest state (see routeKey.ts).
   useInput((input, key) => routeInput(get, input, key, ctx), { isActive: true });
 
+  if (L.tooSmall) {
+    return (
+      <Box height={L.height} width={columns}>
+        <Text color="yellow" wrap="truncate">
+          {`window too small: ${columns}x${rows}, termchat needs ${MIN_COLUMNS}x${MIN_ROWS}`}
+        </Text>
+      </Box>
+    );
+  }
+
   if (!main) {
     return (
-      <Box flexDirection="column" height={height} width={columns}>
-        <LoginScreen state={state} height={height - 1} />
+      <Box flexDirection="column" height={L.height} width={columns}>
+        <LoginScreen state={state} height={L.height - 1} width={columns} compact={L.compact} />
         <StatusBar state={state} width={columns} />
       </Box>
     );
   }
 
-  const panes = state.overlay === 'none';
+  const { overlay } = state.dialogs;
+  const panes = overlay === 'none';
   let top;
-  if (state.overlay === 'help') {
-    top = <HelpOverlay height={topHeight} width={columns} />;
-  } else if (state.overlay === 'delete') {
-    top = <DeleteDialog state={state} height={topHeight} />;
+  if (overlay === 'help') {
+    top = <HelpOverlay height={L.top} width={columns} scroll={state.dialogs.helpScroll} />;
+  } else if (overlay === 'delete') {
+    top = <DeleteDialog state={state} height={L.top} width={columns} />;
+  } else if (overlay === 'quit' || overlay === 'split') {
+    top = <ConfirmDialog state={state} height={L.top} width={columns} />;
   } else {
     top = (
-      <Box height={topHeight}>
-        <UsersPane state={state} active={panes && state.focus === 'users'} width={usersWidth} height={topHeight} />
-        <InboxPane state={state} active={panes && state.focus === 'inbox'} width={inboxWidth} height={topHeight} />
+      <Box height={L.top} width={columns}>
+        {L.leftWidth > 0 ? (
+          <Box flexDirection="column" width={L.leftWidth} height={L.top}>
+            <WindowsPane state={state} width={L.leftWidth} height={L.windowsHeight} />
+            {L.usersHeight > 0 ? <UsersPane state={state} active={state.focus === 'users'} width={L.leftWidth} height={L.usersHeight} /> : null}
+          </Box>
+        ) : null}
+        <MessagesPane state={state} active={state.focus === 'messages'} width={L.messagesWidth} height={L.top} rows={L.messageRows} />
       </Box>
     );
   }
   return (
-    <Box flexDirection="column" height={height} width={columns}>
+    <Box flexDirection="column" height={L.height} width={columns}>
       {top}
-      <ComposePane state={state} active={panes && state.focus === 'compose'} width={columns} />
+      <ComposePane state={state} active={panes && state.focus === 'compose'} width={columns} compact={L.compact} />
       <StatusBar state={state} width={columns} />
     </Box>
   );

@@ -1,14 +1,22 @@
 /** What a key handler may do besides dispatching: the side effects, supplied by the App. */
-import type { Action } from './state.js';
+import type { Action } from './state/index.js';
 
 export interface KeyContext {
   dispatch: (a: Action) => void;
   login: (username: string, password: string, register: boolean) => void;
-  send: (recipient: string, content: string) => void;
+  /** Sends one message; `fromCompose`: it is the compose line (which then clears). */
+  send: (recipient: string, text: string, fromCompose: boolean) => void;
   fetch: () => void;
   refreshUsers: () => void;
+  search: (query: string) => void;
   deleteAccount: (password: string, confirm: boolean) => void;
   quit: () => void;
+  /** Ctrl-L: clear the terminal and paint everything again. */
+  redraw: () => void;
+  /** How far the help overlay can scroll at this size. */
+  helpMax: number;
+  /** Whether the layout shows the users pane (else focus skips it). */
+  usersShown: boolean;
 }
 
 /** The ink Key fields handlers read. */

@@ -3,41 +3,43 @@ export const KEYS: ReadonlyArray<{ where: string; keys: ReadonlyArray<[string, s
   {
     where: 'Everywhere',
     keys: [
-      ['Tab / Shift-Tab', 'next / previous pane'],
-      ['?', 'this help (when not typing)'],
-      ['q', 'quit (when not typing); Ctrl-C quits always'],
-      ['f / Ctrl-F', 'fetch waiting messages into the inbox'],
-      ['Ctrl-D', 'delete your account'],
+      ['letters, digits, …', 'always type into the message line, whatever pane has the focus'],
+      ['Enter', 'send the line (or run the /command)'],
+      ['Tab', 'complete a name; with nothing to complete, next pane'],
+      ['Shift-Tab / Esc', 'previous pane / back to the message line'],
+      ['Ctrl-N / Ctrl-P', 'next / previous conversation'],
+      ['Alt-A', 'next conversation with unread messages'],
+      ['Alt-1 … Alt-9', 'window 1 (the inbox) to 9'],
+      ['PgUp / PgDn', 'scroll the messages a page (except in the users pane)'],
+      ['Ctrl-F', 'fetch waiting messages'],
+      ['Alt-H', 'this help (also /help)'],
       ['Ctrl-L', 'redraw the screen'],
+      ['Ctrl-C', 'quit (asks first if the line has text)'],
     ],
   },
   {
-    where: 'Users',
+    where: 'Message line',
     keys: [
-      ['Up / Down (k / j)', 'select a user'],
-      ['Enter', 'write to the selected user'],
-      ['PgUp / PgDn (p / n)', 'previous / next page'],
-      ['/', 'edit the filter (* and ? wildcards); Enter applies, Esc cancels'],
-      ['r', 'refresh the list'],
-    ],
-  },
-  {
-    where: 'Inbox',
-    keys: [
-      ['Up / Down', 'scroll one message'],
-      ['PgUp / PgDn', 'scroll one page'],
-      ['Home / End (g / G)', 'oldest / newest'],
-    ],
-  },
-  {
-    where: 'Compose',
-    keys: [
-      ['Enter', 'send (to the chosen user, or write @name message)'],
-      ['Up / Down', 'previous / next sent line'],
+      ['Up / Down', 'previous / next line you entered'],
+      ['Left / Right', 'move the cursor'],
       ['Ctrl-A / Ctrl-E', 'start / end of line'],
       ['Ctrl-U / Ctrl-K', 'delete to start / to end'],
       ['Ctrl-W', 'delete the word before the cursor'],
-      ['Esc', 'leave the compose pane'],
+    ],
+  },
+  {
+    where: 'Messages pane',
+    keys: [
+      ['Up / Down', 'scroll a line'],
+      ['Home / End', 'oldest / newest'],
+    ],
+  },
+  {
+    where: 'Users pane',
+    keys: [
+      ['Up / Down', 'select a user'],
+      ['PgUp / PgDn', 'previous / next page of users'],
+      ['Enter', 'open the conversation with the selected user'],
     ],
   },
   {
@@ -48,4 +50,18 @@ export const KEYS: ReadonlyArray<{ where: string; keys: ReadonlyArray<[string, s
       ['Ctrl-R', 'switch between log in and register'],
     ],
   },
+];
+
+/** The /commands, for /help and README.md (checked by the same test). */
+export const COMMANDS: ReadonlyArray<[string, string]> = [
+  ['/msg NAME TEXT', 'send TEXT to NAME (also @NAME TEXT)'],
+  ['/query NAME', 'open the conversation with NAME'],
+  ['/close', 'close this conversation'],
+  ['/clear', 'clear this window'],
+  ['/search TEXT', 'find TEXT in the history (Esc to leave)'],
+  ['/who [PATTERN]', 'filter the users list (* and ? wildcards)'],
+  ['/fetch', 'fetch waiting messages'],
+  ['/delete', 'delete your account'],
+  ['/help', 'keys and commands'],
+  ['/quit', 'quit'],
 ];

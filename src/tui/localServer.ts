@@ -32,12 +32,16 @@ export function serverEntry(selfUrl: string = import.meta.url): string {
   return path.resolve(path.dirname(self), '..', 'server', `main${ext}`);
 }
 
+/** Node flags to pass on: the loader (tsx when run from source), not the client's memory caps, which would slow a server. */
+export const serverExecArgv = (execArgv: readonly string[]): string[] =>
+  execArgv.filter((a) => !/^--(max-semi-space-size|optimize-for-size)\b/.test(a));
+
 /** Starts the server detached in the background; returns at once (wait with probe()). */
 export function startLocalServer(host: string, port: number, dataDir: string): { pid: number | undefined; entry: string } {
   const entry = serverEntry();
   const child = spawn(
     process.execPath,
-    [...process.execArgv, entry, '--host', host === 'localhost' ? '127.0.0.1' : host, '--port', String(port), '--data', path.resolve(dataDir)],
+    [...serverExecArgv(process.execArgv), entry, '--host', host === 'localhost' ? '127.0.0.1' : host, '--port', String(port), '--data', path.resolve(dataDir)],
     { detached: true, stdio: 'ignore' },
   );
   child.on('error', () => undefined);

@@ -1,12 +1,15 @@
 /**
  * ChatSession: owns the connection for the TUI. Connects (and reconnects with backoff), logs in
- * again by itself after a lost link, resends messages that were in flight with the same client id,
- * acks what reached the screen, and reports everything to the reducer as actions.
+ * again by itself after a lost link, fetches waiting messages unless told not to, resends messages
+ * that were in flight with the same client id, acks what reached the screen, keeps the history
+ * file, and reports everything to the reducer as actions.
  */
 import type { ChatMessage } from '../protocol/client.js';
 import { encode } from '../protocol/codec.js';
-import type { Action } from './state.js';
+import { HistoryKeeper } from './historyKeeper.js';
 import { log } from './log.js';
+import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
+import { fromWire, toWire } from './text/unicode.js';
 
 /** The part of ChatClient the TUI uses (a fake implements it in tests). */
 export interface ClientLike {
@@ -14,7 +17,7 @@ export interface ClientLike {
   login(username: string, password: string): Promise<{ undelivered: number }>;
   logout(): Promise<void>;
   listAccounts(pattern?: string, offset?: number, limit?: number): Promise<{ total: number; names: string[] }>;
-  send(recipient: string, content: string, clientId?: number): Promise<number>;
+  send(recipient: string, content: string, clientId?: number, flags?: number): Promise<number>;
   fetch(max?: number): Promise<{ remaining: number; messages: ChatMessage[] }>;
   ack(upTo: number): Promise<void>;
   deleteAccount(password: string, confirm?: boolean): Promise<{ deleted: true } | { deleted: false; waiting: number }>;
@@ -26,6 +29,17 @@ export interface ClientLike {
 }
 
 export type Connect = () => Promise<ClientLike>;
+
+export interface SessionOptions {
+  /** Fetch waiting messages at login and after a reconnect (default true). */
+  autoFetch?: boolean;
+  /** Directory for history files; null keeps no history. */
+  historyDir?: string | null;
+  /** host:port, naming the history file. */
+  server?: string;
+  /** How many messages of history to load at login. */
+  historyLimit?: number;
+}
 
 /** Waits between reconnect attempts, in ms; the last one repeats. */
 export const BACKOFF = [100, 250, 500, 1000, 2000, 4000, 5000];
@@ -39,9 +53,32 @@ export function isConnectionError(err: unknown): boolean {
 /** A sentence for the user from any rejection. */
 export const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** A received message as the view wants it: UTF-7 decoded. */
+export const incoming = (m: ChatMessage): IncomingMessage => ({
+  id: m.id,
+  sender: m.sender,
+  clientId: m.clientId,
+  flags: m.flags,
+  sentAt: m.sentAt,
+  text: fromWire(m.content, m.flags),
+});
+
+const stored = (m: IncomingMessage): StoredMessage => ({
+  id: m.id,
+  sender: m.sender,
+  peer: m.sender,
+  own: false,
+  clientId: m.clientId,
+  sentAt: m.sentAt,
+  text: m.text,
+});
+
 interface Outgoing {
   recipient: string;
+  text: string;
   content: string;
+  flags: number;
+  at: number;
 }
 
 export class ChatSession {
@@ -53,23 +90,30 @@ export class ChatSession {
   private timer: NodeJS.Timeout | null = null;
   /** Sent but not yet accepted, in order; resent after a reconnect with the same client id. */
   private readonly outbox = new Map<number, Outgoing>();
-  private nextClientId = (Math.random() * 0xffffffff) >>> 0;
+  private nextClientId = ((Math.random() * 0xfffffffe) >>> 0) + 1;
   private fetching = false;
+  private readonly history: HistoryKeeper;
+  private readonly autoFetch: boolean;
 
   constructor(
     private readonly connectFn: Connect,
     private readonly dispatch: (a: Action) => void,
-  ) {}
+    private readonly opts: SessionOptions = {},
+  ) {
+    this.autoFetch = opts.autoFetch ?? true;
+    this.history = new HistoryKeeper(opts.historyDir, opts.server ?? 'default', dispatch, opts.historyLimit);
+  }
 
   /** Starts connecting; call once. */
   start(): void {
     void this.connect();
   }
 
-  /** Closes the connection and stops reconnecting. */
+  /** Closes the connection and the history file, and stops reconnecting. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.history.close();
     const c = this.client;
     this.client = null;
     if (c) {
@@ -105,6 +149,8 @@ export class ChatSession {
       log('logged in elsewhere');
       this.creds = null;
       this.loggedIn = false;
+      this.outbox.clear();
+      this.history.close();
       this.dispatch({ type: 'loggedOut', reason: 'Logged in elsewhere: this session was logged out.' });
     });
     c.on('serverClosing', () => this.dispatch({ type: 'notice', text: 'the server is shutting down' }));
@@ -142,6 +188,7 @@ export class ChatSession {
       this.dispatch({ type: 'loggedIn', me: creds.username, undelivered: r.undelivered, resumed: true });
       this.dispatch({ type: 'notice', text: 'reconnected' });
       for (const id of [...this.outbox.keys()]) void this.trySend(id);
+      if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
     } catch (err) {
       if (isConnectionError(err)) return; // the close handler reconnects
       this.creds = null;
@@ -157,38 +204,48 @@ export class ChatSession {
       return;
     }
     this.dispatch({ type: 'loginStarted' });
+    let r: { undelivered: number };
     try {
       if (register) await c.register(username, password);
-      const r = await c.login(username, password);
-      this.creds = { username, password };
-      this.loggedIn = true;
-      this.outbox.clear();
-      this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered });
+      r = await c.login(username, password);
     } catch (err) {
       this.dispatch({ type: 'loginFailed', error: describe(err) });
+      return;
     }
+    this.creds = { username, password };
+    this.loggedIn = true;
+    this.outbox.clear();
+    const history = this.history.open(username);
+    this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered, history });
+    if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
   }
 
   private onMessage(m: ChatMessage): void {
-    this.dispatch({ type: 'messages', messages: [m], live: true });
+    const msg = incoming(m);
+    this.dispatch({ type: 'messages', messages: [msg], live: true });
+    this.history.keep([stored(msg)]);
     // It is on screen: acknowledge it. The server removes only what it delivered to this session,
     // so older messages still waiting to be fetched are not affected.
     this.client?.ack(m.id).catch((err) => log('ack failed', describe(err)));
   }
 
-  /** Sends a message; it shows at once as "sending" and is retried across reconnects. */
-  send(recipient: string, content: string, at = Date.now()): void {
+  /**
+   * Sends a message; it shows at once as pending and is retried across reconnects. Text with
+   * non-ASCII characters goes as UTF-7, flagged.
+   */
+  send(recipient: string, text: string, fromCompose = true, at = Date.now()): void {
     const clientId = this.nextClientId;
-    this.nextClientId = (clientId + 1) >>> 0;
+    this.nextClientId = clientId >= 0xffffffff ? 1 : clientId + 1;
+    const { content, flags } = toWire(text);
     try {
-      // Checks the field widths and ASCII the same way the wire does, before anything is queued.
-      encode({ type: 'Send', recipient, clientId, flags: 0, content }, 1);
+      // Checks the field widths the same way the wire does, before anything is queued.
+      encode({ type: 'Send', recipient, clientId, flags, content }, 1);
     } catch (err) {
       this.dispatch({ type: 'composeError', text: describe(err) });
       return;
     }
-    this.outbox.set(clientId, { recipient, content });
-    this.dispatch({ type: 'sendStarted', clientId, recipient, content, at });
+    this.outbox.set(clientId, { recipient, text, content, flags, at });
+    this.dispatch({ type: 'sendStarted', clientId, recipient, text, at, fromCompose });
     void this.trySend(clientId);
   }
 
@@ -197,9 +254,11 @@ export class ChatSession {
     const item = this.outbox.get(clientId);
     if (!c || !this.loggedIn || !item) return;
     try {
-      await c.send(item.recipient, item.content, clientId);
+      const id = await c.send(item.recipient, item.content, clientId, item.flags);
       this.outbox.delete(clientId);
-      this.dispatch({ type: 'sendAccepted', clientId });
+      this.dispatch({ type: 'sendAccepted', clientId, id });
+      const me = this.creds?.username ?? '';
+      this.history.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery: 'queued' }]);
     } catch (err) {
       if (isConnectionError(err) || this.client !== c) return; // resent after the reconnect
       this.outbox.delete(clientId);
@@ -207,7 +266,7 @@ export class ChatSession {
     }
   }
 
-  /** Fetches every waiting message, page by page, acking each page once it is in the inbox. */
+  /** Fetches every waiting message, page by page, acking each page once it is shown. */
   async fetchWaiting(pageSize = 100): Promise<void> {
     const c = this.client;
     if (!c || !this.loggedIn || this.fetching) return;
@@ -216,17 +275,29 @@ export class ChatSession {
     try {
       for (;;) {
         const { remaining, messages } = await c.fetch(pageSize);
-        this.dispatch({ type: 'messages', messages, live: false });
+        const msgs = messages.map(incoming);
+        this.dispatch({ type: 'messages', messages: msgs, live: false });
+        this.history.keep(msgs.map(stored));
         this.dispatch({ type: 'waiting', count: remaining });
         const upTo = messages.reduce((a, m) => Math.max(a, m.id), 0);
         if (upTo > 0) await c.ack(upTo);
         if (remaining === 0 || messages.length === 0) break;
       }
     } catch (err) {
-      this.dispatch({ type: 'error', text: `fetch failed: ${describe(err)}` });
+      if (!isConnectionError(err)) this.dispatch({ type: 'error', text: `fetch failed: ${describe(err)}` });
     } finally {
       this.fetching = false;
       this.dispatch({ type: 'fetching', on: false });
+    }
+  }
+
+  /** /search: the history file when there is one, else the messages in memory. */
+  search(query: string): void {
+    try {
+      const results = this.history.search(query) ?? undefined;
+      this.dispatch({ type: 'search', query, results });
+    } catch (err) {
+      this.dispatch({ type: 'error', text: `search failed: ${describe(err)}` });
     }
   }
 
@@ -256,6 +327,7 @@ export class ChatSession {
         this.creds = null;
         this.loggedIn = false;
         this.outbox.clear();
+        this.history.destroy();
         this.dispatch({ type: 'accountDeleted' });
       } else {
         this.dispatch({ type: 'deleteStep', step: 'confirm', waiting: r.waiting });

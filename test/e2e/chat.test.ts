@@ -37,7 +37,8 @@ interface Screen {
   type(s: string): void;
 }
 
-function startTui(port: number, logFile: string): Screen {
+/** A termchat on a pty; `historyDir` keeps its history under the test's temp directory. */
+function startTui(port: number, logFile: string, historyDir = path.join(path.dirname(logFile), 'history')): Screen {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   delete env['CONTINUOUS_INTEGRATION'];
@@ -46,7 +47,7 @@ function startTui(port: number, logFile: string): Screen {
   env['TERMCHAT_LOG'] = logFile;
   const proc = pty.spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/tui/main.tsx', '--server', `127.0.0.1:${port}`, '--no-local-server'],
+    ['--import', 'tsx', 'src/tui/main.ts', '--server', `127.0.0.1:${port}`, '--no-local-server', '--history-dir', historyDir],
     { name: 'xterm-256color', cols: COLS, rows: ROWS, cwd: ROOT, env },
   );
   const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
@@ -89,6 +90,19 @@ async function registerAndLogIn(s: Screen, name: string, password: string): Prom
   await s.waitText(`│ ${name}`);
 }
 
+async function logIn(s: Screen, name: string, password: string): Promise<void> {
+  await s.waitText('termchat — log in');
+  await s.waitText('connected)');
+  s.type(name);
+  await s.waitText(`Username: ${name}`);
+  s.type('\t');
+  await s.waitText('› Password:');
+  s.type(password);
+  await s.waitText(`Password: ${'*'.repeat(password.length)}`);
+  s.type('\r');
+  await s.waitText(`│ ${name}`);
+}
+
 /** Kills every TUI started in a test and the test's current server when the test ends. */
 function cleanUpAfter(t: ExecutionContext, server: () => ChildProcess): Screen[] {
   const screens: Screen[] = [];
@@ -105,7 +119,7 @@ function cleanUpAfter(t: ExecutionContext, server: () => ChildProcess): Screen[]
   return screens;
 }
 
-test('two terminals: register, log in, send, receive, quit restores the terminal', async (t) => {
+test('two users chat in Unicode both ways with /msg and Tab completion; a third terminal takes over; history survives a restart; quitting restores the terminal', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-e2e-'));
   const { child: server, port } = await startServer(dir);
   const screens = cleanUpAfter(t, () => server);
@@ -119,48 +133,70 @@ test('two terminals: register, log in, send, receive, quit restores the terminal
 
   await registerAndLogIn(alice, 'alice', 'secret1');
   await registerAndLogIn(bob, 'bob', 'secret2');
+  await alice.waitText('Users (2)');
 
-  // Alice writes to bob by @name; bob sees it at once.
-  alice.type('@bob hello from alice');
-  await alice.waitText('> @bob hello from alice');
+  // Alice writes to bob with /msg, completing his name with Tab, in Unicode.
+  alice.type('/msg bo');
+  await alice.waitText('> /msg bo');
+  alice.type('\t');
+  await alice.waitText('> /msg bob ');
+  alice.type('café über 日本');
+  await alice.waitText('> /msg bob café über 日本');
+  await alice.waitText(/\d+\/512/);
   alice.type('\r');
-  await alice.waitText('you → bob: hello from alice');
-  await bob.waitText(/\d\d:\d\d alice: hello from alice/);
-  // Bob's user list shows both accounts once it refreshes.
-  bob.type('\t'); // compose -> users
-  await bob.waitText('▶ Users');
-  bob.type('r');
-  await bob.waitText('Users (2)');
-  await bob.waitText('alice');
-
-  // An unknown recipient is reported inline, not a crash.
-  alice.type('@nobody hi');
-  await alice.waitText('> @nobody hi');
-  alice.type('\r');
-  await alice.waitText(/✗ .*nobody/);
-
-  // Bob answers: Enter on alice in the users pane makes her the recipient.
-  bob.type('\r');
+  await alice.waitText(/you → bob: café über 日本 ✓/);
+  await bob.waitText(/\d\d:\d\d alice: café über 日本/);
+  // Bob has a window for alice; Alt-2 shows it and a plain line goes to her.
+  await bob.waitText('2 alice');
+  bob.type('\x1b2');
+  await bob.waitText('alice (1)');
+  bob.type('grüße zurück, ça va?');
   await bob.waitText('To: alice');
-  bob.type('hi alice, got it');
-  await bob.waitText('> hi alice, got it');
   bob.type('\r');
-  await bob.waitText('you → alice: hi alice, got it');
-  await alice.waitText(/\d\d:\d\d bob: hi alice, got it/);
-  bob.type('\t'); // compose -> users, where q is a command again
-  await bob.waitText('▶ Users');
+  await bob.waitText(/you → alice: grüße zurück, ça va\? ✓/);
+  await alice.waitText(/\d\d:\d\d bob: grüße zurück, ça va\?/);
+
+  // q and other letters type text wherever the focus is: nothing quits.
+  bob.type('\t');
+  await bob.waitText('▶ alice');
+  bob.type('q');
+  await bob.waitText('> q');
+  bob.type('\x7f');
+  await waitFor(() => !bob.text().includes('> q'), 'the q erased', bob.text);
 
   fs.writeFileSync(path.join(os.tmpdir(), 'termchat-e2e-screen.txt'), bob.text() + '\n');
   t.log(bob.text());
 
-  // q (outside a text field) quits and leaves the alternate screen.
-  bob.type('q');
-  t.is(await bob.exited, 0);
-  await waitFor(() => bob.term.buffer.active.type === 'normal', 'bob terminal back to the normal buffer');
-  t.is(bob.term.buffer.active.type, 'normal');
+  // A third terminal logs in as bob: it takes over, and shows the history kept on disk.
+  const bob2 = startTui(port, path.join(dir, 'bob2.log'));
+  screens.push(bob2);
+  await logIn(bob2, 'bob', 'secret2');
+  await bob.waitText('Logged in elsewhere');
+  await bob2.waitText(/alice: café über 日本/);
+  await bob2.waitText(/you → alice: grüße zurück, ça va\?/);
 
-  // Ctrl-C quits from a text field too.
+  // Restart that client: the history is still there.
+  bob2.type('\x03');
+  t.is(await bob2.exited, 0);
+  const bob3 = startTui(port, path.join(dir, 'bob3.log'));
+  screens.push(bob3);
+  await logIn(bob3, 'bob', 'secret2');
+  await bob3.waitText(/alice: café über 日本/);
+  await bob3.waitText('Inbox (2)');
+  bob3.type('/search zurück\r');
+  await bob3.waitText('Search "zurück" (1 found');
+
+  // Ctrl-C with an empty line quits and leaves the alternate screen.
+  bob3.type('\x15\x03');
+  t.is(await bob3.exited, 0);
+  await waitFor(() => bob3.term.buffer.active.type === 'normal', 'bob terminal back to the normal buffer');
+
+  // With a draft, Ctrl-C asks first.
+  alice.type('unsent draft');
+  await alice.waitText('> unsent draft');
   alice.type('\x03');
+  await alice.waitText('Quit? The message line has text');
+  alice.type('y');
   t.is(await alice.exited, 0);
   await waitFor(() => alice.term.buffer.active.type === 'normal', 'alice terminal back to the normal buffer');
   t.is(alice.term.buffer.active.type, 'normal');
@@ -187,7 +223,8 @@ test('server restart: the TUI says so, reconnects, logs in again by itself, keep
   // The half-typed line survived; sending it works on the new connection.
   t.true(carol.text().includes('> @carol note to self'));
   carol.type('\r');
-  await carol.waitText(/\d\d:\d\d carol: note to self/);
+  // A message to ourselves shows once, as sent.
+  await carol.waitText(/\d\d:\d\d you → carol: note to self/);
   // SIGTERM also leaves the alternate screen.
   carol.proc.kill('SIGTERM');
   await carol.exited;

@@ -1,6 +1,11 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { render } from 'ink-testing-library';
-import { App } from '../../src/tui/App.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App, type AppProps } from '../../src/tui/App.js';
+import { MessageFlags } from '../../src/protocol/schema.js';
+import { fromWire } from '../../src/tui/text/unicode.js';
 import { FakeServer, until } from './fakeClient.js';
 
 type Ui = ReturnType<typeof render>;
@@ -19,9 +24,19 @@ async function see(ui: Ui, text: string | RegExp): Promise<string> {
   return frame;
 }
 
-function start(server: FakeServer) {
+/** Gives the test terminal a size (ink-testing-library's is 100 columns, no rows) and tells ink. */
+function resize(ui: Ui, columns: number, rows: number): void {
+  Object.defineProperty(ui.stdout, 'columns', { value: columns, configurable: true });
+  Object.defineProperty(ui.stdout, 'rows', { value: rows, configurable: true });
+  ui.stdout.emit('resize');
+}
+
+/** Renders the App; it is unmounted when the test ends even if it failed (a mounted App keeps the process alive). */
+function start(t: ExecutionContext, server: FakeServer, extra: Partial<AppProps> = {}, size?: [number, number]) {
   let quit = false;
-  const ui = render(<App connect={server.connect} server="fake:1" onQuit={() => (quit = true)} usersRefreshMs={60_000} />);
+  const ui = render(<App connect={server.connect} server="fake:1" onQuit={() => (quit = true)} usersRefreshMs={60_000} {...extra} />);
+  t.teardown(() => ui.unmount());
+  if (size) resize(ui, size[0], size[1]);
   return { ui, quitted: () => quit };
 }
 
@@ -36,19 +51,53 @@ async function logIn(ui: Ui, name: string, password: string): Promise<void> {
   ui.stdin.write('\r');
 }
 
+/** Every line of a frame fits the width and box borders are whole (each ╭ has its ╰ below). */
+function assertIntact(t: { true: (v: boolean, m?: string) => void }, frame: string, columns: number): void {
+  const lines = frame.split('\n');
+  for (const l of lines) t.true([...l].length <= columns, `line wider than ${columns}: ${l}`);
+  const opens = lines.join('').split('╭').length - 1;
+  const closes = lines.join('').split('╰').length - 1;
+  t.true(opens === closes, `${opens} boxes opened, ${closes} closed:\n${frame}`);
+}
+
 test('a wrong password shows the server error on the login screen', async (t) => {
   const server = new FakeServer();
   server.accounts.set('bob', 'right');
-  const { ui } = start(server);
+  const { ui } = start(t, server);
   await logIn(ui, 'bob', 'wrong');
   const frame = await see(ui, 'wrong username or password');
   t.true(frame.includes('termchat — log in'));
   ui.unmount();
 });
 
+test('defect 13: the login screen offers only keys that work there; after a takeover the title and status forget the session', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  const titles: string[] = [];
+  const { ui } = start(t, server, { setTitle: (x) => titles.push(x) });
+  const login = await see(ui, 'connected)');
+  t.false(login.includes('q quit'));
+  t.false(login.includes('? help'));
+  t.true(login.includes('Ctrl-C quit'));
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query carol\r');
+  await see(ui, 'carol (0)');
+  server.deliver('alice', 'bob', 'unread one');
+  await until(() => titles.at(-1) === 'termchat: bob (1 unread)', 'unread in the title');
+  const other = await server.connect();
+  await other.login('bob', 'pw');
+  const frame = await see(ui, 'Logged in elsewhere');
+  // The title is set in an effect, which may run just after the frame is written.
+  await until(() => titles.at(-1) === 'termchat', 'the plain title back');
+  t.is(titles.at(-1), 'termchat');
+  t.false(frame.includes('│ bob'));
+  t.false(frame.includes('reconnected'));
+});
+
 test('Ctrl-R registers a new account and logs in', async (t) => {
   const server = new FakeServer();
-  const { ui } = start(server);
+  const { ui } = start(t, server);
   await see(ui, 'connected)');
   ui.stdin.write('\x12');
   await see(ui, 'create an account');
@@ -58,91 +107,216 @@ test('Ctrl-R registers a new account and logs in', async (t) => {
   ui.unmount();
 });
 
-test('a pushed message appears in the inbox at once, with its sender', async (t) => {
+test('a pushed message appears at once with its sender, and a conversation window for them', async (t) => {
   const server = new FakeServer();
   server.accounts.set('bob', 'pw');
   server.accounts.set('alice', 'pw');
-  const { ui } = start(server);
+  const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  server.deliver('alice', 'bob', 'hello bob', new Date(2026, 0, 1, 9, 5).getTime());
+  server.deliver('alice', 'bob', 'hello bob', { sentAt: new Date(2026, 0, 1, 9, 5).getTime() });
   const frame = await see(ui, '09:05 alice: hello bob');
   t.true(frame.includes('Inbox (1)'));
+  t.true(frame.includes('2 alice'));
+  t.true(frame.includes('Thu 1 Jan 2026'));
   ui.unmount();
 });
 
-test('the filter narrows the users list with a wildcard', async (t) => {
-  const server = new FakeServer();
-  for (const n of ['bob', 'alice', 'albert', 'carol']) server.accounts.set(n, 'pw');
-  const { ui } = start(server);
-  await logIn(ui, 'bob', 'pw');
-  await see(ui, 'Users (4)');
-  ui.stdin.write('\t'); // compose -> users
-  await see(ui, '▶ Users');
-  ui.stdin.write('/');
-  await see(ui, /\/ +│/); // the empty filter field, now with a cursor
-  ui.stdin.write('al');
-  await see(ui, '/al');
-  ui.stdin.write('\r');
-  const frame = await see(ui, 'Users (2)');
-  t.true(frame.includes('alice'));
-  t.true(frame.includes('albert'));
-  t.false(frame.includes('carol'));
-  ui.unmount();
-});
-
-test('? shows the help overlay with the keys; any key closes it; q quits', async (t) => {
+test('a UTF-7 message is shown decoded; what we type in Unicode is sent as flagged UTF-7', async (t) => {
   const server = new FakeServer();
   server.accounts.set('bob', 'pw');
-  const { ui, quitted } = start(server);
+  server.accounts.set('alice', 'pw');
+  const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  ui.stdin.write('?'); // compose has focus: ? is text
-  await see(ui, '> ?');
-  ui.stdin.write('\x7f'); // Backspace
-  await until(() => !(ui.lastFrame() ?? '').includes('> ?'), 'the ? erased');
-  ui.stdin.write('\t');
-  await see(ui, '▶ Users');
-  ui.stdin.write('?');
-  const help = await see(ui, 'Keys — press any key to close');
-  t.true(help.includes('Ctrl-D'));
-  t.true(help.includes('PgUp / PgDn'));
-  ui.stdin.write(' ');
-  await see(ui, '▶ Users');
-  t.false(quitted());
+  server.deliver('alice', 'bob', 'caf+AOk +APw-ber', { flags: MessageFlags.UTF7 });
+  await see(ui, 'alice: café über');
+  ui.stdin.write('/msg alice 日本 🎉');
+  await see(ui, /\d+\/512/);
+  ui.stdin.write('\r');
+  await see(ui, 'you → alice: 日本 🎉');
+  t.deepEqual(server.sends.map((s) => [s.flags, fromWire(s.content, s.flags)]), [[MessageFlags.UTF7, '日本 🎉']]);
+  t.regex(server.sends[0]!.content, /^[\x20-\x7e]+$/);
+  ui.unmount();
+});
+
+test('defect 7: a 700-character paste is kept, the counter says how far over it is, and Enter offers to split it', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  server.accounts.set('alice', 'pw');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query alice\r');
+  await see(ui, 'alice (0)');
+  const words = Array.from({ length: 100 }, (_, i) => `word${String(i).padStart(2, '0')}`).join(' ');
+  ui.stdin.write(words);
+  await see(ui, '699/512: 187 bytes over');
+  ui.stdin.write('\r');
+  await see(ui, 'Send it to alice as 2 messages');
+  t.deepEqual(server.sends, [], 'nothing sent before the answer');
+  ui.stdin.write('y');
+  await see(ui, 'alice (2)');
+  await until(() => server.sends.length === 2, 'both parts sent');
+  t.is(server.sends.map((m) => m.content).join(' '), words);
+});
+
+test('a pushed message repeated by the server shows once', async (t) => {
+  const server = new FakeServer();
+  server.repeatPushes = true;
+  server.accounts.set('bob', 'pw');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  server.deliver('alice', 'bob', 'only once', { clientId: 77 });
+  server.deliver('alice', 'bob', 'no id, twice', { clientId: 0 });
+  const frame = await see(ui, 'Inbox (2)');
+  t.is(frame.split('only once').length - 1, 1);
+  ui.unmount();
+});
+
+test('nothing the server sends reaches the terminal as a control sequence (an OSC title, a bell)', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  server.deliver('mallory', 'bob', 'hi\x1b]0;pwned\x07 there\r');
+  const frame = await see(ui, 'mallory: hi');
+  const written = ui.stdout.frames.join('');
+  t.false(written.includes('\x1b]0;pwned'));
+  t.false(written.includes('\x07'));
+  t.true(frame.includes('^[]0;pwned^G there^M'));
+  ui.unmount();
+});
+
+test('keys that arrive in one chunk give the same line as typed one by one (printable, Backspace, Ctrl, escape sequences)', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  const lineAfter = async (chunks: string[]): Promise<string> => {
+    const { ui } = start(t, server);
+    await logIn(ui, 'bob', 'pw');
+    await see(ui, /Inbox \(0\)/);
+    for (const c of chunks) {
+      ui.stdin.write(c);
+      await new Promise((r) => setImmediate(r));
+    }
+    ui.stdin.write('\x05END'); // Ctrl-E then a marker: the frame is final once it shows
+    const frame = await see(ui, /END/);
+    ui.unmount();
+    return /> (.*END)/.exec(frame)![1]!.trim();
+  };
+  const together = ['abcdef\x7f\x7f', 'xy\x01\x1b[C\x1b[C', '12\x05 \x15tail one two\x17'];
+  const oneByOne = ['a', 'b', 'c', 'd', 'e', 'f', '\x7f', '\x7f', 'x', 'y', '\x01', '\x1b[C', '\x1b[C', '1', '2', '\x05', ' ', '\x15', 'tail one two', '\x17'];
+  const a = await lineAfter(together);
+  const b = await lineAfter(oneByOne);
+  t.is(a, b);
+  t.is(a, 'tail one END');
+});
+
+test('/help shows keys and commands readable at 80 columns: no description cut', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  const { ui } = start(t, server, {}, [80, 40]);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/help\r');
+  const frame = await see(ui, 'any other key closes');
+  t.true(frame.includes('always type into the message line,'));
+  t.false(frame.includes('…'.repeat(1) + '│'), 'no truncation mark at a border');
+  assertIntact(t, frame, 80);
+  ui.stdin.write('\x1b');
+  await see(ui, 'Inbox (0)');
+  ui.unmount();
+});
+
+for (const [columns, rows] of [
+  [40, 10],
+  [50, 12],
+  [59, 16],
+  [80, 24],
+] as const) {
+  test(`defect 11: at ${columns}x${rows} the login screen and the main screen keep whole borders`, async (t) => {
+    const server = new FakeServer();
+    server.accounts.set('bob', 'pw');
+    server.accounts.set('alice', 'pw');
+    const { ui } = start(t, server, {}, [columns, rows]);
+    const login = await see(ui, 'connected)');
+    assertIntact(t, login, columns);
+    t.true(login.includes('Username:'));
+    t.true(login.includes('Password:'));
+    await logIn(ui, 'bob', 'pw');
+    await see(ui, /Inbox \(0\)/);
+    server.deliver('alice', 'bob', 'a message long enough to wrap at forty columns for sure, yes');
+    ui.stdin.write('typed');
+    const frame = await see(ui, '> typed');
+    assertIntact(t, frame, columns);
+    t.true(frame.split('\n').length <= rows - 1, 'the frame leaves the last row free');
+    ui.unmount();
+  });
+}
+
+test('below 40x10 the client says the window is too small', async (t) => {
+  const server = new FakeServer();
+  const { ui } = start(t, server, {}, [39, 10]);
+  await see(ui, 'window too small');
+  resize(ui, 40, 10);
+  await see(ui, 'Username:');
+  t.pass();
+  ui.unmount();
+});
+
+test('users pane: /who filters with a wildcard, an empty result says so, Enter opens the conversation', async (t) => {
+  const server = new FakeServer();
+  for (const n of ['bob', 'alice', 'albert', 'carol']) server.accounts.set(n, 'pw');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, 'Users (4)');
+  ui.stdin.write('/who al\r');
+  let frame = await see(ui, 'Users al (2)');
+  t.true(frame.includes('albert'));
+  t.false(frame.includes('carol'));
+  ui.stdin.write('/who zz\r');
+  await see(ui, 'nobody matches zz');
+  ui.stdin.write('/who\r');
+  await see(ui, 'Users (4)');
+  ui.stdin.write('\x1b[B'); // Down: alice (the focus went to the users pane)
+  ui.stdin.write('\r');
+  frame = await see(ui, 'To: albert');
+  t.true(frame.includes('albert (0)'));
+  ui.stdin.write('hi');
+  ui.stdin.write('\r');
+  await see(ui, 'you → albert: hi');
+  t.deepEqual(server.sends.map((s) => [s.recipient, s.content]), [['albert', 'hi']]);
+  ui.unmount();
+});
+
+test('q types a q and never quits; /quit quits', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  const { ui, quitted } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('\x1b'); // Esc
+  ui.stdin.write('\t'); // to the messages pane
+  await see(ui, '▶ Inbox');
   ui.stdin.write('q');
+  await see(ui, '> q');
+  t.false(quitted());
+  ui.stdin.write('\x15/quit\r');
   await until(quitted, 'quit');
   t.true(quitted());
   ui.unmount();
 });
 
-test('Enter on a user makes them the recipient and the message is sent', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('alice', 'pw');
-  server.accounts.set('bob', 'pw');
-  const { ui } = start(server);
-  await logIn(ui, 'bob', 'pw');
-  await see(ui, 'Users (2)');
-  ui.stdin.write('\t');
-  await see(ui, '▶ Users');
-  ui.stdin.write('\r'); // alice is first
-  await see(ui, 'To: alice');
-  ui.stdin.write('hi alice');
-  await see(ui, '> hi alice');
-  ui.stdin.write('\r');
-  await see(ui, 'you → alice: hi alice');
-  t.deepEqual(server.sends.map((s) => s.content), ['hi alice']);
-  ui.unmount();
-});
-
-test('the delete dialog reports waiting messages before deleting', async (t) => {
+test('the delete dialog reports waiting messages before deleting (with auto-fetch off)', async (t) => {
   const server = new FakeServer();
   server.accounts.set('bob', 'pw');
   server.deliver('alice', 'bob', 'waiting one');
-  const { ui } = start(server);
+  const { ui } = start(t, server, { session: { autoFetch: false } });
   await logIn(ui, 'bob', 'pw');
   await see(ui, '1 waiting');
-  ui.stdin.write('\x04'); // Ctrl-D
+  ui.stdin.write('/delete\r');
   await see(ui, 'Delete account bob');
   ui.stdin.write('pw');
   await see(ui, 'Password: **');
@@ -154,18 +328,58 @@ test('the delete dialog reports waiting messages before deleting', async (t) => 
   ui.unmount();
 });
 
-test('f fetches waiting messages into the inbox', async (t) => {
+test('waiting messages are fetched at login by default', async (t) => {
   const server = new FakeServer();
   server.accounts.set('bob', 'pw');
   for (let i = 0; i < 3; i++) server.deliver('alice', 'bob', `queued ${i}`);
-  const { ui } = start(server);
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  const frame = await see(ui, 'queued 2');
+  t.true(frame.includes('Inbox (3)'));
+  ui.unmount();
+});
+
+test('with auto-fetch off they wait until Ctrl-F, which works with the focus anywhere', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  for (let i = 0; i < 3; i++) server.deliver('alice', 'bob', `queued ${i}`);
+  const { ui } = start(t, server, { session: { autoFetch: false } });
   await logIn(ui, 'bob', 'pw');
   await see(ui, '3 waiting');
-  ui.stdin.write('\x1b'); // Esc leaves compose
+  ui.stdin.write('\t');
   await see(ui, '▶ Inbox');
-  ui.stdin.write('f');
+  ui.stdin.write('\x06');
   const frame = await see(ui, 'queued 2');
   t.true(frame.includes('Inbox (3)'));
   t.false(frame.includes('waiting'));
+  ui.unmount();
+});
+
+test('history: kept in a 0600 file, restored at the next login, searchable', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-history-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  server.accounts.set('alice', 'pw');
+  let { ui } = start(t, server, { session: { historyDir: dir } });
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  server.deliver('alice', 'bob', 'remember the milk');
+  await see(ui, 'alice: remember the milk');
+  ui.stdin.write('/msg alice noted, naïvely\r');
+  await see(ui, /you → alice: noted, naïvely ✓/);
+  ui.unmount();
+  const files = fs.readdirSync(path.join(dir, 'fake_1'));
+  t.true(files.includes('bob.sqlite'));
+  t.is(fs.statSync(path.join(dir, 'fake_1', 'bob.sqlite')).mode & 0o777, 0o600);
+
+  ({ ui } = start(t, server, { session: { historyDir: dir } }));
+  await logIn(ui, 'bob', 'pw');
+  const frame = await see(ui, 'Inbox (2)');
+  t.true(frame.includes('alice: remember the milk'));
+  t.true(frame.includes('you → alice: noted, naïvely'));
+  ui.stdin.write('/search MILK\r');
+  const found = await see(ui, 'Search "MILK" (1 found');
+  t.true(found.includes('remember the milk'));
   ui.unmount();
 });

@@ -12,9 +12,11 @@ export class FakeServer {
   /** clientId -> message id, per sender: resends are not stored twice. */
   sentIds = new Map<string, number>();
   clients: FakeClient[] = [];
-  sends: Array<{ sender: string; recipient: string; clientId: number; content: string }> = [];
+  sends: Array<{ sender: string; recipient: string; clientId: number; flags: number; content: string }> = [];
   /** Set to make the next connect fail. */
   refuse = false;
+  /** Push every live message twice, as an at-least-once server may (same id, same sender clientId). */
+  repeatPushes = false;
 
   connect = async (): Promise<ClientLike> => {
     if (this.refuse) throw new Error('connect ECONNREFUSED');
@@ -24,8 +26,15 @@ export class FakeServer {
   };
 
   /** Delivers a message as the server would: stored, pushed if the recipient is online. */
-  deliver(sender: string, recipient: string, content: string, sentAt = Date.now()): ChatMessage {
-    const m: ChatMessage = { id: this.nextId++, sender, clientId: 0, flags: 0, sentAt, content };
+  deliver(sender: string, recipient: string, content: string, opts: { sentAt?: number; clientId?: number; flags?: number } = {}): ChatMessage {
+    const m: ChatMessage = {
+      id: this.nextId++,
+      sender,
+      clientId: opts.clientId ?? 0,
+      flags: opts.flags ?? 0,
+      sentAt: opts.sentAt ?? Date.now(),
+      content,
+    };
     const q = this.queues.get(recipient) ?? [];
     q.push(m);
     this.queues.set(recipient, q);
@@ -33,6 +42,7 @@ export class FakeServer {
     if (live) {
       live.delivered.add(m.id);
       live.emit('message', m);
+      if (this.repeatPushes) live.emit('message', { ...m });
     }
     return m;
   }
@@ -84,15 +94,16 @@ export class FakeClient extends EventEmitter implements ClientLike {
     const all = [...this.server.accounts.keys()].filter((n) => re.test(n)).sort();
     return { total: all.length, names: all.slice(offset, offset + limit) };
   }
-  async send(recipient: string, content: string, clientId = 0): Promise<number> {
+  async send(recipient: string, content: string, clientId = 0, flags = 0): Promise<number> {
     this.check();
     const me = this.me();
     if (!this.server.accounts.has(recipient)) throw err('NO_SUCH_USER', `no user named ${recipient}`);
     const key = `${me}/${clientId}`;
-    const known = this.server.sentIds.get(key);
+    // clientId 0 means "no id": never taken as a resend.
+    const known = clientId === 0 ? undefined : this.server.sentIds.get(key);
     if (known !== undefined) return known;
-    this.server.sends.push({ sender: me, recipient, clientId, content });
-    const m = this.server.deliver(me, recipient, content);
+    this.server.sends.push({ sender: me, recipient, clientId, flags, content });
+    const m = this.server.deliver(me, recipient, content, { clientId, flags });
     this.server.sentIds.set(key, m.id);
     return m.id;
   }

@@ -1,156 +1,197 @@
 import test from 'ava';
 import type { KeyContext, KeyLike } from '../../src/tui/keyContext.js';
-import { NO_KEY as noKey, routeInput, routeKey } from '../../src/tui/routeKey.js';
-import { initialState, reduce, type Action, type State } from '../../src/tui/state.js';
+import { NO_KEY, tokenize } from '../../src/tui/keyTokens.js';
+import { routeInput } from '../../src/tui/routeKey.js';
+import { reduce, type Action, type State } from '../../src/tui/state/index.js';
+import { arrive, loggedIn, msg, run } from './state/helpers.js';
 
-
-/** Feeds keys through routeKey against a live reducer, recording the side effects asked for. */
+/** A key handler context over a reducer, recording the side effects. */
 function harness(start: State) {
   let state = start;
-  const calls: string[] = [];
+  const effects: string[] = [];
   const ctx: KeyContext = {
-    dispatch: (a: Action) => (state = reduce(state, a)),
-    login: (u, p, r) => calls.push(`login ${u} ${p} ${r}`),
-    send: (to, c) => calls.push(`send ${to} ${c}`),
-    fetch: () => calls.push('fetch'),
-    refreshUsers: () => calls.push('refresh'),
-    deleteAccount: (p, c) => calls.push(`delete ${p} ${c}`),
-    quit: () => calls.push('quit'),
+    dispatch: (a: Action) => {
+      state = reduce(state, a);
+    },
+    login: (u) => effects.push(`login ${u}`),
+    send: (to, text, fromCompose) => {
+      // As the session does: the message shows as pending and the line clears.
+      effects.push(`send ${to} ${text}`);
+      state = reduce(state, { type: 'sendStarted', clientId: effects.length, recipient: to, text, at: 0, fromCompose });
+    },
+    fetch: () => effects.push('fetch'),
+    refreshUsers: () => effects.push('refresh'),
+    search: (q) => effects.push(`search ${q}`),
+    deleteAccount: () => effects.push('delete'),
+    quit: () => effects.push('quit'),
+    redraw: () => effects.push('redraw'),
+    helpMax: 5,
+    usersShown: true,
   };
-  const press = (input: string, key: Partial<KeyLike> = {}) => routeKey(state, input, { ...noKey, ...key }, ctx);
-  const chunk = (input: string) => routeInput(() => state, input, noKey, ctx);
-  return { press, chunk, calls, get state() { return state; } };
+  const key = (input: string, k: Partial<KeyLike> = {}) => routeInput(() => state, input, { ...NO_KEY, ...k }, ctx);
+  return { get state() { return state; }, effects, key, ctx };
 }
 
-const main = () => reduce(initialState(), { type: 'loggedIn', me: 'bob', undelivered: 0 });
+const withFocus = (pane: 'messages' | 'users') => run(loggedIn(), { type: 'focus', pane });
 
-test('login: type, Tab, type, Enter logs in; Ctrl-R registers instead', (t) => {
-  const h = harness(initialState());
-  h.press('amy');
-  h.press('', { tab: true });
-  h.press('pw');
-  h.press('', { return: true });
-  t.deepEqual(h.calls, ['login amy pw false']);
-  h.press('r', { ctrl: true });
-  h.press('', { return: true });
-  t.deepEqual(h.calls.at(-1), 'login amy pw true');
+test('defect 1: with the focus on the messages, "ok, quick" typed key by key is text, and q does not quit', (t) => {
+  const h = harness(withFocus('messages'));
+  for (const c of 'ok, quick') h.key(c);
+  t.is(h.state.compose.line.text, 'ok, quick');
+  t.deepEqual(h.effects, []);
 });
 
-test('Enter on the username with no password moves to the password', (t) => {
-  const h = harness(initialState());
-  h.press('amy');
-  h.press('', { return: true });
-  t.is(h.state.login.field, 'password');
-  t.deepEqual(h.calls, []);
+test('defect 1: letters typed in the users pane go to the message line too', (t) => {
+  const h = harness(withFocus('users'));
+  h.key('r');
+  h.key('j');
+  t.is(h.state.compose.line.text, 'rj');
 });
 
-test('q and ? are text in compose but commands elsewhere', (t) => {
-  const h = harness(main());
-  h.press('q');
-  h.press('?');
-  t.is(h.state.compose.line.text, 'q?');
-  t.deepEqual(h.calls, []);
-  h.press('', { tab: true }); // -> users
-  h.press('?');
-  t.is(h.state.overlay, 'help');
-  h.press('q'); // any key closes help, and does nothing else
-  t.is(h.state.overlay, 'none');
-  t.deepEqual(h.calls, []);
-  h.press('q');
-  t.deepEqual(h.calls, ['quit']);
+test('defect 4: f types an f; Ctrl-F fetches from anywhere', (t) => {
+  const h = harness(withFocus('users'));
+  h.key('f');
+  t.is(h.state.compose.line.text, 'f');
+  h.key('f', { ctrl: true });
+  t.deepEqual(h.effects, ['fetch']);
 });
 
-test('Tab and Shift-Tab cycle the panes; Esc leaves compose', (t) => {
-  const h = harness(main());
-  h.press('', { tab: true });
-  t.is(h.state.focus, 'users');
-  h.press('', { tab: true, shift: true });
+test('Ctrl-C with an empty line quits; with a draft it asks, and n keeps the draft', (t) => {
+  const h = harness(loggedIn());
+  h.key('draft');
+  h.key('c', { ctrl: true });
+  t.deepEqual(h.effects, []);
+  t.is(h.state.dialogs.overlay, 'quit');
+  h.key('n');
+  t.is(h.state.dialogs.overlay, 'none');
+  t.is(h.state.compose.line.text, 'draft');
+  h.key('c', { ctrl: true });
+  h.key('y');
+  t.deepEqual(h.effects, ['quit']);
+});
+
+/** Feeds the same keys two ways and returns the resulting line. */
+function lineAfter(chunks: Array<[string, Partial<KeyLike>]>): string {
+  const h = harness(loggedIn());
+  for (const [input, k] of chunks) h.key(input, k);
+  return h.state.compose.line.text;
+}
+
+test('defect 8: keys in one chunk act in order, the same as typed one by one', (t) => {
+  const cases: Array<{ chunk: string; keys: Array<[string, Partial<KeyLike>]> }> = [
+    { chunk: 'abcdef\x7f\x7f', keys: [['abcdef', {}], ['', { delete: true }], ['', { delete: true }]] },
+    { chunk: 'abc' + '\x7f'.repeat(18) + 'z', keys: [['abc', {}], ...Array.from({ length: 18 }, (): [string, Partial<KeyLike>] => ['', { delete: true }]), ['z', {}]] },
+    { chunk: 'one two\x05\x15x', keys: [['one two', {}], ['e', { ctrl: true }], ['u', { ctrl: true }], ['x', {}]] },
+    { chunk: 'hello world\x17\x01>', keys: [['hello world', {}], ['w', { ctrl: true }], ['a', { ctrl: true }], ['>', {}]] },
+    { chunk: 'ab\bc', keys: [['ab', {}], ['', { backspace: true }], ['c', {}]] },
+  ];
+  for (const c of cases) t.is(lineAfter([[c.chunk, {}]]), lineAfter(c.keys), JSON.stringify(c.chunk));
+  t.is(lineAfter([['abcdef\x7f\x7f', {}]]), 'abcd');
+  t.is(lineAfter([['abc' + '\x7f'.repeat(18) + 'z', {}]]), 'z');
+  t.is(lineAfter([['one two\x05\x15x', {}]]), 'x');
+});
+
+test('tokenize: text runs stay whole (a paste is one edit), control keys split out, newlines in a paste are spaces', (t) => {
+  t.deepEqual(
+    tokenize('ab\rcd\tx\ny', NO_KEY).map(([i, k]) => (k.return ? 'RET' : k.tab ? 'TAB' : i)),
+    ['ab', 'RET', 'cd', 'TAB', 'x y'],
+  );
+});
+
+test('Enter in a chunk sends what came before it: "/msg alice hi\\r" typed ahead', (t) => {
+  const h = harness(loggedIn());
+  h.key('/msg alice hi\r');
+  t.deepEqual(h.effects, ['send alice hi']);
+  t.is(h.state.compose.line.text, '');
+});
+
+test('in the inbox a plain line needs a recipient; in a conversation it goes to that person', (t) => {
+  const h = harness(loggedIn());
+  h.key('hello');
+  h.key('', { return: true });
+  t.deepEqual(h.effects, []);
+  t.regex(h.state.compose.error ?? '', /msg/);
+  h.ctx.dispatch({ type: 'query', name: 'alice', show: true });
+  h.key('', { return: true });
+  t.deepEqual(h.effects, ['send alice hello']);
+});
+
+test('/query, /close, /clear, /help, /fetch, /search, /delete, /quit, and an unknown command', (t) => {
+  const h = harness(run(loggedIn(), arrive(msg(1, 'carol'))));
+  h.key('/query alice\r');
+  t.is(h.state.convs.view, 'alice');
+  h.key('/close\r');
+  t.is(h.state.convs.view, null);
+  t.false(h.state.convs.open.includes('alice'));
+  h.key('/help\r');
+  t.is(h.state.dialogs.overlay, 'help');
+  h.key('', { escape: true });
+  t.is(h.state.dialogs.overlay, 'none');
+  h.key('/fetch\r');
+  h.key('/search lunch\r');
+  h.key('/frob\r');
+  t.regex(h.state.compose.error ?? '', /no command \/frob/);
+  h.key('u', { ctrl: true });
+  h.key('/delete\r');
+  t.is(h.state.dialogs.overlay, 'delete');
+  h.key('', { escape: true });
+  h.key('/quit\r');
+  t.deepEqual(h.effects, ['fetch', 'search lunch', 'quit']);
+});
+
+test('a message over 512 bytes is not sent: Enter offers to split it, y sends the parts in order', (t) => {
+  const h = harness(run(loggedIn(), { type: 'query', name: 'alice', show: true }));
+  const words = Array.from({ length: 140 }, (_, i) => `w${i}`).join(' ');
+  h.key(words + ' ' + words);
+  h.key('', { return: true });
+  t.deepEqual(h.effects, []);
+  t.is(h.state.dialogs.overlay, 'split');
+  const parts = h.state.dialogs.split!.parts;
+  t.true(parts.length >= 2);
+  h.key('y');
+  t.deepEqual(h.effects, parts.map((p) => `send alice ${p}`));
+});
+
+test('Tab completes a name in the line; with nothing to complete it moves the focus', (t) => {
+  const h = harness(run(loggedIn(), { type: 'usersLoaded', total: 2, names: ['alice', 'bob'] }));
+  h.key('/msg al');
+  h.key('', { tab: true });
+  t.is(h.state.compose.line.text, '/msg alice ');
+  h.key('', { tab: true });
+  t.is(h.state.focus, 'messages');
+  h.key('', { escape: true });
   t.is(h.state.focus, 'compose');
-  h.press('', { escape: true });
-  t.is(h.state.focus, 'inbox');
 });
 
-test('Ctrl-C quits from anywhere, even while typing', (t) => {
-  for (const s of [initialState(), main()]) {
-    const h = harness(s);
-    h.press('c', { ctrl: true });
-    t.deepEqual(h.calls, ['quit']);
-  }
+test('window keys: Ctrl-N / Ctrl-P, Alt-A for the next unread, Alt-1 the inbox', (t) => {
+  const h = harness(run(loggedIn(), { type: 'query', name: 'alice', show: false }, { type: 'view', view: 'alice' }, arrive(msg(1, 'carol'))));
+  h.key('a', { meta: true });
+  t.is(h.state.convs.view, 'carol');
+  h.key('1', { meta: true });
+  t.is(h.state.convs.view, null);
+  h.key('n', { ctrl: true });
+  t.is(h.state.convs.view, 'alice');
+  h.key('p', { ctrl: true });
+  t.is(h.state.convs.view, null);
 });
 
-test('f fetches outside text fields, Ctrl-F everywhere', (t) => {
-  const h = harness(main());
-  h.press('f');
-  t.deepEqual(h.calls, []);
-  h.press('f', { ctrl: true });
-  t.deepEqual(h.calls, ['fetch']);
-  h.press('', { escape: true });
-  h.press('f');
-  t.deepEqual(h.calls, ['fetch', 'fetch']);
-});
-
-test('compose: @name message sends; a missing recipient is an inline error', (t) => {
-  const h = harness(main());
-  h.press('hello');
-  h.press('', { return: true });
-  t.regex(h.state.compose.error ?? '', /recipient/);
-  h.press('a', { ctrl: true });
-  h.press('@amy ');
-  h.press('', { return: true });
-  t.deepEqual(h.calls, ['send amy hello']);
-});
-
-test('users pane: / edits the filter (q is text there), Enter applies, r refreshes', (t) => {
-  const h = harness(main());
-  h.press('', { tab: true });
-  h.press('/');
-  h.press('q');
-  t.deepEqual(h.calls, []);
-  h.press('', { return: true });
-  t.is(h.state.users.pattern, 'q');
-  h.press('r');
-  t.deepEqual(h.calls, ['refresh']);
-});
-
-test('Ctrl-D opens the delete dialog; password, Enter, then y confirms', (t) => {
-  const h = harness(main());
-  h.press('d', { ctrl: true });
-  t.is(h.state.overlay, 'delete');
-  h.press('pw');
-  h.press('', { return: true });
-  t.deepEqual(h.calls, ['delete pw false']);
-  // The session answers with the waiting count:
-  const s = reduce(h.state, { type: 'deleteStep', step: 'confirm', waiting: 2 });
-  const h2 = harness(s);
-  h2.press('y');
-  t.deepEqual(h2.calls, ['delete pw true']);
-  const h3 = harness(s);
-  h3.press('n');
-  t.is(h3.state.overlay, 'none');
-});
-
-test('Ctrl-L asks for a redraw; inbox keys scroll', (t) => {
-  const h = harness(reduce(main(), { type: 'messages', messages: [1, 2, 3].map((id) => ({ id, sender: 'a', flags: 0, sentAt: 0, content: 'x' })), live: false }));
-  h.press('l', { ctrl: true });
-  t.is(h.state.redraws, 1);
-  h.press('', { escape: true });
-  h.press('', { upArrow: true });
-  t.is(h.state.inbox.scroll, 1);
-  h.press('', { home: true });
-  t.is(h.state.inbox.scroll, 2);
-  h.press('', { end: true });
-  t.is(h.state.inbox.scroll, 0);
-});
-
-test('keys typed ahead in one chunk are split at Tab and Enter: "bob<Tab>secret<Enter>" logs in', (t) => {
-  const h = harness(initialState());
-  h.chunk('bob\tsecret\r');
-  t.deepEqual(h.calls, ['login bob secret false']);
-});
-
-test('a chunk without Tab or Enter stays one piece of text (a paste)', (t) => {
-  const h = harness(main());
+test('users pane: arrows select, Enter opens the conversation and goes back to the line', (t) => {
+  const h = harness(run(withFocus('users'), { type: 'usersLoaded', total: 2, names: ['alice', 'bob'] }));
+  h.key('', { downArrow: true });
+  h.key('', { downArrow: true });
+  h.key('', { return: true });
+  t.is(h.state.convs.view, 'bob');
   t.is(h.state.focus, 'compose');
-  h.chunk('hello there');
-  t.is(h.state.compose.line.text, 'hello there');
+});
+
+test('help scrolls with the arrows and pages, never past its end, and any other key closes it', (t) => {
+  const h = harness(run(loggedIn(), { type: 'overlay', overlay: 'help' }));
+  h.key('', { pageDown: true });
+  h.key('', { pageDown: true });
+  t.is(h.state.dialogs.helpScroll, 5);
+  h.key('', { upArrow: true });
+  t.is(h.state.dialogs.helpScroll, 4);
+  h.key('x');
+  t.is(h.state.dialogs.overlay, 'none');
+  t.is(h.state.compose.line.text, '', 'the closing key is not typed');
 });

@@ -1,21 +1,22 @@
 import test from 'ava';
-import { ChatSession } from '../../src/tui/session.js';
-import { initialState, reduce, type Action, type State } from '../../src/tui/state.js';
+import { ChatSession, type SessionOptions } from '../../src/tui/session.js';
+import { initialState, reduce, type Action, type State } from '../../src/tui/state/index.js';
+import { MessageFlags } from '../../src/protocol/schema.js';
 import { FakeServer, until, type FakeClient } from './fakeClient.js';
 
-function setup(server = new FakeServer()) {
+function setup(server = new FakeServer(), opts: SessionOptions = { autoFetch: false }) {
   let state: State = initialState();
   const actions: Action[] = [];
   const session = new ChatSession(server.connect, (a) => {
     actions.push(a);
     state = reduce(state, a);
-  });
+  }, opts);
   return { server, session, actions, get state() { return state; } };
 }
 
-async function loggedIn(name = 'bob', server = new FakeServer()) {
+async function loggedIn(name = 'bob', server = new FakeServer(), opts?: SessionOptions) {
   server.accounts.set(name, 'pw');
-  const s = setup(server);
+  const s = setup(server, opts);
   s.session.start();
   await until(() => s.state.conn === 'connected', 'connected');
   await s.session.login(name, 'pw', false);
@@ -45,12 +46,12 @@ test('a pushed message lands in the inbox and is acked', async (t) => {
   const s = await loggedIn();
   const client = s.server.clients[0]!;
   const m = s.server.deliver('alice', 'bob', 'hi');
-  t.is(s.state.inbox.entries.at(-1)!.content, 'hi');
+  t.is(s.state.convs.entries.at(-1)!.text, 'hi');
   await until(() => client.acks.includes(m.id), 'ack');
   await s.session.stop();
 });
 
-test('a push is acked at once without dropping unfetched waiting messages; f fetches all pages and acks', async (t) => {
+test('a push is acked at once without dropping unfetched waiting messages; a fetch takes all pages and acks', async (t) => {
   const server = new FakeServer();
   server.accounts.set('bob', 'pw');
   for (let i = 0; i < 5; i++) server.deliver('alice', 'bob', `old ${i}`);
@@ -63,32 +64,85 @@ test('a push is acked at once without dropping unfetched waiting messages; f fet
   t.is(s.state.waiting, 5);
   await s.session.fetchWaiting(2);
   t.is(s.state.waiting, 0);
+  // Shown in server-id order, whatever order they arrived in.
   t.deepEqual(
-    s.state.inbox.entries.map((e) => e.content),
-    ['live', 'old 0', 'old 1', 'old 2', 'old 3', 'old 4'],
+    s.state.convs.entries.map((e) => e.text),
+    ['old 0', 'old 1', 'old 2', 'old 3', 'old 4', 'live'],
   );
   t.is(server.queues.get('bob')!.length, 0);
   await s.session.stop();
 });
 
-test('send: accepted marks it sent; an unknown recipient fails inline', async (t) => {
+test('send: accepted marks it queued; an unknown recipient fails inline', async (t) => {
   const s = await loggedIn();
   s.server.accounts.set('alice', 'x');
   s.session.send('alice', 'hello');
-  await until(() => s.state.inbox.entries.at(-1)?.status === 'sent');
+  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued');
+  t.is(s.state.convs.entries.at(-1)!.id, s.server.sends.length);
   s.session.send('nobody', 'hello');
   await until(() => s.state.compose.error !== null);
   t.is(s.state.compose.error, 'no user named nobody');
   await s.session.stop();
 });
 
-test('content the wire cannot carry is refused before sending', async (t) => {
+test('non-ASCII text is sent as UTF-7 with the flag; plain ASCII unflagged', async (t) => {
   const s = await loggedIn();
-  s.session.send('alice', 'x'.repeat(513));
-  t.regex(s.state.compose.error ?? '', /content|512/);
+  s.server.accounts.set('alice', 'x');
   s.session.send('alice', 'café');
-  t.regex(s.state.compose.error ?? '', /ASCII|ascii|content/);
+  s.session.send('alice', 'plain');
+  await until(() => s.server.sends.length === 2);
+  t.deepEqual(
+    s.server.sends.map((m) => [m.flags, m.content]),
+    [
+      [MessageFlags.UTF7, 'caf+AOk-'],
+      [0, 'plain'],
+    ],
+  );
+  await s.session.stop();
+});
+
+test('the 512-byte limit counts encoded bytes: over it, nothing is queued', async (t) => {
+  const s = await loggedIn();
+  s.session.send('alice', 'é'.repeat(200));
+  t.regex(s.state.compose.error ?? '', /content|512/);
+  t.is(s.state.convs.entries.length, 0);
   t.is(s.server.sends.length, 0);
+  await s.session.stop();
+});
+
+test('received UTF-7 is decoded for display', async (t) => {
+  const s = await loggedIn();
+  s.server.deliver('alice', 'bob', '+ZeVnLIqe-', { flags: MessageFlags.UTF7 });
+  t.is(s.state.convs.entries.at(-1)!.text, '日本語');
+  await s.session.stop();
+});
+
+test('a push the server repeats (same sender and clientId) is shown once and acked', async (t) => {
+  const server = new FakeServer();
+  server.repeatPushes = true;
+  const s = await loggedIn('bob', server);
+  server.deliver('alice', 'bob', 'once', { clientId: 5 });
+  t.deepEqual(s.state.convs.entries.map((e) => e.text), ['once']);
+  await s.session.stop();
+});
+
+test('auto-fetch (the default) brings waiting messages in at login', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  for (let i = 0; i < 250; i++) server.deliver('alice', 'bob', `old ${i}`);
+  const s = await loggedIn('bob', server, {});
+  await until(() => s.state.waiting === 0 && s.state.convs.entries.length === 250, 'auto-fetched');
+  t.is(server.queues.get('bob')!.length, 0);
+  await s.session.stop();
+});
+
+test('auto-fetch runs after a reconnect too', async (t) => {
+  const server = new FakeServer();
+  const s = await loggedIn('bob', server, {});
+  (server.clients[0] as FakeClient).drop();
+  server.deliver('alice', 'bob', 'while away');
+  await until(() => s.state.convs.entries.some((e) => e.text === 'while away'), 'fetched after reconnect');
+  t.is(s.state.screen, 'main');
   await s.session.stop();
 });
 
@@ -99,8 +153,8 @@ test('a lost link reconnects, logs in again and resends in-flight messages with 
   first.drop(new Error('reset'));
   t.is(s.state.conn, 'disconnected');
   s.session.send('alice', 'while offline');
-  t.is(s.state.inbox.entries.at(-1)!.status, 'sending');
-  await until(() => s.state.inbox.entries.at(-1)?.status === 'sent', 'resent');
+  t.is(s.state.convs.entries.at(-1)!.delivery, 'pending');
+  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent');
   t.is(s.state.screen, 'main');
   t.is(s.server.clients.length, 2);
   t.is(s.server.sends.length, 1);
@@ -138,10 +192,10 @@ test('delete account: waiting messages are reported, then confirmed', async (t) 
   server.deliver('alice', 'bob', 'unread');
   const s = await loggedIn('bob', server);
   await s.session.deleteAccount('wrong', false);
-  t.is(s.state.del.error, 'wrong password');
+  t.is(s.state.dialogs.del.error, 'wrong password');
   await s.session.deleteAccount('pw', false);
-  t.is(s.state.del.step, 'confirm');
-  t.is(s.state.del.waiting, 1);
+  t.is(s.state.dialogs.del.step, 'confirm');
+  t.is(s.state.dialogs.del.waiting, 1);
   t.true(server.accounts.has('bob'));
   await s.session.deleteAccount('pw', true);
   t.false(server.accounts.has('bob'));

@@ -1,52 +1,63 @@
 import { Box, Text } from 'ink';
-import type { KeyContext, KeyLike } from '../keyContext.js';
-import { parseCompose, type State } from '../state.js';
+import { CONTENT_MAX } from '../text/unicode.js';
+import { composeBytes, composeTarget, type State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
 interface Props {
   state: State;
   active: boolean;
   width: number;
+  /** Short window: no border, two rows. */
+  compact: boolean;
 }
 
-/** The line being written; Enter sends it to the chosen user or to `@name`. */
-export function ComposePane({ state, active, width }: Props) {
-  const { compose } = state;
-  const to = /^@(\S+)/.exec(compose.line.text)?.[1] ?? compose.to;
-  const inner = Math.max(10, width - 4);
-  return (
-    <Box flexDirection="column" borderStyle="round" borderColor={active ? 'cyan' : 'gray'} height={4} width={width}>
-      <Box>
+/** Who the line goes to, how many of the 512 bytes it takes, and the line itself. */
+export function ComposePane({ state, active, width, compact }: Props) {
+  const { compose, convs } = state;
+  const text = compose.line.text;
+  const command = text.startsWith('/') && !text.startsWith('//') && !/^\/msg\s/i.test(text);
+  const to = command ? null : composeTarget(text, convs.view).recipient;
+  const { bytes, over } = composeBytes(text, convs.view);
+  const inner = Math.max(4, width - (compact ? 2 : 4));
+  const counter =
+    over > 0 ? (
+      <Text color="red" bold>{`  ${bytes}/${CONTENT_MAX}: ${over} bytes over, Enter offers to split`}</Text>
+    ) : bytes > 0 ? (
+      <Text dimColor>{`  ${bytes}/${CONTENT_MAX}`}</Text>
+    ) : null;
+  const head = (
+    <Box height={1} overflow="hidden">
+      <Text wrap="truncate">
         <Text bold>{active ? '▶ ' : ''}To: </Text>
-        {to ? <Text color="cyan">{to}</Text> : <Text dimColor>(pick a user, or type @name message)</Text>}
-        {compose.error ? (
-          <Text color="red" wrap="truncate">
-            {'  ✗ '}
-            {compose.error}
-          </Text>
+        {command ? (
+          <Text dimColor>(command)</Text>
+        ) : to ? (
+          <Text color="cyan">{to}</Text>
         ) : (
-          <Text dimColor>{`  ${compose.line.text.length > 0 ? compose.line.text.length + ' chars' : ''}`}</Text>
+          <Text dimColor>(inbox: /msg NAME text, /query NAME)</Text>
         )}
-      </Box>
-      <Box>
-        <Text color={active ? 'cyan' : 'gray'}>{'> '}</Text>
-        <TextField line={compose.line} width={inner} focused={active} placeholder="Tab here to write" />
-      </Box>
+        {compose.error ? <Text color="red">{`  ✗ ${compose.error}`}</Text> : counter}
+      </Text>
     </Box>
   );
-}
-
-/** Keys while the compose pane has the focus. */
-export function composeKeys(s: State, input: string, key: KeyLike, ctx: KeyContext): void {
-  const { dispatch } = ctx;
-  const { compose } = s;
-  if (key.escape) return dispatch({ type: 'focus', pane: 'inbox' });
-  if (key.upArrow) return dispatch({ type: 'history', dir: -1 });
-  if (key.downArrow) return dispatch({ type: 'history', dir: 1 });
-  if (key.return) {
-    const p = parseCompose(compose.line.text, compose.to);
-    if ('error' in p) return dispatch({ type: 'composeError', text: p.error });
-    return ctx.send(p.recipient, p.content);
+  const input = (
+    <Box height={1}>
+      <Text color={active ? 'cyan' : 'gray'}>{'> '}</Text>
+      <TextField line={compose.line} width={inner - 2} focused placeholder="type a message, /help for commands" />
+    </Box>
+  );
+  if (compact) {
+    return (
+      <Box flexDirection="column" height={2} width={width}>
+        {head}
+        {input}
+      </Box>
+    );
   }
-  dispatch({ type: 'edit', field: 'compose', input, key });
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={active ? 'cyan' : 'gray'} height={4} width={width}>
+      {head}
+      {input}
+    </Box>
+  );
 }

@@ -1,24 +1,24 @@
 import { Box, Text } from 'ink';
 import type { KeyContext, KeyLike } from '../keyContext.js';
-import type { State } from '../state.js';
+import type { State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
 interface Props {
   state: State;
   height: number;
+  width: number;
 }
 
 /** Deleting the account: the password first, then a confirmation if messages would be discarded. */
-export function DeleteDialog({ state, height }: Props) {
-  const { del } = state;
+export function DeleteDialog({ state, height, width }: Props) {
+  const { del } = state.dialogs;
   return (
-    <Box flexDirection="column" height={height} alignItems="center" justifyContent="center">
-      <Box flexDirection="column" borderStyle="double" borderColor="red" paddingX={2} paddingY={1} width={64}>
+    <Box flexDirection="column" height={height} width={width} alignItems="center" justifyContent="center" overflow="hidden">
+      <Box flexDirection="column" borderStyle="double" borderColor="red" paddingX={1} width={Math.min(64, width)}>
         <Text bold color="red">
           Delete account {state.me}
         </Text>
-        <Text>Messages you sent stay with their recipients, shown as from a deleted account.</Text>
-        <Text> </Text>
+        <Text wrap="wrap">Messages you sent stay with their recipients, shown as from a deleted account.</Text>
         {del.step === 'confirm' ? (
           <>
             <Text color="yellow">
@@ -29,10 +29,9 @@ export function DeleteDialog({ state, height }: Props) {
         ) : (
           <Box>
             <Text>Password: </Text>
-            <TextField line={del.password} width={30} focused={del.step === 'password'} mask />
+            <TextField line={del.password} width={Math.max(4, Math.min(30, width - 16))} focused={del.step === 'password'} mask />
           </Box>
         )}
-        <Text> </Text>
         {del.step === 'busy' ? <Text color="yellow">Working…</Text> : <Text dimColor>Enter: continue · Esc: cancel</Text>}
         {del.error ? <Text color="red">{del.error}</Text> : null}
       </Box>
@@ -42,7 +41,7 @@ export function DeleteDialog({ state, height }: Props) {
 
 /** Keys while the delete dialog is open. */
 export function deleteKeys(s: State, input: string, key: KeyLike, ctx: KeyContext): void {
-  const { del } = s;
+  const { del } = s.dialogs;
   const { dispatch } = ctx;
   if (del.step === 'busy') return;
   if (key.escape) return dispatch({ type: 'overlay', overlay: 'none' });

@@ -1,45 +1,59 @@
 import { Box, Text } from 'ink';
 import type { KeyContext, KeyLike } from '../keyContext.js';
-import type { State } from '../state.js';
+import type { State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
 interface Props {
   state: State;
   height: number;
+  width: number;
+  /** Short window: no padding or blank rows. */
+  compact: boolean;
 }
 
 /** Username and masked password; Enter logs in, Ctrl-R switches to registering a new account. */
-export function LoginScreen({ state, height }: Props) {
+export function LoginScreen({ state, height, width, compact }: Props) {
   const { login } = state;
   const register = login.mode === 'register';
-  const conn =
-    state.conn === 'connected' ? <Text color="green">connected</Text> : <Text color="yellow">{state.conn}…</Text>;
+  const boxWidth = Math.min(60, width);
+  const field = Math.max(4, boxWidth - (compact ? 2 : 6) - 14);
+  const conn = state.conn === 'connected' ? <Text color="green">connected</Text> : <Text color="yellow">{state.conn}…</Text>;
+  const blank = compact ? null : <Text> </Text>;
   return (
-    <Box flexDirection="column" height={height} alignItems="center" justifyContent="center">
-      <Box flexDirection="column" borderStyle="round" borderColor={register ? 'magenta' : 'cyan'} paddingX={2} paddingY={1} width={60}>
-        <Text bold>{register ? 'termchat — create an account' : 'termchat — log in'}</Text>
-        <Text>
-          Server {state.server} ({conn})
+    <Box flexDirection="column" height={height} width={width} alignItems="center" justifyContent="center">
+      <Box
+        flexDirection="column"
+        borderStyle="round"
+        borderColor={register ? 'magenta' : 'cyan'}
+        paddingX={compact ? 0 : 2}
+        paddingY={compact ? 0 : 1}
+        width={boxWidth}
+      >
+        <Text bold wrap="truncate">
+          {register ? 'termchat — create an account' : 'termchat — log in'}
         </Text>
-        <Text> </Text>
+        <Text wrap="truncate">
+          {state.server} ({conn})
+        </Text>
+        {blank}
         <Box>
           <Text color={login.field === 'username' ? 'cyan' : undefined}>{login.field === 'username' ? '› ' : '  '}Username: </Text>
-          <TextField line={login.username} width={30} focused={login.field === 'username'} />
+          <TextField line={login.username} width={field} focused={login.field === 'username'} />
         </Box>
         <Box>
           <Text color={login.field === 'password' ? 'cyan' : undefined}>{login.field === 'password' ? '› ' : '  '}Password: </Text>
-          <TextField line={login.password} width={30} focused={login.field === 'password'} mask />
+          <TextField line={login.password} width={field} focused={login.field === 'password'} mask />
         </Box>
-        <Text> </Text>
-        <Text>
-          <Text inverse={!register}>{' Log in '}</Text>
-          {'  '}
-          <Text inverse={register}>{' Register '}</Text>
-          <Text dimColor>{'  (Ctrl-R switches)'}</Text>
+        {blank}
+        <Text dimColor wrap="truncate">
+          Enter: {register ? 'register' : 'log in'} · Tab: next field · Ctrl-R: {register ? 'log in instead' : 'register'}
         </Text>
-        <Text dimColor>Tab: next field · Enter: {register ? 'register' : 'log in'} · Ctrl-C: quit</Text>
         {login.busy ? <Text color="yellow">{register ? 'Registering…' : 'Logging in…'}</Text> : null}
-        {login.error ? <Text color="red">{login.error}</Text> : null}
+        {login.error ? (
+          <Text color="red" wrap="truncate">
+            {login.error}
+          </Text>
+        ) : null}
       </Box>
     </Box>
   );

@@ -1,12 +1,13 @@
 import { Box, Text } from 'ink';
-import type { State } from '../state.js';
+import { printable } from '../text/printable.js';
+import type { State } from '../state/index.js';
 
 interface Props {
   state: State;
   width: number;
 }
 
-/** One line: connection, who you are, waiting messages, the last error, key hints. */
+/** One line: connection, who you are (when logged in), waiting messages, the last error or notice, key hints. */
 export function StatusBar({ state, width }: Props) {
   const conn =
     state.conn === 'connected' ? (
@@ -16,16 +17,22 @@ export function StatusBar({ state, width }: Props) {
     ) : (
       <Text color="red">○ disconnected {state.server}</Text>
     );
-  const error = state.compose.error ?? state.error;
+  const main = state.screen === 'main';
+  const error = main ? (state.compose.error ?? state.error) : state.error;
+  const hint = main ? 'Alt-H help · Ctrl-C quit' : 'Ctrl-R register · Ctrl-C quit';
+  // Ctrl-L: ink skips a frame equal to the last one, so the repaint after a clear must differ;
+  // the colour of this leading space alternates with each redraw (invisible, but a new frame).
+  const repaint = <Text color={state.redraws % 2 === 0 ? 'white' : 'gray'}> </Text>;
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate">
+        {repaint}
         {conn}
-        {state.me ? <Text> │ {state.me}</Text> : null}
-        {state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting (f)</Text> : null}
-        {state.fetching ? <Text color="yellow"> │ fetching…</Text> : null}
-        {error ? <Text color="red"> │ {error}</Text> : state.notice ? <Text color="cyan"> │ {state.notice}</Text> : null}
-        <Text dimColor> │ Tab pane · ? help · q quit</Text>
+        {main && state.me ? <Text> │ {state.me}</Text> : null}
+        {main && state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting (Ctrl-F)</Text> : null}
+        {main && state.fetching ? <Text color="yellow"> │ fetching…</Text> : null}
+        {error ? <Text color="red"> │ {printable(error)}</Text> : state.notice ? <Text color="cyan"> │ {printable(state.notice)}</Text> : null}
+        <Text dimColor> │ {hint}</Text>
       </Text>
     </Box>
   );

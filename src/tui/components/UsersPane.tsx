@@ -1,8 +1,7 @@
 import { Box, Text } from 'ink';
-import type { KeyContext, KeyLike } from '../keyContext.js';
 import { colorFor } from '../colors.js';
-import type { State } from '../state.js';
-import { TextField } from './TextField.js';
+import { printable } from '../text/printable.js';
+import type { State } from '../state/index.js';
 
 interface Props {
   state: State;
@@ -12,26 +11,30 @@ interface Props {
   height: number;
 }
 
-/** Accounts matching the filter, one page at a time, with unread counts per sender. */
+/** Accounts matching the filter (/who), one page at a time; the selection follows the name. */
 export function UsersPane({ state, active, width, height }: Props) {
-  const { users, unread, me } = state;
+  const { users, convs, me } = state;
   const inner = Math.max(4, width - 2);
   const pages = Math.max(1, Math.ceil(users.total / users.pageSize));
+  const filter = users.pattern ? ` ${printable(users.pattern)}` : '';
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={active ? 'cyan' : 'gray'} width={width} height={height}>
       <Text bold wrap="truncate">
-        {active ? '▶ ' : ''}Users ({users.total})
+        {active ? '▶ ' : ''}Users{filter} ({users.total})
       </Text>
-      <Box>
-        <Text color={users.editingFilter ? 'cyan' : 'gray'}>/</Text>
-        <TextField line={users.filter} width={inner - 1} focused={users.editingFilter} placeholder="filter" />
-      </Box>
-      <Box flexDirection="column" flexGrow={1}>
-        {users.names.map((name, i) => {
-          const sel = i === users.selected;
-          const n = unread[name] ?? 0;
+      <Box flexDirection="column" height={Math.max(1, height - 4)} overflow="hidden">
+        {users.loaded && users.names.length === 0 ? (
+          <Text dimColor wrap="truncate">
+            {users.pattern ? `nobody matches ${printable(users.pattern)} (/who to reset)` : 'nobody yet'}
+          </Text>
+        ) : null}
+        {users.names.map((name) => {
+          const sel = name === users.selected;
+          const n = convs.unread[name] ?? 0;
           const badge = n > 0 ? ` ${n}` : '';
-          const label = (name === me ? `${name} (you)` : name).slice(0, inner - 2 - badge.length);
+          // ● online, ○ offline, once the server reports presence; nothing before.
+          const dot = users.online === null ? '' : users.online.has(name) ? '● ' : '○ ';
+          const label = (dot + printable(name === me ? `${name} (you)` : name)).slice(0, Math.max(1, inner - 2 - badge.length));
           return (
             <Text key={name} wrap="truncate" inverse={sel && active}>
               {sel ? '>' : ' '} <Text color={colorFor(name)}>{label}</Text>
@@ -44,26 +47,8 @@ export function UsersPane({ state, active, width, height }: Props) {
         })}
       </Box>
       <Text dimColor wrap="truncate">
-        page {users.page + 1}/{pages} n/p
+        page {users.page + 1}/{pages} PgUp/PgDn
       </Text>
     </Box>
   );
-}
-
-/** Keys while the users pane has the focus. */
-export function usersKeys(s: State, input: string, key: KeyLike, ctx: KeyContext): void {
-  const { dispatch } = ctx;
-  if (s.users.editingFilter) {
-    if (key.return) return dispatch({ type: 'filterCommit' });
-    if (key.escape) return dispatch({ type: 'filterEdit', on: false });
-    return dispatch({ type: 'edit', field: 'filter', input, key });
-  }
-  if (key.ctrl) return;
-  if (key.upArrow || input === 'k') return dispatch({ type: 'userMove', delta: -1 });
-  if (key.downArrow || input === 'j') return dispatch({ type: 'userMove', delta: 1 });
-  if (key.pageUp || input === 'p') return dispatch({ type: 'usersPage', delta: -1 });
-  if (key.pageDown || input === 'n') return dispatch({ type: 'usersPage', delta: 1 });
-  if (key.return) return dispatch({ type: 'chooseUser' });
-  if (input === '/') return dispatch({ type: 'filterEdit', on: true });
-  if (input === 'r') return ctx.refreshUsers();
 }

@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-/** `termchat`: the full-screen terminal client. Starts a local server when none answers. */
+/** The `termchat` command line: flags, connect (starting a local server when none answers), render. */
 import { render } from 'ink';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChatClient } from '../protocol/client.js';
 import { App } from './App.js';
+import { defaultHistoryDir } from './history.js';
 import { isLocalHost, probe, startLocalServer } from './localServer.js';
 import { log, openLog } from './log.js';
 import { clearScreen, enterFullScreen, restoreTerminal, setTitle } from './terminal.js';
@@ -20,6 +20,10 @@ Options:
   --no-local-server    never start a server; just connect (and keep retrying)
   --data DIR           data directory for an auto-started local server (default ./termchat-data,
                        env TERMCHAT_DATA)
+  --history-dir DIR    where message history is kept (default $XDG_DATA_HOME/termchat or
+                       ~/.local/share/termchat, env TERMCHAT_HISTORY_DIR)
+  --no-history         keep no history on disk
+  --no-auto-fetch      leave waiting messages on the server until Ctrl-F or /fetch
   --log FILE           log file (default $TMPDIR/termchat-$USER.log, env TERMCHAT_LOG)
   -h, --help           show this help
   -v, --version        show the version
@@ -53,6 +57,9 @@ async function main(): Promise<void> {
       'no-local-server': { type: 'boolean', default: false },
       data: { type: 'string' },
       log: { type: 'string' },
+      'history-dir': { type: 'string' },
+      'no-history': { type: 'boolean', default: false },
+      'no-auto-fetch': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
     return;
   }
   const { host, port } = parseServer(values.server ?? process.env['TERMCHAT_SERVER'] ?? '127.0.0.1:7878');
+  const historyDir = values['no-history'] ? null : (values['history-dir'] ?? process.env['TERMCHAT_HISTORY_DIR'] ?? defaultHistoryDir());
   const dataDir = values.data ?? process.env['TERMCHAT_DATA'] ?? './termchat-data';
   openLog(values.log ?? process.env['TERMCHAT_LOG'] ?? path.join(os.tmpdir(), `termchat-${os.userInfo().username}.log`));
   log('start', { host, port, pid: process.pid });
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
         instance.clear();
       }}
       setTitle={setTitle}
+      session={{ historyDir, autoFetch: !values['no-auto-fetch'] }}
     />,
     { patchConsole: false, exitOnCtrlC: false },
   );

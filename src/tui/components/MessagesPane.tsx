@@ -1,0 +1,78 @@
+import { Box, Text } from 'ink';
+import { colorFor } from '../colors.js';
+import type { MessageLine } from '../messageLines.js';
+import { printable } from '../text/printable.js';
+import { screenLines, viewEntries, type State } from '../state/index.js';
+
+interface Props {
+  state: State;
+  active: boolean;
+  width: number;
+  height: number;
+  rows: number;
+}
+
+const MARK = { pending: ' …', queued: ' ✓', delivered: ' ✓✓' } as const;
+
+function Line({ l }: { l: MessageLine }) {
+  if (l.date) {
+    return (
+      <Text dimColor wrap="truncate">
+        {l.text}
+      </Text>
+    );
+  }
+  return (
+    <Text wrap="truncate">
+      {l.time !== undefined ? (
+        <>
+          <Text dimColor>{l.time} </Text>
+          <Text color={l.own ? 'gray' : colorFor(l.colorName ?? '')} bold={!l.own}>
+            {l.who}
+          </Text>
+          <Text>: </Text>
+        </>
+      ) : (
+        '      '
+      )}
+      <Text dimColor={l.delivery === 'pending'}>{l.text}</Text>
+      {l.delivery ? <Text color={l.delivery === 'pending' ? 'yellow' : 'gray'}>{MARK[l.delivery]}</Text> : null}
+    </Text>
+  );
+}
+
+/** The messages of the view on screen (a conversation, the inbox, or search results); only the visible lines are rendered. */
+export function MessagesPane({ state, active, width, height, rows }: Props) {
+  const { convs } = state;
+  // The pane's own row count: the reducer's may lag a resize by one render.
+  const lines = screenLines({ ...convs, rows });
+  const count = viewEntries(convs).length;
+  const name = convs.search
+    ? `Search "${printable(convs.search.query)}" (${count} found · Esc closes)`
+    : convs.view === null
+      ? `Inbox (${count})`
+      : `${convs.view} (${count})`;
+  const title = `${active ? '▶ ' : ''}${name}` + (state.waiting > 0 ? ` · ${state.waiting} waiting: Ctrl-F` : '');
+  let footer = ' ';
+  if (convs.scroll > 0) footer = (convs.newBelow > 0 ? `▼ ${convs.newBelow} new below` : `▼ ${convs.scroll} more lines below`) + ' · End / PgDn';
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={active ? 'cyan' : 'gray'} width={width} height={height}>
+      <Text bold wrap="truncate">
+        {title}
+      </Text>
+      <Box flexDirection="column" height={rows} justifyContent="flex-end" overflow="hidden">
+        {count === 0 ? (
+          <Text dimColor wrap="truncate">
+            {convs.search ? 'Nothing found.' : convs.view === null ? 'No messages yet.' : `No messages with ${convs.view} yet.`}
+          </Text>
+        ) : null}
+        {lines.map((l) => (
+          <Line key={l.key} l={l} />
+        ))}
+      </Box>
+      <Text color="yellow" wrap="truncate">
+        {footer}
+      </Text>
+    </Box>
+  );
+}

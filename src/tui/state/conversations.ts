@@ -1,0 +1,312 @@
+/**
+ * Messages and the views on them: the all-messages inbox plus one view per conversation, unread
+ * counts, scrollback. Messages are kept in server-id order whatever way they arrived (pushed,
+ * fetched, restored from history), and shown once even when the server repeats them.
+ */
+import { layoutLines, totalLines, visibleLines, type MessageLine } from '../messageLines.js';
+import type { Action } from './actions.js';
+import { addSeen, emptySeen, hasSeen, seenFrom, type SeenSet } from './seenSet.js';
+import type { Delivery, Entry, IncomingMessage, StoredMessage } from './types.js';
+
+export interface ConvState {
+  /** Every message, ordered by server id (ours without an id yet last, in the order sent). */
+  readonly entries: readonly Entry[];
+  /**
+   * Received messages as "id@sentAt": a repeat of one is dropped. The time is part of the key so a
+   * server that lost its data and counts ids from 1 again is not taken for repeating old history.
+   */
+  readonly seenIds: SeenSet<string>;
+  /** "sender/clientId" of every message shown (clientId 0 never counts): a resent message is dropped. */
+  readonly seenClient: SeenSet<string>;
+  /** Open conversations, in the order they were opened. */
+  readonly open: readonly string[];
+  /** The view on screen: a conversation, or null for the inbox (all messages). */
+  readonly view: string | null;
+  readonly unread: Readonly<Record<string, number>>;
+  /** Lines hidden below the bottom of the view (0 = following the newest). */
+  readonly scroll: number;
+  /** Messages that arrived in this view while scrolled back. */
+  readonly newBelow: number;
+  /** Text rows and columns of the message pane (from the layout). */
+  readonly rows: number;
+  readonly width: number;
+  /** Per view ('' = inbox), the last seq that /clear hid. */
+  readonly cleared: Readonly<Record<string, number>>;
+  /** Search results shown instead of the view. */
+  readonly search: { readonly query: string; readonly results: readonly Entry[] } | null;
+  readonly nextSeq: number;
+}
+
+export const initialConvs: ConvState = {
+  entries: [],
+  seenIds: emptySeen(),
+  seenClient: emptySeen(),
+  open: [],
+  view: null,
+  unread: {},
+  scroll: 0,
+  newBelow: 0,
+  rows: 10,
+  width: 80,
+  cleared: {},
+  search: null,
+  nextSeq: 1,
+};
+
+const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n));
+const order = (e: Entry) => (e.id === 0 ? Number.MAX_SAFE_INTEGER : e.id);
+const compare = (a: Entry, b: Entry) => order(a) - order(b) || a.seq - b.seq;
+const clientKey = (sender: string, clientId: number) => `${sender}/${clientId}`;
+const idKey = (id: number, sentAt: number) => `${id}@${sentAt}`;
+const viewKey = (view: string | null) => view ?? '';
+
+/** Entries in server-id order, sorting only when something arrived out of order. */
+function merge(old: readonly Entry[], added: readonly Entry[]): Entry[] {
+  const all = [...old, ...added];
+  for (let i = Math.max(1, old.length); i < all.length; i++) {
+    if (compare(all[i - 1]!, all[i]!) > 0) return all.sort(compare);
+  }
+  return all;
+}
+
+let viewMemo: { entries: readonly Entry[]; view: string | null; cleared: number; search: ConvState['search']; out: readonly Entry[] } | null = null;
+
+/** The messages the current view shows. */
+export function viewEntries(c: ConvState): readonly Entry[] {
+  const cleared = c.cleared[viewKey(c.view)] ?? 0;
+  const m = viewMemo;
+  if (m && m.entries === c.entries && m.view === c.view && m.cleared === cleared && m.search === c.search) return m.out;
+  let out: readonly Entry[];
+  if (c.search) out = c.search.results;
+  else out = c.entries.filter((e) => (c.view === null || e.peer === c.view) && e.seq > cleared);
+  viewMemo = { entries: c.entries, view: c.view, cleared, search: c.search, out };
+  return out;
+}
+
+/** Every screen line of the current view (built in full: for tests). */
+export const viewLines = (c: ConvState): MessageLine[] => layoutLines(viewEntries(c), c.width);
+
+/** How many screen lines the current view has. */
+export const viewLineCount = (c: ConvState): number => totalLines(viewEntries(c), c.width);
+
+/** The lines on screen: `rows` lines ending `scroll` lines above the newest. */
+export const screenLines = (c: ConvState): MessageLine[] => visibleLines(viewEntries(c), c.width, c.scroll, c.rows);
+
+/** How far back the view can scroll: the oldest line at the top of a full pane. */
+export const maxScroll = (c: ConvState): number => Math.max(0, viewLineCount(c) - c.rows);
+
+/** The windows in list order: the inbox (null) then each open conversation. */
+export const windows = (c: ConvState): ReadonlyArray<string | null> => [null, ...c.open];
+
+export const totalUnread = (c: ConvState): number => Object.values(c.unread).reduce((a, b) => a + b, 0);
+
+/** Whatever is on screen at the bottom of the view counts as read. */
+function settle(c: ConvState): ConvState {
+  if (c.scroll > 0 || c.search) return c;
+  let unread = c.unread;
+  if (c.view === null) {
+    if (Object.keys(unread).length > 0) unread = {};
+  } else if (unread[c.view] !== undefined) {
+    const { [c.view]: _read, ...rest } = unread;
+    unread = rest;
+  }
+  if (unread === c.unread && c.newBelow === 0) return c;
+  return { ...c, unread, newBelow: 0 };
+}
+
+const withOpen = (c: ConvState, name: string): ConvState => (c.open.includes(name) ? c : { ...c, open: [...c.open, name] });
+
+function show(c: ConvState, view: string | null): ConvState {
+  return settle({ ...c, view, scroll: 0, newBelow: 0, search: null });
+}
+
+function setScroll(c: ConvState, scroll: number): ConvState {
+  const v = clamp(scroll, 0, maxScroll(c));
+  if (v === c.scroll) return c;
+  return settle({ ...c, scroll: v, newBelow: v === 0 ? 0 : c.newBelow });
+}
+
+function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string): ConvState {
+  // Ids and client keys of this batch, checked alongside the sets (a batch may repeat itself).
+  const newIds = new Set<string>();
+  const newClient = new Set<string>();
+  let entries = c.entries;
+  const added: Entry[] = [];
+  const unread: Record<string, number> = { ...c.unread };
+  let open = c.open;
+  let seq = c.nextSeq;
+  for (const m of msgs) {
+    const ik = idKey(m.id, m.sentAt);
+    if (hasSeen(c.seenIds, ik) || newIds.has(ik)) continue;
+    const ck = m.clientId !== 0 ? clientKey(m.sender, m.clientId) : null;
+    newIds.add(ik);
+    if (ck && (hasSeen(c.seenClient, ck) || newClient.has(ck))) {
+      // A message to ourselves: our own entry already shows it, and now it is delivered.
+      if (m.sender === me) entries = entries.map((e) => (e.own && e.clientId === m.clientId ? { ...e, id: e.id || m.id, delivery: 'delivered' } : e));
+      continue;
+    }
+    if (ck) newClient.add(ck);
+    added.push({
+      key: `i${m.id}`,
+      id: m.id,
+      seq: seq++,
+      sender: m.sender,
+      peer: m.sender,
+      own: false,
+      clientId: m.clientId,
+      sentAt: m.sentAt,
+      text: m.text,
+      senderDeleted: (m.flags & 1) !== 0 || undefined,
+    });
+    unread[m.sender] = (unread[m.sender] ?? 0) + 1;
+    if (!open.includes(m.sender)) open = [...open, m.sender];
+  }
+  if (added.length === 0 && entries === c.entries) return c;
+  const seenIds = addSeen(c.seenIds, [...newIds]);
+  const seenClient = addSeen(c.seenClient, [...newClient]);
+  const next: ConvState = { ...c, entries: merge(entries, added), seenIds, seenClient, unread, open, nextSeq: seq };
+  if (c.scroll === 0 || c.search) return settle(next);
+  // Scrolled back: keep the same lines on screen and count what arrived below them.
+  const before = viewLineCount(c);
+  const after = viewLineCount(next);
+  const inView = added.filter((e) => c.view === null || e.peer === c.view).length;
+  return { ...next, scroll: c.scroll + (after - before), newBelow: c.newBelow + inView };
+}
+
+/** Messages from the history file, at login: nothing is unread, everything is known. */
+function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
+  const ids: string[] = [];
+  const clientKeys: string[] = [];
+  const open: string[] = [];
+  let seq = c.nextSeq;
+  // A message to ourselves is kept twice (sent and received): show it once, as sent.
+  const ownKeys = new Set(stored.filter((m) => m.own && m.clientId !== 0).map((m) => clientKey(m.sender, m.clientId)));
+  const kept = stored.filter((m) => m.own || m.clientId === 0 || !ownKeys.has(clientKey(m.sender, m.clientId)));
+  for (const m of stored) if (!m.own) ids.push(idKey(m.id, m.sentAt));
+  const entries: Entry[] = kept.map((m) => {
+    if (m.clientId !== 0) clientKeys.push(clientKey(m.sender, m.clientId));
+    if (!open.includes(m.peer)) open.push(m.peer);
+    return {
+      key: `${m.own ? 'h' : 'i'}${m.id}`,
+      id: m.id,
+      seq: seq++,
+      sender: m.sender,
+      peer: m.peer,
+      own: m.own,
+      clientId: m.clientId,
+      sentAt: m.sentAt,
+      text: m.text,
+      delivery: m.own ? (m.delivery ?? 'queued') : undefined,
+    };
+  });
+  entries.sort(compare);
+  return { ...c, entries, seenIds: seenFrom(ids), seenClient: seenFrom(clientKeys), open, nextSeq: seq };
+}
+
+function setDelivery(c: ConvState, match: (e: Entry) => boolean, delivery: Delivery, id?: number): ConvState {
+  let changed = false;
+  const entries = c.entries.map((e) => {
+    if (!e.own || !match(e)) return e;
+    changed = true;
+    // Delivered is final: an Accepted that comes after the receipt does not undo it.
+    return { ...e, id: id ?? e.id, delivery: e.delivery === 'delivered' ? 'delivered' : delivery };
+  });
+  if (!changed) return c;
+  return { ...c, entries: id !== undefined ? entries.sort(compare) : entries };
+}
+
+/** The own entry a send created, for giving a failed message's text back. */
+export const pendingEntry = (c: ConvState, clientId: number): Entry | undefined =>
+  c.entries.find((e) => e.own && e.id === 0 && e.clientId === clientId);
+
+/** The conversations reducer; `me` is the logged-in account. */
+export function conversations(c: ConvState, a: Action, me: string): ConvState {
+  switch (a.type) {
+    case 'messages':
+      return addIncoming(c, a.messages, me);
+    case 'sendStarted': {
+      const entry: Entry = {
+        key: `o${a.clientId}.${c.nextSeq}`,
+        id: 0,
+        seq: c.nextSeq,
+        sender: me,
+        peer: a.recipient,
+        own: true,
+        clientId: a.clientId,
+        sentAt: a.at,
+        text: a.text,
+        delivery: 'pending',
+      };
+      const seenClient = addSeen(c.seenClient, [clientKey(me, a.clientId)]);
+      return settle({ ...c, entries: [...c.entries, entry], seenClient, nextSeq: c.nextSeq + 1, scroll: 0, newBelow: 0, search: null });
+    }
+    case 'sendAccepted': {
+      const next = setDelivery(c, (e) => e.clientId === a.clientId && (e.id === 0 || e.id === a.id), 'queued', a.id);
+      const sent = next.entries.find((e) => e.own && e.id === a.id);
+      return sent ? withOpen(next, sent.peer) : next;
+    }
+    case 'sendFailed': {
+      const gone = pendingEntry(c, a.clientId);
+      if (!gone) return c;
+      const entries = c.entries.filter((e) => e !== gone);
+      return { ...c, entries, scroll: Math.min(c.scroll, maxScroll({ ...c, entries })) };
+    }
+    case 'delivered': {
+      const ids = new Set(a.ids);
+      return setDelivery(c, (e) => ids.has(e.id), 'delivered');
+    }
+    case 'query':
+      return a.show ? show(withOpen(c, a.name), a.name) : withOpen(c, a.name);
+    case 'view':
+      return show(c, a.view);
+    case 'viewNumber': {
+      const w = windows(c);
+      return a.n >= 1 && a.n <= w.length ? show(c, w[a.n - 1]!) : c;
+    }
+    case 'viewNext': {
+      const w = windows(c);
+      const i = w.indexOf(c.view);
+      return show(c, w[(i + a.dir + w.length) % w.length]!);
+    }
+    case 'viewNextUnread': {
+      const w = windows(c);
+      const i = w.indexOf(c.view);
+      for (let k = 1; k <= w.length; k++) {
+        const v = w[(i + k) % w.length]!;
+        if (v !== null && (c.unread[v] ?? 0) > 0) return show(c, v);
+      }
+      return c;
+    }
+    case 'closeView': {
+      if (c.view === null) return c;
+      const { [c.view]: _gone, ...unread } = c.unread;
+      return show({ ...c, open: c.open.filter((n) => n !== c.view), unread }, null);
+    }
+    case 'clearView':
+      return { ...c, cleared: { ...c.cleared, [viewKey(c.view)]: c.nextSeq - 1 }, scroll: 0, newBelow: 0, search: null };
+    case 'layout': {
+      const rows = Math.max(1, a.messageRows);
+      const width = Math.max(10, a.messageWidth);
+      if (rows === c.rows && width === c.width) return c;
+      const next = { ...c, rows, width };
+      return { ...next, scroll: Math.min(c.scroll, maxScroll(next)) };
+    }
+    case 'scroll':
+      return setScroll(c, c.scroll - a.lines);
+    case 'scrollPage':
+      return setScroll(c, c.scroll - a.dir * c.rows);
+    case 'scrollTo':
+      return setScroll(c, a.where === 'bottom' ? 0 : maxScroll(c));
+    case 'search': {
+      const q = a.query.toLowerCase();
+      const results = a.results ?? c.entries.filter((e) => e.text.toLowerCase().includes(q)).slice(-500);
+      return { ...c, search: { query: a.query, results }, scroll: 0, newBelow: 0 };
+    }
+    case 'searchClose':
+      return c.search ? settle({ ...c, search: null, scroll: 0 }) : c;
+    case 'loggedIn':
+      return a.resumed ? c : restore({ ...initialConvs, rows: c.rows, width: c.width }, a.history ?? []);
+    default:
+      return c;
+  }
+}

@@ -1,0 +1,44 @@
+/** The overlays over the main screen: help, delete account, quit with a draft, split a long message. */
+import { editLine, emptyLine, type Line } from '../lineEdit.js';
+import type { Action, Overlay } from './actions.js';
+
+export interface DialogState {
+  readonly overlay: Overlay;
+  readonly del: {
+    readonly password: Line;
+    readonly step: 'password' | 'confirm' | 'busy';
+    readonly waiting: number;
+    readonly error: string | null;
+  };
+  /** The parts a too-long message would be sent as, waiting for y / n. */
+  readonly split: { readonly recipient: string; readonly parts: readonly string[] } | null;
+  /** First help line shown (the overlay clamps it to what fits). */
+  readonly helpScroll: number;
+}
+
+const initialDel: DialogState['del'] = { password: emptyLine, step: 'password', waiting: 0, error: null };
+export const initialDialogs: DialogState = { overlay: 'none', del: initialDel, split: null, helpScroll: 0 };
+
+export function dialogs(d: DialogState, a: Action): DialogState {
+  switch (a.type) {
+    case 'overlay':
+      return { ...d, overlay: a.overlay, del: a.overlay === 'delete' ? initialDel : d.del, split: a.overlay === 'split' ? d.split : null, helpScroll: 0 };
+    case 'helpScroll':
+      return { ...d, helpScroll: Math.max(0, Math.min(a.max, d.helpScroll + a.delta)) };
+    case 'offerSplit':
+      return { ...d, overlay: 'split', split: { recipient: a.recipient, parts: a.parts } };
+    case 'edit':
+      return a.field === 'deletePassword' ? { ...d, del: { ...d.del, password: editLine(d.del.password, a.input, a.key, 64), error: null } } : d;
+    case 'deleteStep':
+      return { ...d, del: { ...d.del, step: a.step, waiting: a.waiting ?? d.del.waiting, error: null } };
+    case 'deleteFailed':
+      return { ...d, del: { ...d.del, step: 'password', password: emptyLine, error: a.error } };
+    case 'loggedIn':
+      return a.resumed ? d : initialDialogs;
+    case 'loggedOut':
+    case 'accountDeleted':
+      return initialDialogs;
+    default:
+      return d;
+  }
+}

@@ -1,0 +1,37 @@
+/** The login/register form. */
+import { editLine, emptyLine, type Line } from '../lineEdit.js';
+import type { Action } from './actions.js';
+
+export interface LoginState {
+  readonly username: Line;
+  readonly password: Line;
+  readonly field: 'username' | 'password';
+  readonly mode: 'login' | 'register';
+  readonly busy: boolean;
+  readonly error: string | null;
+}
+
+export const initialLogin: LoginState = { username: emptyLine, password: emptyLine, field: 'username', mode: 'login', busy: false, error: null };
+
+export function login(l: LoginState, a: Action): LoginState {
+  switch (a.type) {
+    case 'edit':
+      if (a.field === 'username') return { ...l, username: editLine(l.username, a.input, a.key, 16), error: null };
+      if (a.field === 'password') return { ...l, password: editLine(l.password, a.input, a.key, 64), error: null };
+      return l;
+    case 'loginField':
+      return { ...l, field: l.field === 'username' ? 'password' : 'username' };
+    case 'toggleRegister':
+      return { ...l, mode: l.mode === 'login' ? 'register' : 'login', error: null };
+    case 'loginStarted':
+      return { ...l, busy: true, error: null };
+    case 'loginFailed':
+      return { ...l, busy: false, error: a.error };
+    case 'loggedIn':
+      return { ...l, busy: false, error: null, password: emptyLine, mode: 'login' };
+    case 'loggedOut':
+      return { ...l, busy: false, password: emptyLine, field: 'password', error: a.reason };
+    default:
+      return l;
+  }
+}

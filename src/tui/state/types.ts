@@ -1,0 +1,48 @@
+/** The data the reducers share: messages as the view keeps them, and what arrives from the session. */
+
+/** What became of a message we sent. 'delivered' waits for a receipt the protocol does not carry yet. */
+export type Delivery = 'pending' | 'queued' | 'delivered';
+
+/** One message in the client, received or sent by us. */
+export interface Entry {
+  /** Unique among entries (a React key). */
+  readonly key: string;
+  /** Server id (increasing, the order of messages); 0 while our own message is not accepted yet. */
+  readonly id: number;
+  /** Local arrival order: breaks ties and orders messages without an id yet. */
+  readonly seq: number;
+  readonly sender: string;
+  /** The other person in the conversation (recipient of ours, sender of theirs). */
+  readonly peer: string;
+  readonly own: boolean;
+  /** The sender's client message id; 0 = none. */
+  readonly clientId: number;
+  readonly sentAt: number;
+  /** Display text (decoded from UTF-7 when flagged). */
+  readonly text: string;
+  readonly senderDeleted?: boolean;
+  /** Only on our own messages. */
+  readonly delivery?: Delivery;
+}
+
+/** A received message as the session hands it over: text already decoded. */
+export interface IncomingMessage {
+  readonly id: number;
+  readonly sender: string;
+  readonly clientId: number;
+  readonly flags: number;
+  readonly sentAt: number;
+  readonly text: string;
+}
+
+/** A message read back from the history file. */
+export interface StoredMessage {
+  readonly id: number;
+  readonly sender: string;
+  readonly peer: string;
+  readonly own: boolean;
+  readonly clientId: number;
+  readonly sentAt: number;
+  readonly text: string;
+  readonly delivery?: Delivery;
+}

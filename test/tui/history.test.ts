@@ -1,0 +1,88 @@
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultHistoryDir, History, historyFile } from '../../src/tui/history.js';
+import { ChatSession } from '../../src/tui/session.js';
+import { initialState, reduce, type State, type StoredMessage } from '../../src/tui/state/index.js';
+import { FakeServer, until } from './fakeClient.js';
+
+function tempDir(t: { teardown: (f: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-history-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const m = (id: number, text: string, own = false): StoredMessage => ({
+  id,
+  sender: own ? 'bob' : 'alice',
+  peer: 'alice',
+  own,
+  clientId: id,
+  sentAt: id,
+  text,
+});
+
+test('the default directory follows XDG_DATA_HOME, else ~/.local/share/termchat', (t) => {
+  t.is(defaultHistoryDir({ XDG_DATA_HOME: '/x/data' }), path.join('/x/data', 'termchat'));
+  t.is(defaultHistoryDir({}), path.join(os.homedir(), '.local', 'share', 'termchat'));
+});
+
+test('one file per server and account, owner-only, names that cannot leave the directory', (t) => {
+  const dir = tempDir(t);
+  const h = History.open(dir, '127.0.0.1:7878', 'bob');
+  h.close();
+  const file = historyFile(dir, '127.0.0.1:7878', 'bob');
+  t.is(fs.statSync(file).mode & 0o777, 0o600);
+  t.is(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+  t.true(historyFile(dir, '../../etc', '..').startsWith(dir + path.sep));
+  t.not(historyFile(dir, 'a:1', 'bob'), historyFile(dir, 'a:2', 'bob'));
+});
+
+test('messages come back oldest first, the newest N of them; a message kept twice is stored once', (t) => {
+  const dir = tempDir(t);
+  const h = History.open(dir, 's:1', 'bob');
+  h.add([m(3, 'c'), m(1, 'a'), m(2, 'b', true)]);
+  h.add([m(1, 'a')]);
+  t.deepEqual(h.recent().map((x) => x.text), ['a', 'b', 'c']);
+  t.deepEqual(h.recent(2).map((x) => x.text), ['b', 'c']);
+  t.true(h.recent()[1]!.own);
+  h.close();
+});
+
+test('search matches text in any case, with % and _ taken literally', (t) => {
+  const dir = tempDir(t);
+  const h = History.open(dir, 's:1', 'bob');
+  h.add([m(1, 'Lunch at noon'), m(2, '100% sure'), m(3, 'snake_case'), m(4, 'nothing')]);
+  t.deepEqual(h.search('lunch').map((x) => x.id), [1]);
+  t.deepEqual(h.search('%').map((x) => x.id), [2]);
+  t.deepEqual(h.search('_').map((x) => x.id), [3]);
+  h.close();
+});
+
+test('deleting the account deletes its history file (a new account of that name must not read it)', async (t) => {
+  const dir = tempDir(t);
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  let state: State = initialState();
+  const session = new ChatSession(server.connect, (a) => (state = reduce(state, a)), { historyDir: dir, server: 's:1' });
+  session.start();
+  await until(() => state.conn === 'connected');
+  await session.login('bob', 'pw', false);
+  server.deliver('alice', 'bob', 'kept');
+  const file = historyFile(dir, 's:1', 'bob');
+  t.true(fs.existsSync(file));
+  await session.deleteAccount('pw', true);
+  t.false(fs.existsSync(file));
+  await session.stop();
+
+});
+
+test('the same id at another time is another message (a server that lost its data counts ids again)', (t) => {
+  const dir = tempDir(t);
+  const h = History.open(dir, 's:1', 'bob');
+  h.add([m(1, 'old')]);
+  h.add([{ ...m(1, 'new'), sentAt: 99 }]);
+  t.deepEqual(h.recent().map((x) => x.text), ['old', 'new']);
+  h.close();
+});
