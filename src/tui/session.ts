@@ -4,6 +4,7 @@
  * that were in flight with the same client id, acks what reached the screen, keeps the history
  * file, and reports everything to the reducer as actions.
  */
+import { MessageFlags } from '../protocol/schema.js';
 import type { ChatMessage } from '../protocol/client.js';
 import { encode } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
@@ -79,6 +80,8 @@ interface Outgoing {
   content: string;
   flags: number;
   at: number;
+  /** Sent before without an answer (the link dropped): a retry is flagged RESEND. */
+  tried?: boolean;
 }
 
 export class ChatSession {
@@ -253,8 +256,11 @@ export class ChatSession {
     const c = this.client;
     const item = this.outbox.get(clientId);
     if (!c || !this.loggedIn || !item) return;
+    // A retry says so: the server then pushes it only if it turns out not to be a repeat.
+    const flags = item.tried ? item.flags | MessageFlags.RESEND : item.flags;
+    item.tried = true;
     try {
-      const id = await c.send(item.recipient, item.content, clientId, item.flags);
+      const id = await c.send(item.recipient, item.content, clientId, flags);
       this.outbox.delete(clientId);
       this.dispatch({ type: 'sendAccepted', clientId, id });
       const me = this.creds?.username ?? '';

@@ -15,6 +15,8 @@ export class FakeServer {
   sends: Array<{ sender: string; recipient: string; clientId: number; flags: number; content: string }> = [];
   /** Set to make the next connect fail. */
   refuse = false;
+  /** While set, a Send is recorded but never answered: the link drops with it in flight. */
+  stallSends = false;
   /** Push every live message twice, as an at-least-once server may (same id, same sender clientId). */
   repeatPushes = false;
 
@@ -102,6 +104,10 @@ export class FakeClient extends EventEmitter implements ClientLike {
     // clientId 0 means "no id": never taken as a resend.
     const known = clientId === 0 ? undefined : this.server.sentIds.get(key);
     if (known !== undefined) return known;
+    if (this.server.stallSends) {
+      this.server.sends.push({ sender: me, recipient, clientId, flags, content });
+      return new Promise<number>((_, reject) => this.once('close', () => reject(Object.assign(new Error('connection to the server closed'), { code: 'CONNECTION_CLOSED' }))));
+    }
     this.server.sends.push({ sender: me, recipient, clientId, flags, content });
     const m = this.server.deliver(me, recipient, content, { clientId, flags });
     this.server.sentIds.set(key, m.id);

@@ -158,6 +158,23 @@ test('a lost link reconnects, logs in again and resends in-flight messages with 
   t.is(s.state.screen, 'main');
   t.is(s.server.clients.length, 2);
   t.is(s.server.sends.length, 1);
+  t.is(s.server.sends[0]!.flags & MessageFlags.RESEND, 0, 'never sent before: not flagged as a resend');
+  await s.session.stop();
+});
+
+test('a message in flight when the link drops is sent again with the same client id, flagged RESEND', async (t) => {
+  const s = await loggedIn();
+  s.server.accounts.set('alice', 'x');
+  s.server.stallSends = true;
+  s.session.send('alice', 'in flight');
+  await until(() => s.server.sends.length === 1, 'sent once');
+  s.server.stallSends = false;
+  (s.server.clients[0] as FakeClient).drop(new Error('reset'));
+  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent and accepted');
+  const [first, again] = s.server.sends;
+  t.is(again?.clientId, first?.clientId);
+  t.is(first!.flags & MessageFlags.RESEND, 0);
+  t.is(again!.flags & MessageFlags.RESEND, MessageFlags.RESEND);
   await s.session.stop();
 });
 
