@@ -23,6 +23,7 @@ const MESSAGE_OP = opcodeOf('Message');
 const ACCEPTED_OP = opcodeOf('Accepted');
 const OP_AT = HEADER_AT.opcode;
 const LEN_AT = HEADER_AT.length;
+const ID_AT = HEADER_AT.requestId;
 
 let seq = 0;
 
@@ -82,8 +83,11 @@ export const termchatWire: SystemDriver = {
       while (buf.length - at >= HEADER_SIZE) {
         const len = buf.readUInt32BE(at + LEN_AT);
         if (buf.length - at < HEADER_SIZE + len) break;
-        if (buf[at + OP_AT] !== ACCEPTED_OP) p.errors++;
-        waiters.shift()?.();
+        // Pushes (request id 0) are not answers; every answer should be Accepted.
+        if (buf.readUInt32BE(at + ID_AT) !== 0) {
+          if (buf[at + OP_AT] !== ACCEPTED_OP) p.errors++;
+          waiters.shift()?.();
+        }
         at += HEADER_SIZE + len;
       }
       buf = buf.subarray(at);
