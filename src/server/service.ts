@@ -248,8 +248,7 @@ export class ChatService {
         case 'Register':
           this.settle(s, req, done, this.register(s, req.username, req.password).then(() => ({ type: 'Ok' })));
           return true;
-        case 'Login':
-        {
+        case 'Login': {
           const login = this.login(s, req.username, req.password);
           // Receipts kept while the account was offline follow its LoginOk.
           const after = () => void login.then((r) => this.sendReceipts(r.receipts));
