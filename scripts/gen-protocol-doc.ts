@@ -246,9 +246,10 @@ const SEMANTICS = `## Semantics
   answered with (\`Accepted.messageId\`). A message acknowledged before the server stored it counts
   the same. Only the recipient's Ack makes a receipt: messages discarded with a deleted recipient's
   account get none. A Delivered carries at most ${MAX_RECEIPTS} ids; more go in several pushes.
-- A Delivered may come before the Accepted of the same message (a resend after a lost answer is
-  answered Accepted with the id of the delivered message): a client keeps a receipt for an id it
-  has not seen accepted yet, or ignores ids it does not know.
+- A Delivered may come before the Accepted of the same message: pushes do not wait behind the
+  sender's earlier unanswered requests, and a resend after a lost answer is answered Accepted with
+  the id of a message that may be delivered already. A client keeps a receipt for an id it has not
+  seen accepted yet (or ignores ids it does not know).
 - A sender with no live session when the Ack is handled: the server keeps its receipts and pushes
   them right after the sender's next successful Login, after the LoginOk, removing them as it reads
   them. Receipts of an offline sender are delivered at most once: if that connection is lost before
