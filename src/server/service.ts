@@ -460,16 +460,16 @@ export class ChatService {
         unwritten.push({ id, senderId: p.op.senderId });
       } else gone.push(id);
     }
-    if (unwritten.length > 0) this.receipts(unwritten);
     if (gone.length === 0) {
+      this.receipts(unwritten);
       reply({ type: 'Ok' });
       return;
     }
     this.queue.add({ op: 'ack', recipientId: me, ids: gone }, (r) => {
-      if (r.ok) {
-        this.receipts(r.value as Receipt[]);
-        reply({ type: 'Ok' });
-      } else {
+      // One receipt per sender for the whole Ack: those not written and those the store removed.
+      this.receipts(r.ok ? unwritten.concat(r.value as Receipt[]) : unwritten);
+      if (r.ok) reply({ type: 'Ok' });
+      else {
         // Not removed: they count as delivered again, so a repeated Ack retries them.
         if (s.accountId === me) for (const id of gone) s.delivered.add(id);
         this.log.error({ err: r.error, session: s.id }, 'ack failed');

@@ -74,3 +74,24 @@ test('a message to oneself is receipted to oneself', async (t) => {
   await a.ack(id);
   t.deepEqual(await rec.until(1), [{ delivered: [id] }]);
 });
+
+test('one Ack gives each sender one receipt, for messages stored and not yet written alike', async (t) => {
+  // A long hold: the live message is still unwritten when the Ack comes.
+  const held = await startTestServer({ ackWaitMs: 60_000 });
+  t.teardown(() => held.stop());
+  const a = await held.user('rc-mix-a');
+  const b = await held.user('rc-mix-b');
+  await b.logout();
+  const stored = await a.send('rc-mix-b', 'stored');
+  await b.login('rc-mix-b', PASSWORD);
+  t.deepEqual((await b.fetch(10)).messages.map((m) => m.id), [stored]);
+  const rec = record(a);
+  const box = inbox(b);
+  const sending = a.send('rc-mix-b', 'live');
+  const [live] = await box.until(1);
+  await b.ack(live!.id);
+  t.is(await sending, live!.id, 'accepted as delivered, never written');
+  await a.ping();
+  t.is(rec.events.length, 1, 'one push');
+  t.deepEqual([...(rec.events[0] as { delivered: number[] }).delivered].sort((x, y) => x - y), [stored, live!.id]);
+});
