@@ -8,9 +8,9 @@ import { layout } from '../src/protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../src/protocol/errors.js';
 import { fixedSize, LIST_COUNT_SIZE, type Field, type Fields } from '../src/protocol/fields.js';
 import { header, HEADER_SIZE, DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
-import { fieldDocs, MessageFlags, password, schema, username, type MessageName } from '../src/protocol/schema.js';
+import { fieldDocs, MAX_WATCH, MessageFlags, password, schema, username, type MessageName } from '../src/protocol/schema.js';
 import type { PasswordHasher } from '../src/server/auth.js';
-import { ChatService } from '../src/server/service.js';
+import { ChatService, MAX_RECEIPTS } from '../src/server/service.js';
 import type { Store } from '../src/server/store/store.js';
 import { GRPC_STATUS_NAME } from '../src/server/transports/grpcErrors.js';
 import { DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
@@ -239,6 +239,42 @@ const SEMANTICS = `## Semantics
   them.
 - A FetchUndelivered may return messages already pushed to this session (same id) if not yet
   acknowledged; a client drops repeats by id.
+
+### Delivery receipts
+- When an Ack removes messages from the recipient's queue, each sender learns which of its messages
+  went: one \`Delivered\` push per Ack and sender, whose \`ids\` are the message ids its Sends were
+  answered with (\`Accepted.messageId\`). A message acknowledged before the server stored it counts
+  the same. Only the recipient's Ack makes a receipt: messages discarded with a deleted recipient's
+  account get none. A Delivered carries at most ${MAX_RECEIPTS} ids; more go in several pushes.
+- A Delivered may come before the Accepted of the same message: pushes do not wait behind the
+  sender's earlier unanswered requests, and a resend after a lost answer is answered Accepted with
+  the id of a message that may be delivered already. A client keeps a receipt for an id it has not
+  seen accepted yet (or ignores ids it does not know).
+- A sender with no live session when the Ack is handled: the server keeps its receipts and pushes
+  them right after the sender's next successful Login, after the LoginOk, removing them as it reads
+  them. Receipts of an offline sender are delivered at most once: if that connection is lost before
+  it reads the push, or the server stops before it has kept them, they are gone (the messages
+  themselves are unaffected: only the sender's view of their delivery state). Receipts kept for an
+  account that is deleted are discarded.
+
+### Presence
+- \`Watch(names)\` replaces the session's watch set with at most ${MAX_WATCH} names (more: INVALID_ARGUMENT;
+  a name given twice counts once; a name with no account is allowed and is never online). An
+  empty list stops watching. The answer \`Presence(online)\` lists the watched names that have a
+  live session at that moment, in the order given.
+- While the watch set lasts, the session is pushed \`PresenceChanged(name, online)\` when a watched
+  account gets its first live session (a Login: \`online\` 1) or loses its last (Logout, its
+  connection closed, its account deleted, or its connection logged in to another account:
+  \`online\` 0). A takeover (a Login of the same account on another connection) changes nothing
+  and pushes nothing. Nothing is sent to sessions that do not watch the name: a change costs one
+  push per watcher.
+- The watch set belongs to the logged-in session: Logout, a Login on the same connection, being
+  taken over, deleting the account and closing the connection end it; watch again after logging
+  in. Watch without a logged-in session: NOT_LOGGED_IN.
+- \`Presence\` is the state when the server handled the Watch; a PresenceChanged is a change after
+  that. Answers keep request order but pushes do not wait for them, so a PresenceChanged may arrive
+  before the Presence answer when requests sent before the Watch are still unanswered: a client
+  that pipelines applies such pushes after the answer.
 `;
 
 /** When each error code is answered, and to which requests. */
@@ -249,7 +285,7 @@ const ERROR_RULES: Record<ErrorCodeName, string> = {
   FRAME_TOO_LARGE: `a declared body length over ${DEFAULT_MAX_BODY} bytes; sent with request id 0, then the connection is closed`,
   TRUNCATED: 'a body shorter than its message\'s size (or than its list\'s `count` items)',
   UNEXPECTED_MESSAGE: 'a response or push opcode sent to the server',
-  NOT_LOGGED_IN: 'Logout, ListAccounts, Send, FetchUndelivered, Ack, DeleteAccount without a logged-in session',
+  NOT_LOGGED_IN: 'Logout, ListAccounts, Send, FetchUndelivered, Ack, DeleteAccount, Watch without a logged-in session',
   ALREADY_LOGGED_IN: 'reserved; not sent by this server (a second Login logs in again)',
   BAD_CREDENTIALS: 'Login with an unknown name or a wrong password; DeleteAccount with a wrong password',
   USERNAME_TAKEN: 'Register with the name of a live account',
@@ -258,7 +294,7 @@ const ERROR_RULES: Record<ErrorCodeName, string> = {
   NO_SUCH_USER: 'Send to a name with no live account',
   INVALID_PATTERN: 'ListAccounts with a character other than username characters, `*` and `?`',
   CONFIRM_REQUIRED: 'reserved; not sent by this server (DeleteAccount answers ConfirmDelete instead)',
-  INVALID_ARGUMENT: 'Send with empty content, or with a flags bit other than bit 1 (UTF7)',
+  INVALID_ARGUMENT: `Send with empty content, or with a flags bit other than bit 1 (UTF7); Watch with more than ${MAX_WATCH} names`,
   CLIENT_ID_REUSED: `Send reusing a non-zero clientId of the last ${DEDUP_HOURS} h with another recipient or content`,
   BUSY: 'gRPC only: a Subscribe stream whose client reads too slowly is ended with it',
   INTERNAL: 'any request the server failed to carry out (e.g. a storage error; Send once message ids are exhausted)',

@@ -41,6 +41,10 @@ export interface ClientEvents {
   loggedInElsewhere: [];
   /** The server announced it is shutting down. */
   serverClosing: [];
+  /** Delivery receipt: the recipients' clients acknowledged these messages we sent (their Accepted ids). */
+  delivered: [ids: number[]];
+  /** A watched account (see watch()) came online or went offline. */
+  presence: [name: string, online: boolean];
   /** Every push, whatever its kind. */
   push: [Push];
   /** The connection is gone; `error` says why if it was not a clean close. */
@@ -192,6 +196,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return r.type === 'Ok' ? { deleted: true } : { deleted: false, waiting: r.waiting };
   }
 
+  /** Watches these names (replacing the previous set; empty stops); resolves with those online now. */
+  async watch(names: readonly string[]): Promise<string[]> {
+    return (await this.call({ type: 'Watch', names: [...names] }, 'Presence')).online;
+  }
+
   async ping(): Promise<void> {
     await this.call({ type: 'Ping' }, 'Pong');
   }
@@ -261,7 +270,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       if (this.repeats.isRepeat(m)) return;
       this.emit('message', m);
     } else if (push.type === 'LoggedInElsewhere') this.emit('loggedInElsewhere');
-    else this.emit('serverClosing');
+    else if (push.type === 'ServerClosing') this.emit('serverClosing');
+    else if (push.type === 'Delivered') this.emit('delivered', push.ids);
+    else if (push.type === 'PresenceChanged') this.emit('presence', push.name, push.online !== 0);
+    // Any other push is one this client does not know: ignored, as the protocol asks.
   }
 
   private shutdown(err: Error | undefined): void {

@@ -18,6 +18,9 @@ export const pattern = ascii(32);
 /** Human-readable error sentence: `128s`. */
 export const errorText = ascii(128);
 
+/** Most names one Watch may carry. */
+export const MAX_WATCH = 256;
+
 /** One stored chat message, as delivered by a push or inside a MessageBatch. */
 export const chatMessage = {
   /** Server-assigned, increasing; the same on every redelivery. */
@@ -109,6 +112,13 @@ export const schema = {
     fields: {},
     answers: ['Pong'],
   },
+  Watch: {
+    op: 0x0a,
+    dir: 'request',
+    doc: `Replace this session's watch set with \`names\` (at most ${MAX_WATCH}; empty stops watching). Answer: Presence or Error (INVALID_ARGUMENT). Then PresenceChanged pushes.`,
+    fields: { names: list(username) },
+    answers: ['Presence'],
+  },
 
   // Responses
   Ok: { op: 0x40, dir: 'response', doc: 'The request succeeded.', fields: {} },
@@ -149,6 +159,12 @@ export const schema = {
     doc: 'Nothing was deleted: `waiting` messages would be discarded. Repeat DeleteAccount with confirm=1.',
     fields: { waiting: u32 },
   },
+  Presence: {
+    op: 0x48,
+    dir: 'response',
+    doc: 'Answer to Watch: the watched names that have a live session now (`online`).',
+    fields: { online: list(username) },
+  },
 
   // Pushes (request id 0)
   Message: {
@@ -168,6 +184,18 @@ export const schema = {
     dir: 'push',
     doc: 'The server is shutting down; the connection will close.',
     fields: {},
+  },
+  Delivered: {
+    op: 0x83,
+    dir: 'push',
+    doc: "Delivery receipt: the recipients' clients acknowledged these messages you sent (`ids`: their Accepted.messageId). Pushed at once, or after your next Login if you were offline (at most once).",
+    fields: { ids: list(u32) },
+  },
+  PresenceChanged: {
+    op: 0x84,
+    dir: 'push',
+    doc: 'A watched account got its first live session (`online` 1) or lost its last (`online` 0).',
+    fields: { name: username, online: u8 },
   },
 } as const satisfies Record<string, MessageDef>;
 
@@ -189,6 +217,8 @@ export const fieldDocs: Readonly<Record<string, string>> = {
   upTo: 'cumulative: every message delivered to this session with an id up to this one',
   confirm: '1: delete even though messages wait; 0: ask first (ConfirmDelete)',
   code: 'an error code (see Error codes)',
+  ids: "message ids of messages you sent (each an Accepted.messageId), acknowledged by their recipient's client",
+  online: 'Presence: the watched names online now; PresenceChanged: 1 online, 0 offline',
 };
 
 /** Flag bits of chatMessage.flags and Send.flags (UTF7 in both; RESEND in Send only). */

@@ -12,14 +12,14 @@
 import { fieldSpan, layout, type Push, type RawFields, type Request, type Response } from '../protocol/codec.js';
 import { ErrorCode, type ErrorCodeName } from '../protocol/errors.js';
 import { FifoMap } from '../protocol/fifoMap.js';
-import { HEADER_SIZE } from '../protocol/framing.js';
-import { maxValue } from '../protocol/fields.js';
-import { chatMessage, errorText, MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
+import { DEFAULT_MAX_BODY, HEADER_SIZE } from '../protocol/framing.js';
+import { LIST_MAX_ITEMS, maxValue } from '../protocol/fields.js';
+import { chatMessage, errorText, MAX_WATCH, MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
 import { StoreQueue } from './storeQueue.js';
-import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Store, StoredMessage } from './store/store.js';
+import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Receipt, Store, StoredMessage } from './store/store.js';
 
 /** A rule was broken: a stable code and a sentence for the user. */
 export class ServiceError extends Error {
@@ -51,6 +51,8 @@ export class Session {
    * so a cumulative Ack after a live push cannot drop older messages the user has never seen.
    */
   readonly delivered = new DeliveredIds();
+  /** The names this session watches (Watch); emptied when it logs out or closes. */
+  watching: readonly string[] = [];
   constructor(
     readonly id: number,
     readonly sink: SessionSink,
@@ -86,12 +88,13 @@ export interface ServiceOptions {
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
 const CONTENT = fieldSpan('Send', 'content');
 /** Frame sizes of the answers whose size depends on the request, from the schema. */
-const frameOf = (name: 'MessageBatch' | 'AccountList') => {
+const frameOf = (name: 'MessageBatch' | 'AccountList' | 'Presence') => {
   const l = layout(name);
   return { fixed: HEADER_SIZE + l.fixed, item: l.list!.itemSize };
 };
 const BATCH = frameOf('MessageBatch');
 const LIST = frameOf('AccountList');
+const PRESENCE = frameOf('Presence');
 /** Every other answer (Error is the largest) fits in this. */
 const SMALL_ANSWER = HEADER_SIZE + layout('Error').fixed;
 /** Message ids are u32 on the wire. */
@@ -103,6 +106,9 @@ const MAX_MESSAGE_ID = maxValue(chatMessage.id);
  */
 const ID_BLOCK = 1 << 16;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/** Most ids in one Delivered push: its frame stays under the size limit a client accepts by default. */
+export const MAX_RECEIPTS = Math.min(LIST_MAX_ITEMS, Math.floor((DEFAULT_MAX_BODY - layout('Delivered').fixed) / layout('Delivered').list!.itemSize));
 
 /** A Send queued for the store and not yet committed. */
 interface PendingSend {
@@ -128,6 +134,8 @@ export class ChatService {
   /** Every live account, name -> id: the cheap checks (taken name, unknown recipient) need no disk. */
   private readonly directory = new Map<string, number>();
   private readonly pending = new Map<number, PendingSend>();
+  /** Watched name -> the sessions watching it (Watch): a presence change costs one push per watcher. */
+  private readonly watchers = new Map<string, Set<Session>>();
   /** (sender, clientId) of recent Sends delivered and acknowledged before they were written, for resends. */
   private readonly deliveredUnwritten = new FifoMap<number | string, { id: number; recipientId: number }>(RECENT_UNWRITTEN);
   private readonly queue: StoreQueue;
@@ -224,6 +232,9 @@ export class ChatService {
         case 'Ping':
           done({ type: 'Pong' });
           return false;
+        case 'Watch':
+          done(this.watch(s, req.names));
+          return false;
         case 'FetchUndelivered':
           this.fetch(s, req.max, done);
           return false;
@@ -237,9 +248,13 @@ export class ChatService {
         case 'Register':
           this.settle(s, req, done, this.register(s, req.username, req.password).then(() => ({ type: 'Ok' })));
           return true;
-        case 'Login':
-          this.settle(s, req, done, this.login(s, req.username, req.password).then((r) => ({ type: 'LoginOk', ...r })));
+        case 'Login': {
+          const login = this.login(s, req.username, req.password);
+          // Receipts kept while the account was offline follow its LoginOk.
+          const after = () => void login.then((r) => this.sendReceipts(r.receipts));
+          this.settle(s, req, done, login.then((r) => ({ type: 'LoginOk', undelivered: r.undelivered })), after);
           return true;
+        }
         case 'DeleteAccount':
           this.settle(
             s,
@@ -267,6 +282,8 @@ export class ChatService {
         return BATCH.fixed + (req.max === 0 || req.max > this.maxFetch ? this.maxFetch : req.max) * BATCH.item;
       case 'ListAccounts':
         return LIST.fixed + (req.limit === 0 || req.limit > this.maxListLimit ? this.maxListLimit : req.limit) * LIST.item;
+      case 'Watch':
+        return Math.max(SMALL_ANSWER, PRESENCE.fixed + Math.min(req.names.length, MAX_WATCH) * PRESENCE.item);
       default:
         return SMALL_ANSWER;
     }
@@ -295,25 +312,36 @@ export class ChatService {
   }
 
   /** Logs the session in, taking over any other live session of the account. */
-  async login(s: Session, username: string, password: string): Promise<{ undelivered: number }> {
+  async login(s: Session, username: string, password: string): Promise<{ undelivered: number; receipts: { senderId: number; ids: number[] } }> {
     const account = isValidUsername(username) ? await this.queue.run<Account | undefined>({ op: 'findAccount', name: username }) : undefined;
     const ok = await this.hasher.verify(password, account?.hash, s);
     // The account may have been deleted while the hash ran.
     if (!ok || !account || this.directory.get(account.name) !== account.id) {
       throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     }
-    this.unbind(s);
+    // Presence changes only when the account gets its first live session: a takeover changes nothing.
+    const wasOnline = this.online.has(account.id);
+    this.unbind(s, s.accountId !== account.id);
     if (s.closed) throw new ServiceError('NOT_LOGGED_IN', 'connection closed');
     const previous = this.online.get(account.id);
     if (previous && previous !== s) {
-      this.unbind(previous);
+      this.unbind(previous, false);
       previous.sink.push({ type: 'LoggedInElsewhere' });
       this.log.info({ account: account.id, session: previous.id }, 'session taken over');
     }
     s.accountId = account.id;
     s.username = account.name;
     this.online.set(account.id, s);
-    return { undelivered: await this.queue.run<number>({ op: 'count', recipientId: account.id }) };
+    if (!wasOnline) this.presence(account.name, true);
+    // Receipts kept while the account was offline leave the store as they are read (at most once).
+    const [undelivered, receipts] = await Promise.all([
+      this.queue.run<number>({ op: 'count', recipientId: account.id }),
+      this.queue.run<number[]>({ op: 'takeReceipts', senderId: account.id }).catch((err: unknown) => {
+        this.log.error({ err, account: account.id }, 'reading receipts failed');
+        return [];
+      }),
+    ]);
+    return { undelivered, receipts: { senderId: account.id, ids: receipts } };
   }
 
   /** Deletes the session's account; asks for confirmation first if messages wait. */
@@ -422,19 +450,24 @@ export class ChatService {
   private ack(s: Session, upTo: number, reply: Reply): void {
     const me = this.account(s);
     const gone: number[] = [];
+    const unwritten: Receipt[] = [];
     for (const id of s.delivered.takeUpTo(upTo)) {
       const p = this.pending.get(id);
       // Delivered and acknowledged before it reached the store: it need not be written at all, and
       // its sender may hear Accepted now.
       if (p !== undefined && this.queue.cancel(p.seq, DELIVERED)) {
         if (p.op.clientId !== 0) this.deliveredUnwritten.set(sendKey(p.op.senderId, p.op.clientId), { id, recipientId: me });
+        unwritten.push({ id, senderId: p.op.senderId });
       } else gone.push(id);
     }
     if (gone.length === 0) {
+      this.receipts(unwritten);
       reply({ type: 'Ok' });
       return;
     }
     this.queue.add({ op: 'ack', recipientId: me, ids: gone }, (r) => {
+      // One receipt per sender for the whole Ack: those not written and those the store removed.
+      this.receipts(r.ok ? unwritten.concat(r.value as Receipt[]) : unwritten);
       if (r.ok) reply({ type: 'Ok' });
       else {
         // Not removed: they count as delivered again, so a repeated Ack retries them.
@@ -443,6 +476,67 @@ export class ChatService {
         reply(errorResponse('INTERNAL', 'internal server error'));
       }
     });
+  }
+
+  /** Delivery receipts: one Delivered per sender with all its ids; an offline sender's are kept for its next Login. */
+  private receipts(gone: readonly Receipt[]): void {
+    if (gone.length === 0) return;
+    const bySender = new Map<number, number[]>();
+    for (const r of gone) {
+      const ids = bySender.get(r.senderId);
+      if (ids) ids.push(r.id);
+      else bySender.set(r.senderId, [r.id]);
+    }
+    const offline: Receipt[] = [];
+    for (const [senderId, ids] of bySender) {
+      if (this.online.has(senderId)) this.sendReceipts({ senderId, ids });
+      else for (const id of ids) offline.push({ id, senderId });
+    }
+    if (offline.length === 0) return;
+    this.queue.add({ op: 'addReceipts', receipts: offline }, (r) => {
+      if (!r.ok) this.log.error({ err: r.error }, 'keeping receipts failed');
+    });
+  }
+
+  /** Pushes a sender's receipts to its live session (kept again if it has none), a frame per MAX_RECEIPTS ids. */
+  private sendReceipts(r: { senderId: number; ids: number[] }): void {
+    if (r.ids.length === 0) return;
+    const session = this.online.get(r.senderId);
+    if (!session) {
+      this.receipts(r.ids.map((id) => ({ id, senderId: r.senderId })));
+      return;
+    }
+    for (let i = 0; i < r.ids.length; i += MAX_RECEIPTS) session.sink.push({ type: 'Delivered', ids: r.ids.slice(i, i + MAX_RECEIPTS) });
+  }
+
+  /** Watch: replaces the session's watch set and answers which of the names are online now. */
+  private watch(s: Session, names: readonly string[]): Response {
+    this.account(s);
+    if (names.length > MAX_WATCH) throw new ServiceError('INVALID_ARGUMENT', `watch at most ${MAX_WATCH} names`);
+    this.setWatch(s, names);
+    const online = s.watching.filter((name) => {
+      const id = this.directory.get(name);
+      return id !== undefined && this.online.has(id);
+    });
+    return { type: 'Presence', online };
+  }
+
+  private setWatch(s: Session, names: readonly string[]): void {
+    for (const name of s.watching) {
+      const set = this.watchers.get(name);
+      if (set?.delete(s) && set.size === 0) this.watchers.delete(name);
+    }
+    s.watching = [...new Set(names)];
+    for (const name of s.watching) {
+      const set = this.watchers.get(name);
+      if (set) set.add(s);
+      else this.watchers.set(name, new Set([s]));
+    }
+  }
+
+  /** Tells the sessions watching `name` that it came online or went offline. */
+  private presence(name: string, online: boolean): void {
+    for (const w of this.watchers.get(name) ?? []) w.sink.push({ type: 'PresenceChanged', name, online: online ? 1 : 0 });
   }
 
   /** Up to `max` waiting messages (0 or too many means the page cap), oldest first. */
@@ -478,8 +572,14 @@ export class ChatService {
     });
   }
 
-  private settle(s: Session, req: Request, reply: Reply, p: Promise<Response>): void {
-    p.then(reply, (err: unknown) => reply(this.toErrorResponse(s, req, err)));
+  private settle(s: Session, req: Request, reply: Reply, p: Promise<Response>, after?: () => void): void {
+    p.then(
+      (r) => {
+        reply(r);
+        after?.();
+      },
+      (err: unknown) => reply(this.toErrorResponse(s, req, err)),
+    );
   }
 
   private toErrorResponse(s: Session, req: Request, err: unknown): Response {
@@ -494,8 +594,13 @@ export class ChatService {
     return s.accountId;
   }
 
-  private unbind(s: Session): void {
-    if (s.accountId !== undefined && this.online.get(s.accountId) === s) this.online.delete(s.accountId);
+  /** Logs the session out; `announce`: tell the account's watchers it went offline (not on a takeover). */
+  private unbind(s: Session, announce = true): void {
+    this.setWatch(s, []);
+    if (s.accountId !== undefined && this.online.get(s.accountId) === s) {
+      this.online.delete(s.accountId);
+      if (announce) this.presence(s.username!, false);
+    }
     s.accountId = undefined;
     s.username = undefined;
     s.delivered.clear();

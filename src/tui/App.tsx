@@ -68,6 +68,12 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     void session.listAccounts(filterPattern(pattern), page * pageSize, pageSize);
   }, [loggedIn, pattern, page, pageSize, tick, state.me]);
 
+  // Presence of the users on screen and of the open conversations (the session skips unchanged sets).
+  const watched = [...state.users.names, ...state.convs.open].join('\n');
+  useEffect(() => {
+    if (loggedIn) session.watch(watched === '' ? [] : watched.split('\n'));
+  }, [loggedIn, watched]);
+
   useEffect(() => {
     if (!loggedIn) return;
     const t = setInterval(() => setTick((n) => n + 1), usersRefreshMs);

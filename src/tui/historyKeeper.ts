@@ -46,6 +46,18 @@ export class HistoryKeeper {
     }
   }
 
+  /** Records that our messages with these ids were delivered (a receipt). */
+  delivered(ids: readonly number[]): void {
+    if (!this.history || ids.length === 0) return;
+    try {
+      this.history.setDelivery(ids, 'delivered');
+    } catch (err) {
+      log('history write failed', describe(err));
+      this.dispatch({ type: 'error', text: `history not saved: ${describe(err)}` });
+      this.close();
+    }
+  }
+
   /** Matches as view entries, or null when no history is open (search memory instead). */
   search(query: string): Entry[] | null {
     if (!this.history) return null;

@@ -4,7 +4,8 @@
  * that were in flight with the same client id, acks what reached the screen, keeps the history
  * file, and reports everything to the reducer as actions.
  */
-import { MessageFlags } from '../protocol/schema.js';
+import { MAX_WATCH, MessageFlags } from '../protocol/schema.js';
+import { FifoMap } from '../protocol/fifoMap.js';
 import type { ChatMessage } from '../protocol/client.js';
 import { encode } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
@@ -22,8 +23,11 @@ export interface ClientLike {
   fetch(max?: number): Promise<{ remaining: number; messages: ChatMessage[] }>;
   ack(upTo: number): Promise<void>;
   deleteAccount(password: string, confirm?: boolean): Promise<{ deleted: true } | { deleted: false; waiting: number }>;
+  watch(names: readonly string[]): Promise<string[]>;
   close(): Promise<void>;
   on(event: 'message', fn: (m: ChatMessage) => void): unknown;
+  on(event: 'delivered', fn: (ids: number[]) => void): unknown;
+  on(event: 'presence', fn: (name: string, online: boolean) => void): unknown;
   on(event: 'loggedInElsewhere' | 'serverClosing', fn: () => void): unknown;
   on(event: 'close', fn: (err?: Error) => void): unknown;
   removeAllListeners(): unknown;
@@ -97,6 +101,13 @@ export class ChatSession {
   private fetching = false;
   private readonly history: HistoryKeeper;
   private readonly autoFetch: boolean;
+  /** Receipts lately received: one may come before the Accepted of its message (a resend's). */
+  private readonly receipts = new FifoMap<number, true>(1000);
+  /** The names to watch for presence, sorted; sent again after every login. */
+  private watching: readonly string[] = [];
+  /** Watch requests not answered yet, and the presence pushes that came meanwhile (applied after the answer). */
+  private watchesInFlight = 0;
+  private presenceMeanwhile: Array<{ name: string; online: boolean }> = [];
 
   constructor(
     private readonly connectFn: Connect,
@@ -148,6 +159,11 @@ export class ChatSession {
     this.attempt = 0;
     this.client = c;
     c.on('message', (m) => this.onMessage(m));
+    c.on('delivered', (ids) => this.onDelivered(ids));
+    c.on('presence', (name, online) => {
+      if (this.watchesInFlight > 0) this.presenceMeanwhile.push({ name, online });
+      else this.dispatch({ type: 'presence', changes: [{ name, online }] });
+    });
     c.on('loggedInElsewhere', () => {
       log('logged in elsewhere');
       this.creds = null;
@@ -192,6 +208,7 @@ export class ChatSession {
       this.dispatch({ type: 'notice', text: 'reconnected' });
       for (const id of [...this.outbox.keys()]) void this.trySend(id);
       if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
+      if (this.watching.length > 0) void this.sendWatch();
     } catch (err) {
       if (isConnectionError(err)) return; // the close handler reconnects
       this.creds = null;
@@ -221,6 +238,42 @@ export class ChatSession {
     const history = this.history.open(username);
     this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered, history });
     if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
+    // A new session watches nothing: the names are sent again.
+    if (this.watching.length > 0) void this.sendWatch();
+  }
+
+  /** Delivery receipts: our messages with these ids reached their recipient's client. */
+  private onDelivered(ids: readonly number[]): void {
+    for (const id of ids) this.receipts.set(id, true);
+    this.dispatch({ type: 'delivered', ids });
+    this.history.delivered(ids);
+  }
+
+  /**
+   * Watches these names for presence (the visible users and the open conversations): sent when the
+   * set changes and after every login; at most MAX_WATCH, the first ones.
+   */
+  watch(names: readonly string[]): void {
+    const next = [...new Set(names)].slice(0, MAX_WATCH).sort();
+    if (next.length === this.watching.length && next.every((n, i) => n === this.watching[i])) return;
+    this.watching = next;
+    void this.sendWatch();
+  }
+
+  private async sendWatch(): Promise<void> {
+    const c = this.client;
+    if (!c || !this.loggedIn) return;
+    this.watchesInFlight++;
+    try {
+      const online = await c.watch(this.watching);
+      if (this.client !== c) return;
+      // Pushes that came before this answer may be older or newer than it: applied after it, in order.
+      this.dispatch({ type: 'presence', online, changes: this.presenceMeanwhile });
+    } catch (err) {
+      if (!isConnectionError(err)) log('watch failed', describe(err));
+    } finally {
+      if (--this.watchesInFlight === 0) this.presenceMeanwhile = [];
+    }
   }
 
   private onMessage(m: ChatMessage): void {
@@ -263,8 +316,11 @@ export class ChatSession {
       const id = await c.send(item.recipient, item.content, clientId, flags);
       this.outbox.delete(clientId);
       this.dispatch({ type: 'sendAccepted', clientId, id });
+      const early = this.receipts.has(id);
+      if (early) this.dispatch({ type: 'delivered', ids: [id] });
       const me = this.creds?.username ?? '';
-      this.history.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery: 'queued' }]);
+      const delivery = early ? 'delivered' : 'queued';
+      this.history.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery }]);
     } catch (err) {
       if (isConnectionError(err) || this.client !== c) return; // resent after the reconnect
       this.outbox.delete(clientId);

@@ -377,3 +377,9 @@ test('clientId 0 over gRPC is never de-duplicated: two sends, two messages', asy
   const y = await a.send('g-zero-b', 'same', 0);
   t.not(x, y);
 });
+
+test('Watch over gRPC answers who of the names is online (Presence)', async (t) => {
+  await tcpUser('g-watched');
+  const c = await grpcUser('g-watcher');
+  t.deepEqual(await c.call('Watch', { names: ['g-watched', 'g-nobody'] }), { online: ['g-watched'] });
+});

@@ -105,9 +105,40 @@ for (const kind of KINDS) {
     const [a, b] = await twoAccounts(s);
     const m = insert(a, b, 1);
     await one(s, m);
-    t.is(await one<number>(s, { op: 'ack', recipientId: a, ids: [m.id] }), 0);
-    t.is(await one<number>(s, { op: 'ack', recipientId: b, ids: [m.id] }), 1);
+    t.deepEqual(await one(s, { op: 'ack', recipientId: a, ids: [m.id] }), []);
+    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m.id] }), [{ id: m.id, senderId: a }]);
     t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
+  });
+
+  test(`${kind.name}: ack reports each removed message with its sender, once`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const m1 = insert(a, b, 1);
+    const m2 = { ...insert(b, b, 2), id: m1.id + 1 };
+    await s.run([m1, m2]);
+    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id, m2.id + 1] }), [
+      { id: m1.id, senderId: a },
+      { id: m2.id, senderId: b },
+    ]);
+    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id] }), [], 'already gone');
+  });
+
+  test(`${kind.name}: kept receipts are taken once, by their sender only`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    await one(s, { op: 'addReceipts', receipts: [{ id: 9, senderId: a }, { id: 4, senderId: a }, { id: 5, senderId: b }] });
+    t.deepEqual(await one(s, { op: 'takeReceipts', senderId: a }), [4, 9]);
+    t.deepEqual(await one(s, { op: 'takeReceipts', senderId: a }), [], 'handed out once');
+    t.deepEqual(await one(s, { op: 'takeReceipts', senderId: b }), [5]);
+  });
+
+  test(`${kind.name}: a deleted sender keeps no receipts`, async (t) => {
+    const s = await open(t, kind);
+    const [a] = await twoAccounts(s);
+    await one(s, { op: 'addReceipts', receipts: [{ id: 1, senderId: a }] });
+    await one(s, { op: 'deleteAccount', accountId: a, force: true });
+    await one(s, { op: 'addReceipts', receipts: [{ id: 2, senderId: a }] });
+    t.deepEqual(await one(s, { op: 'takeReceipts', senderId: a }), []);
   });
 
   test(`${kind.name}: a name can be reused after deletion: a new account id, nothing inherited`, async (t) => {

@@ -383,3 +383,21 @@ test('history: kept in a 0600 file, restored at the next login, searchable', asy
   t.true(found.includes('remember the milk'));
   ui.unmount();
 });
+
+test('the users pane marks who is online; a sent message shows ✓✓ once its recipient acknowledged it', async (t) => {
+  const server = new FakeServer();
+  for (const n of ['bob', 'alice', 'carol']) server.accounts.set(n, 'pw');
+  const alice = await server.connect();
+  await alice.login('alice', 'pw');
+  alice.on('message', (m) => void alice.ack(m.id));
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  let frame = await see(ui, '● alice');
+  t.true(frame.includes('○ carol'));
+  ui.stdin.write('/msg alice hi\r');
+  frame = await see(ui, 'you → alice: hi ✓✓');
+  const carol = await server.connect();
+  await carol.login('carol', 'pw');
+  await see(ui, '● carol');
+  ui.unmount();
+});

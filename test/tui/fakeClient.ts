@@ -48,6 +48,11 @@ export class FakeServer {
     }
     return m;
   }
+
+  /** Tells the clients watching `name` that it came online or went offline. */
+  presence(name: string, online: boolean): void {
+    for (const c of this.clients) if (!c.closed && c.user && c.watching.includes(name)) c.emit('presence', name, online);
+  }
 }
 
 const err = (code: keyof typeof ErrorCode, text: string) => new ServerError(ErrorCode[code], text);
@@ -58,6 +63,9 @@ export class FakeClient extends EventEmitter implements ClientLike {
   acks: number[] = [];
   /** Ids pushed or fetched on this connection: what an Ack may remove (as the real server does). */
   delivered = new Set<number>();
+  /** The names this connection watches, and every Watch it sent. */
+  watching: string[] = [];
+  watches: string[][] = [];
   constructor(private readonly server: FakeServer) {
     super();
   }
@@ -81,13 +89,32 @@ export class FakeClient extends EventEmitter implements ClientLike {
       old.user = null;
       old.emit('loggedInElsewhere');
     }
+    const wasOnline = this.server.online.has(username);
     this.user = username;
     this.delivered.clear();
+    this.watching = [];
     this.server.online.set(username, this);
+    if (!wasOnline) this.server.presence(username, true);
     return { undelivered: this.server.queues.get(username)?.length ?? 0 };
   }
   async logout(): Promise<void> {
+    this.goOffline();
+  }
+  private goOffline(): void {
+    const me = this.user;
     this.user = null;
+    this.watching = [];
+    if (me && this.server.online.get(me) === this) {
+      this.server.online.delete(me);
+      this.server.presence(me, false);
+    }
+  }
+  async watch(names: readonly string[]): Promise<string[]> {
+    this.check();
+    this.me();
+    this.watching = [...names];
+    this.watches.push([...names]);
+    return this.watching.filter((n) => this.server.online.has(n));
   }
   async listAccounts(pattern = '*', offset = 0, limit = 50): Promise<{ total: number; names: string[] }> {
     this.check();
@@ -124,10 +151,16 @@ export class FakeClient extends EventEmitter implements ClientLike {
     this.check();
     const me = this.me();
     this.acks.push(upTo);
+    const q = this.server.queues.get(me) ?? [];
+    const gone = q.filter((m) => m.id <= upTo && this.delivered.has(m.id));
     this.server.queues.set(
       me,
-      (this.server.queues.get(me) ?? []).filter((m) => m.id > upTo || !this.delivered.has(m.id)),
+      q.filter((m) => !gone.includes(m)),
     );
+    // Receipts to the senders that are online (the real server also keeps them for offline ones).
+    for (const sender of new Set(gone.map((m) => m.sender))) {
+      this.server.online.get(sender)?.emit('delivered', gone.filter((m) => m.sender === sender).map((m) => m.id));
+    }
   }
   async deleteAccount(password: string, confirm = false): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
     this.check();
@@ -137,7 +170,7 @@ export class FakeClient extends EventEmitter implements ClientLike {
     if (waiting > 0 && !confirm) return { deleted: false, waiting };
     this.server.accounts.delete(me);
     this.server.queues.delete(me);
-    this.user = null;
+    this.goOffline();
     return { deleted: true };
   }
   async close(): Promise<void> {
@@ -146,8 +179,11 @@ export class FakeClient extends EventEmitter implements ClientLike {
   /** Simulates the link going away. */
   drop(err?: Error): void {
     if (this.closed) return;
+    if (this.user && this.server.online.get(this.user) === this) {
+      this.server.online.delete(this.user);
+      this.server.presence(this.user, false);
+    }
     this.closed = true;
-    if (this.user && this.server.online.get(this.user) === this) this.server.online.delete(this.user);
     this.emit('close', err);
   }
 }

@@ -86,3 +86,24 @@ test('the same id at another time is another message (a server that lost its dat
   t.deepEqual(h.recent().map((x) => x.text), ['old', 'new']);
   h.close();
 });
+
+test('a delivery receipt is kept in the history file', async (t) => {
+  const dir = tempDir(t);
+  const server = new FakeServer();
+  server.accounts.set('bob', 'pw');
+  server.accounts.set('alice', 'x');
+  let state: State = initialState();
+  const session = new ChatSession(server.connect, (a) => (state = reduce(state, a)), { historyDir: dir, server: 's:1' });
+  session.start();
+  await until(() => state.conn === 'connected');
+  await session.login('bob', 'pw', false);
+  session.send('alice', 'hello');
+  await until(() => state.convs.entries.at(-1)?.delivery === 'queued', 'accepted');
+  const id = state.convs.entries.at(-1)!.id;
+  server.clients[0]!.emit('delivered', [id]);
+  t.is(state.convs.entries.at(-1)!.delivery, 'delivered');
+  await session.stop();
+  const h = History.open(dir, 's:1', 'bob');
+  t.is(h.recent().find((x) => x.id === id)?.delivery, 'delivered');
+  h.close();
+});

@@ -228,3 +228,68 @@ test('listAccounts loads a page into the users pane', async (t) => {
   t.deepEqual(s.state.users.names, ['bo', 'bob']);
   await s.session.stop();
 });
+
+test('a delivery receipt marks the sent message delivered', async (t) => {
+  const s = await loggedIn();
+  const alice = await loggedIn('alice', s.server);
+  s.session.send('alice', 'hello');
+  await until(() => s.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt after alice acked');
+  t.true(alice.state.convs.entries.some((e) => e.text === 'hello'));
+  await alice.session.stop();
+  await s.session.stop();
+});
+
+test('a receipt that comes before the Accepted of its message is not lost', async (t) => {
+  const s = await loggedIn();
+  s.server.accounts.set('alice', 'x');
+  const client = s.server.clients[0] as FakeClient;
+  // The server answers a resend with the id of a message already delivered, after its receipt.
+  client.emit('delivered', [s.server.nextId]);
+  s.session.send('alice', 'hello');
+  await until(() => s.state.convs.entries.at(-1)?.delivery !== 'pending', 'accepted');
+  t.is(s.state.convs.entries.at(-1)!.delivery, 'delivered');
+  await s.session.stop();
+});
+
+test('presence: the watched names are sent, answered, kept up to date and watched again after a reconnect', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('alice', 'x');
+  server.accounts.set('carol', 'x');
+  const s = await loggedIn('bob', server);
+  const alice = await loggedIn('alice', server);
+  s.session.watch(['carol', 'alice', 'alice']);
+  await until(() => s.state.users.online !== null, 'presence answer');
+  t.deepEqual([...s.state.users.online!], ['alice']);
+  t.deepEqual((server.clients[0] as FakeClient).watches, [['alice', 'carol']]);
+  s.session.watch(['alice', 'carol']);
+  t.is((server.clients[0] as FakeClient).watches.length, 1, 'the same set is not sent again');
+
+  const carol = await loggedIn('carol', server);
+  t.true(s.state.users.online!.has('carol'));
+  await alice.session.stop();
+  t.false(s.state.users.online!.has('alice'));
+
+  (server.clients[0] as FakeClient).drop(new Error('reset'));
+  await until(() => server.clients.length > 3 && (server.clients.at(-1) as FakeClient).watches.length > 0, 'watched again');
+  t.deepEqual((server.clients.at(-1) as FakeClient).watches, [['alice', 'carol']]);
+  await carol.session.stop();
+  await until(() => !s.state.users.online!.has('carol'), 'carol offline');
+  await s.session.stop();
+});
+
+test('a presence change that comes while a Watch is unanswered is applied after the answer', async (t) => {
+  const server = new FakeServer();
+  server.accounts.set('carol', 'x');
+  const s = await loggedIn('bob', server);
+  const client = server.clients[0] as FakeClient;
+  const watch = client.watch.bind(client);
+  client.watch = async (names) => {
+    const online = await watch(names);
+    client.emit('presence', 'carol', true); // came online after the server answered
+    return online;
+  };
+  s.session.watch(['carol']);
+  await until(() => s.state.users.online !== null, 'presence answer');
+  t.deepEqual([...s.state.users.online!], ['carol']);
+  await s.session.stop();
+});

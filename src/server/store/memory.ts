@@ -3,7 +3,7 @@
  * layers above the store, and for the benchmark's experiment that shows what the disk costs.
  */
 import { contentDigest } from './sqliteDb.js';
-import type { Account, DeleteResult, InsertOp, InsertResult, Op, OpenState, OpResult, Store, StoredMessage } from './store.js';
+import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, Store, StoredMessage } from './store.js';
 import { wildcardToRegExp } from '../rules.js';
 
 interface Row {
@@ -23,6 +23,8 @@ export class MemoryStore implements Store {
   private readonly accounts = new Map<number, AccountRow>();
   private readonly byName = new Map<string, number>();
   private readonly queues = new Map<number, Map<number, Row>>();
+  /** Kept delivery receipts: sender id -> message ids. */
+  private readonly receipts = new Map<number, number[]>();
   private readonly sends = new Map<string, { messageId: number; recipientId: number; sentAt: number; digest: number }>();
   private nextAccount = 1;
   /** Largest message id used or reserved, as the SQLite store keeps it. */
@@ -54,9 +56,25 @@ export class MemoryStore implements Store {
         return this.insert(op);
       case 'ack': {
         const q = this.queues.get(op.recipientId);
-        let n = 0;
-        for (const id of op.ids) if (q?.delete(id)) n++;
-        return n;
+        const gone: Receipt[] = [];
+        for (const id of op.ids) {
+          const row = q?.get(id);
+          if (row && q!.delete(id)) gone.push({ id, senderId: row.senderId });
+        }
+        return gone;
+      }
+      case 'addReceipts':
+        for (const r of op.receipts) {
+          if (this.accounts.get(r.senderId)?.deleted !== false) continue;
+          let ids = this.receipts.get(r.senderId);
+          if (!ids) this.receipts.set(r.senderId, (ids = []));
+          ids.push(r.id);
+        }
+        return null;
+      case 'takeReceipts': {
+        const ids = this.receipts.get(op.senderId) ?? [];
+        this.receipts.delete(op.senderId);
+        return ids.sort((a, b) => a - b);
       }
       case 'fetch': {
         const q = [...(this.queues.get(op.recipientId)?.values() ?? [])].sort((a, b) => a.id - b.id);
@@ -90,6 +108,7 @@ export class MemoryStore implements Store {
           this.byName.delete(a.name);
         }
         this.queues.delete(op.accountId);
+        this.receipts.delete(op.accountId);
         for (const k of this.sends.keys()) if (k.startsWith(`${op.accountId}:`)) this.sends.delete(k);
         return { deleted: true } satisfies DeleteResult;
       }

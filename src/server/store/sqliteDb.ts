@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import type { Account, DeleteResult, InsertOp, InsertResult, Op, OpenState, OpResult, StoredMessage } from './store.js';
+import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, StoredMessage } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS sends (
   sent_at INTEGER NOT NULL,
   digest INTEGER,
   PRIMARY KEY (sender_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS receipts (
+  sender_id INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  PRIMARY KEY (sender_id, message_id)
 ) WITHOUT ROWID;
 `;
 
@@ -130,7 +135,14 @@ export class SqliteDb {
          FROM messages m JOIN accounts a ON a.id = m.sender_id
          WHERE m.recipient_id = ? ORDER BY m.id LIMIT ?`,
       ),
-      ackOne: db.prepare('DELETE FROM messages WHERE id = ? AND recipient_id = ?'),
+      ackOne: db.prepare<[number, number], { sender_id: number }>('DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id'),
+      // A deleted sender keeps no receipts (it will never log in again).
+      addReceipt: db.prepare(
+        `INSERT OR IGNORE INTO receipts (sender_id, message_id)
+         SELECT ?, ? WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ? AND deleted_at IS NULL)`,
+      ),
+      takeReceipts: db.prepare<[number], { message_id: number }>('DELETE FROM receipts WHERE sender_id = ? RETURNING message_id'),
+      dropReceipts: db.prepare('DELETE FROM receipts WHERE sender_id = ?'),
     };
 
     // The fast path runs the batch straight through. Should any operation throw, the whole
@@ -184,10 +196,21 @@ export class SqliteDb {
       case 'insert':
         return this.insert(op);
       case 'ack': {
-        let n = 0;
-        for (const id of op.ids) n += s.ackOne.run(id, op.recipientId).changes;
-        return n;
+        const gone: Receipt[] = [];
+        for (const id of op.ids) {
+          const row = s.ackOne.get(id, op.recipientId);
+          if (row) gone.push({ id, senderId: row.sender_id });
+        }
+        return gone;
       }
+      case 'addReceipts':
+        for (const r of op.receipts) s.addReceipt.run(r.senderId, r.id, r.senderId);
+        return null;
+      case 'takeReceipts':
+        return s.takeReceipts
+          .all(op.senderId)
+          .map((r) => r.message_id)
+          .sort((a, b) => a - b);
       case 'fetch': {
         const rows = s.pageQueued.all(op.recipientId, op.max);
         const total = s.countQueued.get(op.recipientId)!.n;
@@ -215,6 +238,7 @@ export class SqliteDb {
         s.markDeleted.run(Date.now(), op.accountId);
         s.dropQueue.run(op.accountId);
         s.dropSends.run(op.accountId);
+        s.dropReceipts.run(op.accountId);
         this.deleted.add(op.accountId);
         return { deleted: true } satisfies DeleteResult;
       }

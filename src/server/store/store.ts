@@ -30,6 +30,12 @@ export interface StoredMessage {
   content: string;
 }
 
+/** A message that left its recipient's queue, and who sent it (for a delivery receipt). */
+export interface Receipt {
+  id: number;
+  senderId: number;
+}
+
 export type DeleteResult = { deleted: true } | { deleted: false; waiting: number };
 
 /**
@@ -59,8 +65,12 @@ export type InsertResult =
 
 export type Op =
   | InsertOp
-  /** Removes these messages from the recipient's queue; result: how many went. */
+  /** Removes these messages from the recipient's queue; result: the Receipts of those that went. */
   | { op: 'ack'; recipientId: number; ids: number[] }
+  /** Keeps delivery receipts for senders that are offline (not for a deleted sender). */
+  | { op: 'addReceipts'; receipts: Receipt[] }
+  /** The ids of the sender's kept receipts, removed in the same operation: each is handed out once. */
+  | { op: 'takeReceipts'; senderId: number }
   /** Up to `max` waiting messages, oldest first, and how many more wait. */
   | { op: 'fetch'; recipientId: number; max: number }
   /** How many messages wait for the account. */
@@ -69,7 +79,7 @@ export type Op =
   | { op: 'findAccount'; name: string }
   /** Creates a live account; result: its id, or undefined if a live account has that name. */
   | { op: 'createAccount'; name: string; hash: string }
-  /** Deletes an account and its queue (unless messages wait and !force); messages it sent stay. */
+  /** Deletes an account, its queue and its kept receipts (unless messages wait and !force); messages it sent stay. */
   | { op: 'deleteAccount'; accountId: number; force: boolean }
   /** Live accounts matching a GLOB-style pattern (`*`, `?`), sorted by name, one page, and the total. */
   | { op: 'list'; pattern: string; offset: number; limit: number }
@@ -83,7 +93,9 @@ export type Op =
 
 export interface ResultOf {
   insert: InsertResult;
-  ack: number;
+  ack: Receipt[];
+  addReceipts: null;
+  takeReceipts: number[];
   fetch: { messages: StoredMessage[]; remaining: number };
   count: number;
   findAccount: Account | undefined;

@@ -49,13 +49,14 @@ export const REQUESTS = (Object.keys(schema) as MessageName[]).filter((n) => def
 
 /**
  * The proto request of a unary call -> the schema's Request. Missing fields take proto3's defaults
- * ('' and 0); validate() then checks every value against its field, as for a frame.
+ * ('', 0 and the empty list); validate() then checks every value against its field, as for a frame.
  */
 export function toRequest(name: RequestName, body: Record<string, unknown>): Request {
   const out: Record<string, unknown> = { type: name };
   for (const [field, f] of Object.entries(defs[name].fields)) {
     const v = body[field];
-    out[field] = f.kind === 'ascii' ? (typeof v === 'string' ? v : '') : typeof v === 'number' ? v : 0;
+    if (f.kind === 'list') out[field] = Array.isArray(v) ? v : [];
+    else out[field] = f.kind === 'ascii' ? (typeof v === 'string' ? v : '') : typeof v === 'number' ? v : 0;
   }
   return out as Request;
 }

@@ -54,9 +54,9 @@ export type Action =
   | { type: 'sendStarted'; clientId: number; recipient: string; text: string; at: number; fromCompose: boolean }
   | { type: 'sendAccepted'; clientId: number; id: number }
   | { type: 'sendFailed'; clientId: number; error: string }
-  /** Our messages with these ids reached the recipient's client (needs a delivery receipt push). */
+  /** Our messages with these ids reached the recipient's client (a Delivered push). */
   | { type: 'delivered'; ids: readonly number[] }
-  /** Who is online (needs a presence push): `online` replaces the known set, `changes` updates it. */
+  /** Who is online: `online` (a Presence answer) replaces the known set, then `changes` (PresenceChanged pushes) update it. */
   | { type: 'presence'; online?: readonly string[]; changes?: ReadonlyArray<{ name: string; online: boolean }> }
   | { type: 'offerSplit'; recipient: string; parts: readonly string[] }
   | { type: 'search'; query: string; results?: readonly Entry[] }

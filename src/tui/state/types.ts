@@ -1,6 +1,6 @@
 /** The data the reducers share: messages as the view keeps them, and what arrives from the session. */
 
-/** What became of a message we sent. 'delivered' waits for a receipt the protocol does not carry yet. */
+/** What became of a message we sent: 'delivered' once the server's receipt (Delivered push) says so. */
 export type Delivery = 'pending' | 'queued' | 'delivered';
 
 /** One message in the client, received or sent by us. */

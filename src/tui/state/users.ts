@@ -17,7 +17,7 @@ export interface UsersState {
   readonly loaded: boolean;
   /** After a page turn by the arrows: which end of the arriving page to select. */
   readonly edge: 'first' | 'last' | null;
-  /** Accounts known to be online; null until the server says (the protocol has no presence yet). */
+  /** Watched accounts known to be online (Watch, PresenceChanged); null until the server says. */
   readonly online: ReadonlySet<string> | null;
 }
 

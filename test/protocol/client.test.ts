@@ -1,0 +1,51 @@
+import test from 'ava';
+import net from 'node:net';
+import { once } from 'node:events';
+import { ChatClient } from '../../src/protocol/client.js';
+import { encode } from '../../src/protocol/codec.js';
+import { HEADER_SIZE, writeHeader } from '../../src/protocol/framing.js';
+import { schema } from '../../src/protocol/schema.js';
+
+/** A server that writes the given frames to the first connection, then answers one Ping. */
+async function scripted(frames: Buffer[]): Promise<{ port: number; close(): void }> {
+  const server = net.createServer((sock) => {
+    sock.on('error', () => undefined);
+    sock.once('data', (d: Buffer) => {
+      // The Ping's request id, from its header, so the answer settles it after the pushes.
+      for (const f of frames) sock.write(f);
+      sock.write(encode({ type: 'Pong' }, d.readUInt32BE(5)));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+function rawFrame(opcode: number, body: Buffer): Buffer {
+  const b = Buffer.alloc(HEADER_SIZE + body.length);
+  writeHeader(b, 0, opcode, 0, body.length);
+  body.copy(b, HEADER_SIZE);
+  return b;
+}
+
+test('ChatClient ignores pushes whose opcode it does not know and raises no event for them', async (t) => {
+  const known = new Set<number>(Object.values(schema).map((d) => d.op));
+  const unknown = [0x85, 0xbf].filter((op) => !known.has(op));
+  t.true(unknown.length > 0);
+  const srv = await scripted([
+    ...unknown.map((op) => rawFrame(op, Buffer.from([1, 2, 3]))),
+    encode({ type: 'Delivered', ids: [5, 6] }, 0),
+    encode({ type: 'PresenceChanged', name: 'carol', online: 1 }, 0),
+  ]);
+  t.teardown(() => srv.close());
+  const c = await ChatClient.connect({ port: srv.port });
+  const seen: string[] = [];
+  c.on('serverClosing', () => seen.push('serverClosing'));
+  c.on('loggedInElsewhere', () => seen.push('loggedInElsewhere'));
+  c.on('delivered', (ids) => seen.push(`delivered ${ids.join(',')}`));
+  c.on('presence', (name, online) => seen.push(`presence ${name} ${online}`));
+  await c.ping();
+  t.deepEqual(seen, ['delivered 5,6', 'presence carol true']);
+  t.true(c.isOpen, 'the connection stays up');
+  await c.close();
+});

@@ -1,0 +1,27 @@
+/** Records a client's receipt and presence events in arrival order, for the tests of those pushes. */
+import type { ChatClient } from '../../src/protocol/client.js';
+
+export type Recorded = { delivered: number[] } | { name: string; online: boolean };
+
+export function record(c: ChatClient): { events: Recorded[]; until(n: number): Promise<Recorded[]> } {
+  const events: Recorded[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const add = (e: Recorded) => {
+    events.push(e);
+    for (const w of [...waiters]) {
+      if (events.length >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  c.on('delivered', (ids) => add({ delivered: ids }));
+  c.on('presence', (name, online) => add({ name, online }));
+  return {
+    events,
+    async until(n) {
+      if (events.length < n) await new Promise<void>((resolve) => waiters.push({ n, resolve }));
+      return events;
+    },
+  };
+}
