@@ -76,7 +76,7 @@ export function renderResults<C extends string>(r: Results<C>): string {
   out.push('');
   out.push('## Notes', '');
   out.push(
-    '- termchat and termchat over gRPC are the same server process (one service, one SQLite store, WAL, synchronous=FULL: every Accepted is after a durable group commit). Recipients acknowledge cumulatively every 256 messages. scrypt cost is lowered (N=2) only so that thousands of accounts can be set up quickly; the attacks run against servers with the default cost (N=16384), as shipped.',
+    '- termchat and termchat over gRPC are the same server process (one service, one SQLite store in a worker thread, WAL, synchronous=FULL). Every Accepted is after a durable group commit, or after the recipient acknowledged the message (a message pushed and acknowledged within --ack-wait-ms, 2 ms, is never written). The termchat column\'s clients speak the protocol directly (bench/lib/termchatWire.ts: Send frames from a template, pushes read by their header, one cumulative Ack per read, as an interactive client acks), as lean as the raw relay\'s; the gRPC column uses its client library and acknowledges every 256 messages. scrypt cost is lowered (N=2) only so that thousands of accounts can be set up quickly; the attacks run against servers with the default cost (N=16384), as shipped.',
   );
   out.push(`- The raw relay forwards the sender's ${r.sendFrame}-byte frames unparsed (no store, no rules) and answers each with 13 bytes; it is what node:net can do on this machine with the same client code, i.e. the ceiling.`);
   out.push('- The bench process (all clients) and the server share the 2 cores, so the client side is part of every figure; the ratios compare like with like.');
