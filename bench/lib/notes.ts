@@ -1,24 +1,33 @@
 /**
- * Hand-written from CPU profiles of the termchat server (node --cpu-prof; `npm run bench -- --profile`
- * and bench/lib/profileSummary.ts) and from the `--memory-store` experiment. Update when they change.
+ * Hand-written from CPU profiles of the termchat server (node --cpu-prof; `npm run bench:relay --
+ * --profile DIR` and bench/lib/profileSummary.ts), per-thread CPU from /proc, the server's own
+ * `--stats-interval` lines and `node --trace-gc`. Update when they change.
  */
-export const WHERE_THE_TIME_GOES = `Profiled 2026-11-23 on the same machine (termchat server under the 1-pair relay load, \`--cpu-prof\`):
+export const WHERE_THE_TIME_GOES = `Profiled 2026-11-30 on the same machine (the compiled server, 1-pair relay through the lean driver, \`npm run bench:relay\`):
 
-- **The store is the bottleneck.** The server is CPU-bound (idle < 3 %) and ~56 % of its time is inside
-  better-sqlite3, on the event-loop thread: ~28 % executing the four statements of each Send (dedup
-  lookup, recipient lookup, INSERT into messages + index, UPSERT into sends, inside a SAVEPOINT) and
-  ~29 % in BEGIN/COMMIT, i.e. the WAL fsync that \`synchronous=FULL\` does once per group commit. The bench
-  client is ~70 % idle, so it is not the limit.
-- **fsync sets the floor for latency and round trips.** A message is pushed (and Accepted) only after
-  its commit; one commit costs 0.2-1.5 ms on this virtual disk (fdatasync alone ~0.5 ms) and more while
-  neighbours write, and it blocks the event loop, so every push in the next turn waits too. Hence
-  p50 ~0.8 ms and p99 ~3 ms at 5k msg/s on a quiet machine (tens of ms while neighbours build), and
-  ~2k sequential Send->Accepted/s (one fsync each) against ~11k raw round trips/s.
-- **Without the store** (\`--memory-store\` experiment, NOT durable): ~70-115k msg/s (17-24 % of raw),
-  p50 0.2-0.3 ms at 5k msg/s (p99 1 ms in one run, 56 ms in another with a neighbour burst), 7-8k
-  round trips/s (55-65 % of raw). What remains is per-message work the raw relay
-  does not do: writev syscalls (14 %), GC (9 %), encoding Accepted + the 541-byte push with its ASCII
-  check (~13 %), the service's promise chain per request (microtasks ~5 %, service ~8 %).
+- **Two threads share the work.** About 4.5-5 us of CPU per relayed message on the event loop and
+  4-6 us in the store's worker thread (SQLite statements and one fsync per batch), 9-10 us in all
+  (\`bench:relay\` prints both, from /proc per-thread CPU). The raw relay needs 0.4 us.
+- **On the event loop** (share of its busy time): garbage collection ~18 % (each Send in flight
+  holds some twenty small objects (the decoded request and its 512-character string, the store
+  operation, the answer slot, callbacks) until its commit or the recipient's Ack, so V8's young
+  generation collections copy many survivors), socket writes ~13 % (one write per connection per
+  turn), the service's Send/Ack path ~14 %, the codec (decode Send, encode push and Accepted, the
+  ASCII checks) ~9 %, handing batches to the worker (postMessage) ~8 %.
+- **In the store worker**, per message that reaches it, on this (loaded) virtual disk: the resend
+  record ~2 us, the message row ~4 us, its delete on Ack ~3 us, plus one fsync per batch (0.1-0.2 ms
+  at p50 here, much more while neighbours write). A message the recipient acknowledges within
+  --ack-wait-ms (2 ms) is taken back before it reaches the worker and costs none of this; under
+  full relay load about half the messages still reach it, because Acks come later than 2 ms.
+  WAL checkpoints run on a thread of their own, so a commit no longer waits behind one.
+- **Event-loop delay** under full load is set by garbage collection more than by our own turns (a
+  turn starts at most 512 requests across all connections): young-generation collections took
+  5-15 ms and full ones 3-15 ms on this shared 2-core machine with neighbours running (node
+  --trace-gc), which is where the p99 of several ms, and tens of ms with 16 pairs, comes from.
+- **What would cut it further:** a Send path that keeps the content as bytes instead of a string
+  and allocates one record per message instead of many (fewer survivors, shorter collections);
+  multi-row statements in the worker; a recipient-side Ack sooner than 2 ms (an interactive client
+  acknowledges each read at once, so in real chat most messages are never written).
 - **gRPC** (same service and store) is limited by @grpc/grpc-js itself: an empty unary call manages only
   ~1.2-3k calls/s here, so it cannot sustain 5k msg/s, and its per-client HTTP/2 state costs ~30 KiB of
   server RSS per idle client versus ~5 KiB for a termchat TCP session.`;
