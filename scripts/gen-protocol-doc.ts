@@ -262,7 +262,12 @@ const ERROR_RULES: Record<ErrorCodeName, string> = {
   CLIENT_ID_REUSED: `Send reusing a non-zero clientId of the last ${DEDUP_HOURS} h with another recipient or content`,
   BUSY: 'gRPC only: a Subscribe stream whose client reads too slowly is ended with it',
   INTERNAL: 'any request the server failed to carry out (e.g. a storage error; Send once message ids are exhausted)',
-  SHUTTING_DOWN: 'any request that arrives while the server is shutting down',
+  SHUTTING_DOWN: 'any request read but not yet started when the server began shutting down (see Connections)',
+  TOO_MANY_CONNECTIONS: 'a new connection over the per-address or total cap; sent with request id 0, then the connection is closed',
+  IDLE_TIMEOUT: 'a connection with no successful Register or Login within the server\'s limit (default 10 s), or one silent after a KeepAlive; request id 0, then closed',
+  MAILBOX_FULL: 'Send to a recipient whose queue holds the most messages or bytes the server allows; nothing is stored, retry later',
+  DISK_FULL: 'any request that writes (Send, Ack, Register, DeleteAccount) when the server\'s disk is full; nothing changed, retry later',
+  RATE_LIMITED: 'Register from an address that registered too many accounts recently; retry later',
 };
 
 /** The whole of docs/PROTOCOL.md. */

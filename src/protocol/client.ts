@@ -261,7 +261,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       if (this.repeats.isRepeat(m)) return;
       this.emit('message', m);
     } else if (push.type === 'LoggedInElsewhere') this.emit('loggedInElsewhere');
-    else this.emit('serverClosing');
+    else if (push.type === 'KeepAlive') {
+      // The server checks that we are alive: any request answers it.
+      this.ping().catch(() => undefined);
+    } else this.emit('serverClosing');
   }
 
   private shutdown(err: Error | undefined): void {

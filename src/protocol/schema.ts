@@ -169,6 +169,12 @@ export const schema = {
     doc: 'The server is shutting down; the connection will close.',
     fields: {},
   },
+  KeepAlive: {
+    op: 0x83,
+    dir: 'push',
+    doc: 'The server has heard nothing from this connection for a while: answer with any request (a Ping) or be closed as a dead peer.',
+    fields: {},
+  },
 } as const satisfies Record<string, MessageDef>;
 
 export type Schema = typeof schema;

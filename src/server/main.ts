@@ -24,6 +24,15 @@ Options:
                        reading it (default 1024)
   --max-answer-bytes N answer bytes one connection may have pending before the server stops
                        reading it (default 1048576)
+  --auth-timeout-ms MS a connection without a successful Register or Login within MS is closed
+                       (default 10000; 0 = never)
+  --keepalive-ms MS    a connection silent for MS gets a KeepAlive push; silent for another MS it
+                       is closed as dead, so a dead peer goes within 3 x MS (default 30000; 0 = off)
+  --max-connections N  TCP connections at once, in all (default 10000, lowered to fit the open-file
+                       limit, which is logged at start)
+  --max-per-address N  TCP connections at once from one address (default 64)
+  --limit-loopback     apply the per-address limits (connections, login and registration rates) to
+                       127.0.0.1 and ::1 too (default: local clients are not limited per address)
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default info, env TERMCHAT_LOG_LEVEL)
   --scrypt-cost N      scrypt cost for new password hashes, a power of two (default 16384)
   --stats-interval MS  log a "stats" line (event-loop delay p50/p99/max, CPU, RSS) every MS
@@ -62,6 +71,11 @@ async function main(): Promise<void> {
         'max-inflight': { type: 'string' },
         'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
+        'auth-timeout-ms': { type: 'string' },
+        'keepalive-ms': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-per-address': { type: 'string' },
+        'limit-loopback': { type: 'boolean' },
         'log-level': { type: 'string' },
         'scrypt-cost': { type: 'string' },
         'stats-interval': { type: 'string' },
@@ -97,6 +111,17 @@ async function main(): Promise<void> {
       ? {}
       : { maxAnswerBytes: int('--max-answer-bytes', values['max-answer-bytes'], 1024, 1 << 30) }),
   };
+  const opt = (name: string, min: number, max: number) => {
+    const v = (values as Record<string, string | boolean | undefined>)[name];
+    return typeof v === 'string' ? int(`--${name}`, v, min, max) : undefined;
+  };
+  const connections = {
+    authTimeoutMs: opt('auth-timeout-ms', 0, 86_400_000),
+    keepAliveMs: opt('keepalive-ms', 0, 86_400_000),
+    maxConnections: opt('max-connections', 1, 1 << 24),
+    maxPerAddress: opt('max-per-address', 1, 1 << 24),
+    limitLoopback: values['limit-loopback'],
+  };
   let server;
   try {
     server = await startServer({
@@ -107,6 +132,7 @@ async function main(): Promise<void> {
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
       store,
       limits,
+      connections: Object.fromEntries(Object.entries(connections).filter(([, v]) => v !== undefined)),
       ackWaitMs: values['ack-wait-ms'] === undefined ? undefined : int('--ack-wait-ms', values['ack-wait-ms'], 0, 1000),
       statsIntervalMs: statsInterval === undefined ? undefined : int('--stats-interval', statsInterval, 100, 86_400_000),
       logger,

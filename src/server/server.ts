@@ -10,7 +10,21 @@ import { ChatService } from './service.js';
 import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
-import { TcpTransport, type PipelineLimits } from './transports/tcp.js';
+import fs from 'node:fs';
+import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits } from './transports/tcp.js';
+
+/** File descriptors kept free for the store (database, WAL, workers), logs, gRPC and sockets being refused. */
+const FD_RESERVE = 64;
+
+/** The process's soft limit on open files (Linux /proc), or undefined where it cannot be read. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ServerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -30,6 +44,8 @@ export interface ServerOptions {
   ackWaitMs?: number;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
   limits?: Partial<PipelineLimits>;
+  /** Idle, dead and too many connections (see transports/tcp.ts); defaults there. The total is kept below the open-file limit. */
+  connections?: Partial<ConnectionLimits>;
   /** Also serve gRPC (src/protocol/chat.proto) on this port (0 = the OS picks); off when undefined. */
   grpcPort?: number;
   /** A connection whose unsent output exceeds this many bytes is dropped; default 8 MiB. */
@@ -67,7 +83,22 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;
   try {
-    transport = await TcpTransport.listen(service, log, { host, port: opts.port ?? 7878, maxSendQueue: opts.maxSendQueue, ...opts.limits });
+    const fdLimit = openFileLimit();
+    let maxConnections = opts.connections?.maxConnections ?? DEFAULT_CONNECTION_LIMITS.maxConnections;
+    if (fdLimit !== undefined && maxConnections > fdLimit - FD_RESERVE) {
+      const fit = Math.max(1, fdLimit - FD_RESERVE);
+      if (opts.connections?.maxConnections !== undefined) log.warn({ asked: maxConnections, fdLimit, cap: fit }, 'connection cap lowered to fit the open-file limit');
+      maxConnections = fit;
+    }
+    log.info({ fdLimit: fdLimit ?? 'unknown', maxConnections }, 'open-file limit');
+    transport = await TcpTransport.listen(service, log, {
+      host,
+      port: opts.port ?? 7878,
+      maxSendQueue: opts.maxSendQueue,
+      ...opts.limits,
+      ...opts.connections,
+      maxConnections,
+    });
     if (opts.grpcPort !== undefined) {
       // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
       const { GrpcTransport } = await import('./transports/grpc.js');
@@ -88,7 +119,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const close = () =>
     (closing ??= (async () => {
       stopStats?.();
-      transport.stopAccepting();
+      // Reads no more requests; those already read are answered (the work done, or SHUTTING_DOWN).
+      transport.stopReading();
       await service.shutdown();
       await Promise.all([transport.closeAll(), grpc?.closeAll()]);
       await store.close();
