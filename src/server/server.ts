@@ -6,6 +6,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { PasswordHasher } from './auth.js';
+import { claimDataDir } from './dataDir.js';
 import { ChatService } from './service.js';
 import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -75,11 +76,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? '127.0.0.1';
   const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
   const log = opts.logger ?? pino({ level: 'silent' });
-  const store: Store =
-    opts.store === 'memory' ? new MemoryStore() : opts.store === undefined || opts.store === 'sqlite' ? new SqliteStore({ dataDir }) : opts.store;
+  const sqlite = opts.store === undefined || opts.store === 'sqlite';
+  // One server per data directory, and nobody else's to read: before the database is opened.
+  const release = sqlite ? claimDataDir(dataDir) : () => undefined;
+  const store: Store = opts.store === 'memory' ? new MemoryStore() : sqlite ? new SqliteStore({ dataDir }) : (opts.store as Store);
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
   const service = new ChatService(store, hasher, log, { ackWaitMs: opts.ackWaitMs });
-  await service.start();
+  try {
+    await service.start();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    release();
+    throw err;
+  }
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;
   try {
@@ -112,6 +121,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   } catch (err) {
     await store.close();
+    release();
     throw err;
   }
   const stopStats = opts.statsIntervalMs ? logStats(log, opts.statsIntervalMs, store) : undefined;
@@ -124,6 +134,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       await service.shutdown();
       await Promise.all([transport.closeAll(), grpc?.closeAll()]);
       await store.close();
+      release();
       log.info('server stopped');
     })());
   log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir }, 'listening');
