@@ -24,6 +24,9 @@ Options:
                        reading it (default 1024)
   --max-answer-bytes N answer bytes one connection may have pending before the server stops
                        reading it (default 1048576)
+  --mailbox-max N      messages that may wait for one recipient; past it a Send is refused with
+                       MAILBOX_FULL (default 10000)
+  --mailbox-max-bytes N  content bytes that may wait for one recipient (default 4194304)
   --auth-timeout-ms MS a connection without a successful Register or Login within MS is closed
                        (default 10000; 0 = never)
   --keepalive-ms MS    a connection silent for MS gets a KeepAlive push; silent for another MS it
@@ -72,6 +75,8 @@ async function main(): Promise<void> {
         'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
         'auth-timeout-ms': { type: 'string' },
+        'mailbox-max': { type: 'string' },
+        'mailbox-max-bytes': { type: 'string' },
         'keepalive-ms': { type: 'string' },
         'max-connections': { type: 'string' },
         'max-per-address': { type: 'string' },
@@ -132,6 +137,8 @@ async function main(): Promise<void> {
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
       store,
       limits,
+      maxQueue: opt('mailbox-max', 1, 1 << 30),
+      maxQueueBytes: opt('mailbox-max-bytes', 1, 2 ** 40),
       connections: Object.fromEntries(Object.entries(connections).filter(([, v]) => v !== undefined)),
       ackWaitMs: values['ack-wait-ms'] === undefined ? undefined : int('--ack-wait-ms', values['ack-wait-ms'], 0, 1000),
       statsIntervalMs: statsInterval === undefined ? undefined : int('--stats-interval', statsInterval, 100, 86_400_000),

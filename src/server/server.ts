@@ -43,6 +43,9 @@ export interface ServerOptions {
   store?: 'sqlite' | 'memory' | Store;
   /** How long a pushed Send waits for the recipient's Ack before it is written (ms; see service.ts). */
   ackWaitMs?: number;
+  /** Most messages / content bytes waiting for one recipient (see service.ts); defaults there. */
+  maxQueue?: number;
+  maxQueueBytes?: number;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
   limits?: Partial<PipelineLimits>;
   /** Idle, dead and too many connections (see transports/tcp.ts); defaults there. The total is kept below the open-file limit. */
@@ -81,7 +84,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const release = sqlite ? claimDataDir(dataDir) : () => undefined;
   const store: Store = opts.store === 'memory' ? new MemoryStore() : sqlite ? new SqliteStore({ dataDir }) : (opts.store as Store);
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
-  const service = new ChatService(store, hasher, log, { ackWaitMs: opts.ackWaitMs });
+  const service = new ChatService(store, hasher, log, { ackWaitMs: opts.ackWaitMs, maxQueue: opts.maxQueue, maxQueueBytes: opts.maxQueueBytes });
   try {
     await service.start();
   } catch (err) {

@@ -81,6 +81,23 @@ export interface ServiceOptions {
    * the store: acknowledged in time, it is never written (default 2 ms; 0 writes every message).
    */
   ackWaitMs?: number;
+  /** Most messages waiting for one recipient (queued or not yet committed); past it a Send is MAILBOX_FULL. */
+  maxQueue?: number;
+  /** Most content bytes waiting for one recipient; past it a Send is MAILBOX_FULL. */
+  maxQueueBytes?: number;
+}
+
+/** What waits for one recipient: the queue cap is checked against it on every Send, without the disk. */
+interface QueueSize {
+  n: number;
+  bytes: number;
+}
+
+/** An Error answer for a storage failure: DISK_FULL (retryable, nothing changed) or INTERNAL. */
+export function storageError(error: string): Response {
+  return /SQLITE_FULL|disk is full|ENOSPC/i.test(error)
+    ? errorResponse('DISK_FULL', "the server's disk is full; nothing was changed, try again later")
+    : errorResponse('INTERNAL', 'internal server error');
 }
 
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
@@ -128,6 +145,8 @@ export class ChatService {
   /** Every live account, name -> id: the cheap checks (taken name, unknown recipient) need no disk. */
   private readonly directory = new Map<string, number>();
   private readonly pending = new Map<number, PendingSend>();
+  /** What waits for each account (committed or on its way), for the queue cap. */
+  private readonly queued = new Map<number, QueueSize>();
   /** (sender, clientId) of recent Sends delivered and acknowledged before they were written, for resends. */
   private readonly deliveredUnwritten = new FifoMap<number | string, { id: number; recipientId: number }>(RECENT_UNWRITTEN);
   private readonly queue: StoreQueue;
@@ -145,6 +164,8 @@ export class ChatService {
   readonly maxFetch: number;
   readonly dedupWindowMs: number;
   readonly ackWaitMs: number;
+  readonly maxQueue: number;
+  readonly maxQueueBytes: number;
 
   constructor(
     private readonly store: Store,
@@ -156,6 +177,8 @@ export class ChatService {
     this.maxFetch = opts.maxFetch ?? 200;
     this.dedupWindowMs = opts.dedupWindowMs ?? 24 * 60 * 60 * 1000;
     this.ackWaitMs = opts.ackWaitMs ?? 2;
+    this.maxQueue = opts.maxQueue ?? 10_000;
+    this.maxQueueBytes = opts.maxQueueBytes ?? 4 * 1024 * 1024;
     this.queue = new StoreQueue(store, opts.maxBatch);
   }
 
@@ -165,6 +188,7 @@ export class ChatService {
     for (const [name, id] of state.accounts) this.directory.set(name, id);
     this.nextMessageId = state.nextMessageId;
     this.reservedUpTo = state.nextMessageId - 1;
+    for (const [id, n, bytes] of state.queues) this.queued.set(id, { n, bytes });
     this.reserveIds();
     const prune = () => this.queue.add({ op: 'prune', before: Date.now() - this.dedupWindowMs }, () => {});
     prune();
@@ -327,6 +351,7 @@ export class ChatService {
     const r = await this.queue.run<DeleteResult>({ op: 'deleteAccount', accountId: me, force: confirm });
     if (r.deleted) {
       if (this.directory.get(name) === me) this.directory.delete(name);
+      this.queued.delete(me);
       this.unbind(s);
       this.log.info({ account: me }, 'account deleted');
     }
@@ -368,7 +393,15 @@ export class ChatService {
         return;
       }
     }
+    // The queue cap: one lookup, no allocation once the recipient has had a message.
+    let q = this.queued.get(to);
+    if (q === undefined) this.queued.set(to, (q = { n: 0, bytes: 0 }));
+    if (q.n >= this.maxQueue || q.bytes + content.length > this.maxQueueBytes) {
+      throw new ServiceError('MAILBOX_FULL', `${recipient}'s mailbox is full`);
+    }
     if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
+    q.n++;
+    q.bytes += content.length;
     const id = this.nextMessageId++;
     if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
     const sentAt = Date.now();
@@ -395,11 +428,13 @@ export class ChatService {
     const seq = this.queue.add(op, (r) => {
       this.pending.delete(id);
       if (!r.ok) {
+        this.unqueue(to, 1, op.content.length);
         this.log.error({ err: r.error, session: s.id }, 'storing a message failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
         return;
       }
       const v = r.value as InsertResult;
+      if (!v.stored) this.unqueue(to, 1, op.content.length);
       if (v.stored) {
         if (pushLater) push();
         reply({ type: 'Accepted', messageId: id });
@@ -427,6 +462,7 @@ export class ChatService {
       // Delivered and acknowledged before it reached the store: it need not be written at all, and
       // its sender may hear Accepted now.
       if (p !== undefined && this.queue.cancel(p.seq, DELIVERED)) {
+        this.unqueue(me, 1, p.op.content.length);
         if (p.op.clientId !== 0) this.deliveredUnwritten.set(sendKey(p.op.senderId, p.op.clientId), { id, recipientId: me });
       } else gone.push(id);
     }
@@ -435,12 +471,15 @@ export class ChatService {
       return;
     }
     this.queue.add({ op: 'ack', recipientId: me, ids: gone }, (r) => {
-      if (r.ok) reply({ type: 'Ok' });
-      else {
+      if (r.ok) {
+        const v = r.value as { count: number; bytes: number };
+        this.unqueue(me, v.count, v.bytes);
+        reply({ type: 'Ok' });
+      } else {
         // Not removed: they count as delivered again, so a repeated Ack retries them.
         if (s.accountId === me) for (const id of gone) s.delivered.add(id);
         this.log.error({ err: r.error, session: s.id }, 'ack failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
       }
     });
   }
@@ -452,7 +491,7 @@ export class ChatService {
     this.queue.add({ op: 'fetch', recipientId: me, max: n }, (r) => {
       if (!r.ok) {
         this.log.error({ err: r.error, session: s.id }, 'fetch failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
         return;
       }
       const v = r.value as { messages: StoredMessage[]; remaining: number };
@@ -473,7 +512,7 @@ export class ChatService {
       if (r.ok) reply({ type: 'AccountList', ...(r.value as { total: number; names: string[] }) });
       else {
         this.log.error({ err: r.error, session: s.id }, 'list failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
       }
     });
   }
@@ -485,13 +524,21 @@ export class ChatService {
   private toErrorResponse(s: Session, req: Request, err: unknown): Response {
     if (err instanceof ServiceError) return errorResponse(err.code, err.message);
     this.log.error({ err, session: s.id, request: req.type }, 'request failed');
-    return errorResponse('INTERNAL', 'internal server error');
+    return storageError(err instanceof Error ? err.message : String(err));
   }
 
   /** The session's account id, or NOT_LOGGED_IN. */
   private account(s: Session): number {
     if (s.accountId === undefined) throw new ServiceError('NOT_LOGGED_IN', 'log in first');
     return s.accountId;
+  }
+
+  /** Messages that left (or never reached) a recipient's queue. */
+  private unqueue(to: number, n: number, bytes: number): void {
+    const q = this.queued.get(to);
+    if (q === undefined) return;
+    q.n = Math.max(0, q.n - n);
+    q.bytes = Math.max(0, q.bytes - bytes);
   }
 
   private unbind(s: Session): void {

@@ -105,8 +105,8 @@ for (const kind of KINDS) {
     const [a, b] = await twoAccounts(s);
     const m = insert(a, b, 1);
     await one(s, m);
-    t.is(await one<number>(s, { op: 'ack', recipientId: a, ids: [m.id] }), 0);
-    t.is(await one<number>(s, { op: 'ack', recipientId: b, ids: [m.id] }), 1);
+    t.deepEqual(await one(s, { op: 'ack', recipientId: a, ids: [m.id] }), { count: 0, bytes: 0 });
+    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m.id] }), { count: 1, bytes: m.content.length });
     t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
   });
 
@@ -152,6 +152,8 @@ test('sqlite: the accounts and the next message id survive a reopen; ids are nev
   const m = { ...insert(a, b, 1), id: fresh.nextMessageId + 41 };
   await one(s1, m);
   await one(s1, { op: 'ack', recipientId: b, ids: [m.id] });
+  const kept = { ...insert(a, b, 2, 'kept'), id: m.id + 1 };
+  await one(s1, kept);
   await s1.close();
   const s2 = kind.make(dir);
   t.teardown(async () => {
@@ -163,5 +165,7 @@ test('sqlite: the accounts and the next message id survive a reopen; ids are nev
     ['alice', a],
     ['bob', b],
   ]);
-  t.true(state.nextMessageId > m.id);
+  t.true(state.nextMessageId > kept.id);
+  // What waits for each recipient, for the queue cap.
+  t.deepEqual(state.queues, [[b, 1, 4]]);
 });

@@ -31,7 +31,13 @@ export class MemoryStore implements Store {
   readonly stats = { commits: 0, ops: 0 };
 
   async open(): Promise<OpenState> {
-    return { accounts: [...this.byName.entries()], nextMessageId: this.maxId + 1 };
+    const queues: OpenState['queues'] = [];
+    for (const [id, q] of this.queues) {
+      let bytes = 0;
+      for (const r of q.values()) bytes += r.content.length;
+      if (q.size > 0) queues.push([id, q.size, bytes]);
+    }
+    return { accounts: [...this.byName.entries()], nextMessageId: this.maxId + 1, queues };
   }
 
   async run(batch: readonly Op[]): Promise<OpResult[]> {
@@ -54,9 +60,16 @@ export class MemoryStore implements Store {
         return this.insert(op);
       case 'ack': {
         const q = this.queues.get(op.recipientId);
-        let n = 0;
-        for (const id of op.ids) if (q?.delete(id)) n++;
-        return n;
+        let count = 0;
+        let bytes = 0;
+        for (const id of op.ids) {
+          const r = q?.get(id);
+          if (r && q!.delete(id)) {
+            count++;
+            bytes += r.content.length;
+          }
+        }
+        return { count, bytes };
       }
       case 'fetch': {
         const q = [...(this.queues.get(op.recipientId)?.values() ?? [])].sort((a, b) => a.id - b.id);

@@ -130,7 +130,10 @@ export class SqliteDb {
          FROM messages m JOIN accounts a ON a.id = m.sender_id
          WHERE m.recipient_id = ? ORDER BY m.id LIMIT ?`,
       ),
-      ackOne: db.prepare('DELETE FROM messages WHERE id = ? AND recipient_id = ?'),
+      ackOne: db.prepare<[number, number], { len: number }>('DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING length(CAST(content AS BLOB)) AS len'),
+      queueTotals: db.prepare<[], { r: number; n: number; b: number }>(
+        'SELECT recipient_id AS r, count(*) AS n, sum(length(CAST(content AS BLOB))) AS b FROM messages GROUP BY recipient_id',
+      ),
     };
 
     // The fast path runs the batch straight through. Should any operation throw, the whole
@@ -166,6 +169,7 @@ export class SqliteDb {
     return {
       accounts: this.s.allLive.all().map((a) => [a.name, a.id]),
       nextMessageId: Math.max(m ?? 0, q ?? 0, r ?? 0) + 1,
+      queues: this.s.queueTotals.all().map((x) => [x.r, x.n, x.b]),
     };
   }
 
@@ -184,9 +188,16 @@ export class SqliteDb {
       case 'insert':
         return this.insert(op);
       case 'ack': {
-        let n = 0;
-        for (const id of op.ids) n += s.ackOne.run(id, op.recipientId).changes;
-        return n;
+        let count = 0;
+        let bytes = 0;
+        for (const id of op.ids) {
+          const row = s.ackOne.get(id, op.recipientId);
+          if (row) {
+            count++;
+            bytes += row.len;
+          }
+        }
+        return { count, bytes };
       }
       case 'fetch': {
         const rows = s.pageQueued.all(op.recipientId, op.max);

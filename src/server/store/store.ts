@@ -59,7 +59,7 @@ export type InsertResult =
 
 export type Op =
   | InsertOp
-  /** Removes these messages from the recipient's queue; result: how many went. */
+  /** Removes these messages from the recipient's queue; result: how many went, and their content bytes. */
   | { op: 'ack'; recipientId: number; ids: number[] }
   /** Up to `max` waiting messages, oldest first, and how many more wait. */
   | { op: 'fetch'; recipientId: number; max: number }
@@ -83,7 +83,7 @@ export type Op =
 
 export interface ResultOf {
   insert: InsertResult;
-  ack: number;
+  ack: { count: number; bytes: number };
   fetch: { messages: StoredMessage[]; remaining: number };
   count: number;
   findAccount: Account | undefined;
@@ -102,6 +102,8 @@ export interface OpenState {
   accounts: Array<[name: string, id: number]>;
   /** Larger than every message id ever used or reserved: the service counts on from here. */
   nextMessageId: number;
+  /** Each non-empty queue: how many messages wait for the account and their content bytes (for the queue cap). */
+  queues: Array<[recipientId: number, count: number, bytes: number]>;
 }
 
 export interface Store {
