@@ -27,6 +27,10 @@ Options:
   --mailbox-max N      messages that may wait for one recipient; past it a Send is refused with
                        MAILBOX_FULL (default 10000)
   --mailbox-max-bytes N  content bytes that may wait for one recipient (default 4194304)
+  --login-delay-ms MS  after a failed Login, the next Login of that account or from that address
+                       waits MS, doubled with each further failure (default 250; 0 = off)
+  --login-max-delay-ms MS  the longest such wait (default 15000)
+  --register-per-hour N  registrations one address may make per hour (default 10; 0 = no limit)
   --auth-timeout-ms MS a connection without a successful Register or Login within MS is closed
                        (default 10000; 0 = never)
   --keepalive-ms MS    a connection silent for MS gets a KeepAlive push; silent for another MS it
@@ -75,6 +79,9 @@ async function main(): Promise<void> {
         'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
         'auth-timeout-ms': { type: 'string' },
+        'login-delay-ms': { type: 'string' },
+        'login-max-delay-ms': { type: 'string' },
+        'register-per-hour': { type: 'string' },
         'mailbox-max': { type: 'string' },
         'mailbox-max-bytes': { type: 'string' },
         'keepalive-ms': { type: 'string' },
@@ -138,6 +145,13 @@ async function main(): Promise<void> {
       store,
       limits,
       maxQueue: opt('mailbox-max', 1, 1 << 30),
+      throttle: Object.fromEntries(
+        Object.entries({
+          loginDelayMs: opt('login-delay-ms', 0, 3_600_000),
+          loginMaxDelayMs: opt('login-max-delay-ms', 0, 3_600_000),
+          registerPerWindow: opt('register-per-hour', 0, 1 << 30),
+        }).filter(([, v]) => v !== undefined),
+      ),
       maxQueueBytes: opt('mailbox-max-bytes', 1, 2 ** 40),
       connections: Object.fromEntries(Object.entries(connections).filter(([, v]) => v !== undefined)),
       ackWaitMs: values['ack-wait-ms'] === undefined ? undefined : int('--ack-wait-ms', values['ack-wait-ms'], 0, 1000),

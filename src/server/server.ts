@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { PasswordHasher } from './auth.js';
 import { claimDataDir } from './dataDir.js';
+import type { ThrottleOptions } from './throttle.js';
 import { ChatService } from './service.js';
 import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   /** Most messages / content bytes waiting for one recipient (see service.ts); defaults there. */
   maxQueue?: number;
   maxQueueBytes?: number;
+  /** Login throttling and registration rate (see throttle.ts); defaults there. Per-address parts follow connections.limitLoopback. */
+  throttle?: Partial<ThrottleOptions>;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
   limits?: Partial<PipelineLimits>;
   /** Idle, dead and too many connections (see transports/tcp.ts); defaults there. The total is kept below the open-file limit. */
@@ -84,7 +87,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const release = sqlite ? claimDataDir(dataDir) : () => undefined;
   const store: Store = opts.store === 'memory' ? new MemoryStore() : sqlite ? new SqliteStore({ dataDir }) : (opts.store as Store);
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
-  const service = new ChatService(store, hasher, log, { ackWaitMs: opts.ackWaitMs, maxQueue: opts.maxQueue, maxQueueBytes: opts.maxQueueBytes });
+  const service = new ChatService(store, hasher, log, {
+    ackWaitMs: opts.ackWaitMs,
+    maxQueue: opts.maxQueue,
+    maxQueueBytes: opts.maxQueueBytes,
+    throttle: opts.throttle,
+    limitLoopback: opts.connections?.limitLoopback,
+  });
   try {
     await service.start();
   } catch (err) {

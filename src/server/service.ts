@@ -19,6 +19,7 @@ import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
 import { StoreQueue } from './storeQueue.js';
+import { DEFAULT_THROTTLE, isLoopback, Throttle, type ThrottleOptions } from './throttle.js';
 import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Store, StoredMessage } from './store/store.js';
 
 /** A rule was broken: a stable code and a sentence for the user. */
@@ -54,6 +55,8 @@ export class Session {
   constructor(
     readonly id: number,
     readonly sink: SessionSink,
+    /** The peer's IP address, for the per-address limits (undefined: none apply). */
+    readonly address?: string,
   ) {}
 }
 
@@ -85,6 +88,10 @@ export interface ServiceOptions {
   maxQueue?: number;
   /** Most content bytes waiting for one recipient; past it a Send is MAILBOX_FULL. */
   maxQueueBytes?: number;
+  /** Login throttling and registration rates (see throttle.ts); defaults there. */
+  throttle?: Partial<ThrottleOptions>;
+  /** Whether the per-address limits apply to loopback addresses too (default: they do not). */
+  limitLoopback?: boolean;
 }
 
 /** What waits for one recipient: the queue cap is checked against it on every Send, without the disk. */
@@ -160,6 +167,10 @@ export class ChatService {
   private idle: (() => void) | undefined;
   private closing = false;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly throttle: Throttle;
+  private readonly limitLoopback: boolean;
+  /** Throttled Logins waiting for their turn: woken at shutdown. */
+  private readonly sleepers = new Set<() => void>();
   readonly maxListLimit: number;
   readonly maxFetch: number;
   readonly dedupWindowMs: number;
@@ -179,6 +190,8 @@ export class ChatService {
     this.ackWaitMs = opts.ackWaitMs ?? 2;
     this.maxQueue = opts.maxQueue ?? 10_000;
     this.maxQueueBytes = opts.maxQueueBytes ?? 4 * 1024 * 1024;
+    this.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...opts.throttle });
+    this.limitLoopback = opts.limitLoopback ?? false;
     this.queue = new StoreQueue(store, opts.maxBatch);
   }
 
@@ -208,8 +221,8 @@ export class ChatService {
   }
 
   /** Starts a session for a new connection. */
-  openSession(sink: SessionSink): Session {
-    const s = new Session(this.nextSessionId++, sink);
+  openSession(sink: SessionSink, address?: string): Session {
+    const s = new Session(this.nextSessionId++, sink, address);
     this.sessions.add(s);
     return s;
   }
@@ -311,6 +324,9 @@ export class ChatService {
     checkCredentialsShape(username, password);
     // The cheap check first: a flood of Registers for a taken name costs no hashing.
     if (this.directory.has(username)) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
+    if (!this.throttle.takeRegistration(this.limitedAddress(s))) {
+      throw new ServiceError('RATE_LIMITED', 'too many registrations from your address; try again later');
+    }
     const hash = await this.hasher.hash(password, s);
     const id = await this.queue.run<number | undefined>({ op: 'createAccount', name: username, hash });
     if (id === undefined) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
@@ -320,12 +336,20 @@ export class ChatService {
 
   /** Logs the session in, taking over any other live session of the account. */
   async login(s: Session, username: string, password: string): Promise<{ undelivered: number }> {
+    // Throttled after failures (throttle.ts): a refusal looks the same whatever its reason.
+    const address = this.limitedAddress(s);
+    const turn = this.throttle.loginTurn(username, address);
+    if (turn.waitMs > 0) await this.sleep(turn.waitMs);
+    if (this.closing) throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down');
+    if (!turn.check) throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     const account = isValidUsername(username) ? await this.queue.run<Account | undefined>({ op: 'findAccount', name: username }) : undefined;
     const ok = await this.hasher.verify(password, account?.hash, s);
     // The account may have been deleted while the hash ran.
     if (!ok || !account || this.directory.get(account.name) !== account.id) {
+      this.throttle.loginResult(username, address, false);
       throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     }
+    this.throttle.loginResult(username, address, true);
     this.unbind(s);
     if (s.closed) throw new ServiceError('NOT_LOGGED_IN', 'connection closed');
     const previous = this.online.get(account.id);
@@ -362,6 +386,7 @@ export class ChatService {
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.closing = true;
     clearInterval(this.pruneTimer);
+    for (const wake of this.sleepers) wake();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     if (this.outstanding > 0) await Promise.race([deadline, new Promise<void>((resolve) => (this.idle = resolve))]);
@@ -531,6 +556,24 @@ export class ChatService {
   private account(s: Session): number {
     if (s.accountId === undefined) throw new ServiceError('NOT_LOGGED_IN', 'log in first');
     return s.accountId;
+  }
+
+  /** The session's address if the per-address limits apply to it. */
+  private limitedAddress(s: Session): string | undefined {
+    return this.limitLoopback || !isLoopback(s.address) ? s.address : undefined;
+  }
+
+  /** Waits `ms`, or less if the server begins shutting down. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   /** Messages that left (or never reached) a recipient's queue. */

@@ -147,16 +147,21 @@ export class GrpcTransport {
     let g = token === undefined ? undefined : this.byToken.get(token);
     if (g) g.lastActive = Date.now();
     let session: Session;
-    if (ANONYMOUS.has(name)) session = this.anon;
+    const address = peerAddress(call.getPeer());
+    // A Register gets a session of its own for the call, carrying the address its rate is counted by.
+    const once = name === 'Register' ? this.service.openSession({ push: () => {} }, address) : undefined;
+    if (once) session = once;
+    else if (ANONYMOUS.has(name)) session = this.anon;
     else if (g) session = g.session;
     else if (name === 'Login') {
-      g = this.newSession();
+      g = this.newSession(address);
       session = g.session;
     } else {
       cb(toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
       return;
     }
     const r = await this.service.request(session, req);
+    if (once) this.service.closeSession(once);
     const out = toReply(name, r, g?.token ?? '');
     if (g) {
       const ended =
@@ -172,9 +177,9 @@ export class GrpcTransport {
     else cb(null, out.reply);
   }
 
-  private newSession(): GrpcSession {
+  private newSession(address: string | undefined): GrpcSession {
     const g = new GrpcSession(randomBytes(24).toString('base64url'));
-    g.session = this.service.openSession({ push: (p) => this.push(g, p) });
+    g.session = this.service.openSession({ push: (p) => this.push(g, p) }, address);
     return g;
   }
 
@@ -265,4 +270,11 @@ function endTrailer(why: StreamEnd): Metadata {
   const md = new Metadata();
   md.set(META.streamEnd, STREAM_END[why].value);
   return md;
+}
+
+/** The IP address in a grpc-js peer string ("1.2.3.4:5678", "[::1]:5678", optionally "ipv4:"/"ipv6:" first), or undefined. */
+export function peerAddress(peer: string): string | undefined {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[([^\]]+)\]:\d+$/.exec(p) ?? /^([^:]+):\d+$/.exec(p);
+  return m?.[1];
 }

@@ -15,6 +15,7 @@ import { FrameWriter } from '../../protocol/connection.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
 import { FrameDecoder, type Frame } from '../../protocol/framing.js';
 import { schema } from '../../protocol/schema.js';
+import { isLoopback } from '../throttle.js';
 import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
 
 /**
@@ -99,10 +100,6 @@ interface Slot {
   auth: boolean;
 }
 
-/** Whether an address is the local host's own (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
-export function isLoopback(addr: string | undefined): boolean {
-  return addr === undefined || addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
-}
 
 class Connection {
   private readonly decoder = new FrameDecoder();
@@ -141,7 +138,7 @@ class Connection {
     private readonly closeGraceMs: number,
     authTimeoutMs: number,
   ) {
-    this.session = service.openSession({ push: (m, raw) => this.push(m, raw) });
+    this.session = service.openSession({ push: (m, raw) => this.push(m, raw) }, socket.remoteAddress);
     this.writer = new FrameWriter(socket, () => this.afterFlush());
     socket.setNoDelay(true);
     log.debug({ session: this.session.id, remote: socket.remoteAddress }, 'connection opened');
