@@ -22,7 +22,7 @@ const STRUCT_CODE: Record<string, string> = { u8: 'B', u16: 'H', u32: 'I', f64: 
 function typeName(f: Field): string {
   switch (f.kind) {
     case 'ascii':
-      return `ascii, NUL-padded`;
+      return f.printable ? `printable ascii (0x20-0x7E), NUL-padded` : `ascii, NUL-padded`;
     case 'u8':
     case 'u16':
     case 'u32':
@@ -135,6 +135,12 @@ const SEMANTICS = `## Semantics
   NUL (0x00) to the field's width; the value ends at the first NUL and every byte after it must be
   NUL too (Python: \`value.encode('ascii').ljust(size, b'\\0')\`; decode with
   \`raw.rstrip(b'\\0').decode('ascii')\`).
+- \`content\` is a chat line: printable ASCII only (0x20-0x7E). Every control byte, newline, carriage
+  return, tab and escape (0x1B) included, and DEL (0x7F) is refused with BAD_FIELD, on decode (the
+  server answers BAD_FIELD and stores nothing) and on encode (a client cannot send it), so nothing a
+  sender writes can move a recipient's cursor, retitle a terminal or start an escape sequence. A
+  multi-line text is several messages. (UTF-7 content, flag UTF7, is printable on the wire; a client
+  that decodes it must drop the control characters the decoding can yield before it displays them.)
 - A value exactly as long as its field fills it and has no NUL at all: a reader must not look for a
   terminating NUL (in C, \`strnlen(field, size)\` and copy into a buffer of \`size + 1\`).
 - An encoder must refuse a value longer than its field (never truncate it): the wire cannot carry
@@ -245,7 +251,7 @@ const SEMANTICS = `## Semantics
 const ERROR_RULES: Record<ErrorCodeName, string> = {
   UNKNOWN_OPCODE: 'any frame whose opcode the server does not know',
   BAD_SIZE: 'a body longer than its message\'s size',
-  BAD_FIELD: 'a string field with a byte over 0x7F or a non-NUL byte after its padding began; over gRPC also a value longer than its field or a number out of its range',
+  BAD_FIELD: 'a string field with a byte over 0x7F or a non-NUL byte after its padding began; `content` with a control byte (below 0x20, or 0x7F); over gRPC also a value longer than its field or a number out of its range',
   FRAME_TOO_LARGE: `a declared body length over ${DEFAULT_MAX_BODY} bytes; sent with request id 0, then the connection is closed`,
   TRUNCATED: 'a body shorter than its message\'s size (or than its list\'s `count` items)',
   UNEXPECTED_MESSAGE: 'a response or push opcode sent to the server',

@@ -38,8 +38,11 @@ type FastBuffer = Buffer & {
   latin1Write(value: string, offset: number): number;
 };
 
-/** Checks a decoded ascii field: bytes <= 0x7F, and after the first NUL only NULs (the canonical form). */
-function asciiDecoder(field: string, size: number): (b: FastBuffer) => string {
+/**
+ * Checks a decoded ascii field: bytes <= 0x7F, and after the first NUL only NULs (the canonical
+ * form); for a printable field, every byte before the padding 0x20-0x7E.
+ */
+function asciiDecoder(field: string, size: number, printable: boolean): (b: FastBuffer) => string {
   return (b) => {
     let end = b.indexOf(0);
     if (end === -1) end = size;
@@ -47,6 +50,12 @@ function asciiDecoder(field: string, size: number): (b: FastBuffer) => string {
       throw new ProtocolError('BAD_FIELD', `${field}: non-NUL bytes after the NUL padding`, field);
     }
     if (!isAscii(b)) throw new ProtocolError('BAD_FIELD', `${field}: byte over 0x7F (not ASCII)`, field);
+    if (printable) {
+      for (let i = 0; i < end; i++) {
+        const c = b[i]!;
+        if (c < 0x20 || c === 0x7f) throw new ProtocolError('BAD_FIELD', `${field}: control byte 0x${c.toString(16).padStart(2, '0')} (printable ASCII only)`, field);
+      }
+    }
     return b.latin1Slice(0, end);
   };
 }
@@ -55,7 +64,7 @@ function asciiDecoder(field: string, size: number): (b: FastBuffer) => string {
 function addField(p: Parser, name: string, f: Field, path: string): Parser {
   switch (f.kind) {
     case 'ascii':
-      return p.buffer(name, { length: f.size, formatter: asciiDecoder(path, f.size) });
+      return p.buffer(name, { length: f.size, formatter: asciiDecoder(path, f.size, f.printable === true) });
     case 'u8':
       return p.uint8(name);
     case 'u16':
@@ -85,7 +94,7 @@ function structParser(fields: Fields, prefix?: string): Parser {
 }
 
 /** Fails with a sentence if `value` cannot be written as `f` without loss. */
-function checkAscii(path: string, size: number, value: unknown): string {
+function checkAscii(path: string, size: number, value: unknown, printable = false): string {
   if (typeof value !== 'string') throw new ProtocolError('BAD_FIELD', `${path}: expected a string`, path);
   if (value.length > size) {
     throw new ProtocolError('BAD_FIELD', `${path}: ${value.length} characters is longer than ${size} bytes`, path);
@@ -98,6 +107,10 @@ function checkAscii(path: string, size: number, value: unknown): string {
       path,
     );
   }
+  // eslint-disable-next-line no-control-regex
+  if (printable && /[\x00-\x1f\x7f]/.test(value)) {
+    throw new ProtocolError('BAD_FIELD', `${path}: contains a control character (printable ASCII only)`, path);
+  }
   return value;
 }
 
@@ -105,7 +118,7 @@ const UINT_MAX = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const;
 
 function writeScalar(buf: Buffer, at: number, f: ScalarField, value: unknown, path: string): void {
   if (f.kind === 'ascii') {
-    const s = checkAscii(path, f.size, value);
+    const s = checkAscii(path, f.size, value, f.printable);
     const n = (buf as FastBuffer).latin1Write(s, at);
     buf.fill(0, at + n, at + f.size);
     return;
@@ -406,7 +419,7 @@ function validateItem(f: ItemField, value: unknown, path: string): void {
     return;
   }
   if (f.kind === 'ascii') {
-    checkAscii(path, f.size, value);
+    checkAscii(path, f.size, value, f.printable);
     return;
   }
   if (typeof value !== 'number' || Number.isNaN(value)) throw new ProtocolError('BAD_FIELD', `${path}: expected a number`, path);
