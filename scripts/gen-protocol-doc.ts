@@ -13,7 +13,7 @@ import type { PasswordHasher } from '../src/server/auth.js';
 import { ChatService } from '../src/server/service.js';
 import type { Store } from '../src/server/store/store.js';
 import { GRPC_STATUS_NAME } from '../src/server/transports/grpcErrors.js';
-import { DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/PROTOCOL.md', import.meta.url));
 
@@ -129,6 +129,32 @@ const SEMANTICS = `## Semantics
   and DeleteAccount hash a password; the requests after one of them on the same connection wait
   until it is answered (one hash per connection at a time; the server's hashing pool serves
   connections in turn).
+
+### Connections: limits, liveness, shutdown
+- A connection that has no successful Register or Login within \`--auth-timeout-ms\` (default
+  ${DEFAULT_CONNECTION_LIMITS.authTimeoutMs / 1000} s) gets Error IDLE_TIMEOUT with request id 0 and is closed.
+- Liveness: a connection the server has heard nothing from (no request, no output taken) for one
+  \`--keepalive-ms\` interval (default ${DEFAULT_CONNECTION_LIMITS.keepAliveMs / 1000} s) gets a KeepAlive push; a client answers it with any request
+  (a Ping). Silent for the next interval too, it gets Error IDLE_TIMEOUT (request id 0) and is
+  closed, so a dead or stopped peer goes within three intervals (90 s by default). A client that
+  ignores KeepAlive but sends something anyway is fine.
+- A new connection over \`--max-per-address\` (default ${DEFAULT_CONNECTION_LIMITS.maxPerAddress}; loopback exempt unless \`--limit-loopback\`) or
+  \`--max-connections\` (default ${DEFAULT_CONNECTION_LIMITS.maxConnections.toLocaleString('en')}, lowered below the open-file limit) gets Error
+  TOO_MANY_CONNECTIONS with request id 0 and is closed.
+- Login is throttled after failures, per account and per address: each failure doubles the wait
+  before the next Login of that account or from that address is checked (from \`--login-delay-ms\`,
+  default 250 ms, up to \`--login-max-delay-ms\`, default 15 s); every refusal is the same
+  BAD_CREDENTIALS "wrong username or password", only later. Register is limited per address
+  (\`--register-per-hour\`, default 10): RATE_LIMITED.
+- A Send to a recipient whose queue holds \`--mailbox-max\` messages (default 10,000) or
+  \`--mailbox-max-bytes\` of content (default 4 MiB) is MAILBOX_FULL; nothing is stored. On a full disk,
+  requests that write answer DISK_FULL (retryable; nothing changed). An Ack is answered Ok only once
+  its messages are gone; after a failed Ack they still wait and the same Ack may be sent again.
+- Shutdown: the server stops reading and accepting, and every request it had read is answered
+  before the connection ends: what it had started gets its true answer (Accepted only for what is
+  stored), what it had not started gets SHUTTING_DOWN (nothing of it was done). Then a
+  ServerClosing push, then the connection closes. Requests the server never read get no answer:
+  a client resends those (a Send with the same clientId) to the next server.
 
 ### Strings
 - Every string field is ASCII (bytes 0x01-0x7F), written from offset 0 of its field and padded with
