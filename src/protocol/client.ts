@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
@@ -54,6 +55,12 @@ export interface ConnectOptions {
   maxBody?: number;
   /** Shared across reconnects to recognise repeated pushes; a fresh one per connection if absent. */
   repeats?: RepeatFilter;
+  /**
+   * Connect over TLS. `true` trusts the system's CAs; `ca` adds a CA (PEM) for a self-signed server;
+   * `servername` is the name the certificate must carry (default: `host`, unless it is an IP address,
+   * which the certificate must then list). The certificate is always verified.
+   */
+  tls?: boolean | { ca?: string | Buffer; servername?: string };
 }
 
 /** Sentinel error for requests that were in flight when the connection closed. */
@@ -86,6 +93,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     private readonly socket: net.Socket,
     maxBody: number,
     repeats: RepeatFilter | undefined,
+    /** The connection is TLS (the server's certificate was verified). */
+    readonly secure = false,
   ) {
     super();
     this.repeats = repeats ?? new RepeatFilter();
@@ -100,12 +109,16 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /** Opens a connection; resolves once it is established. */
   static connect(opts: ConnectOptions): Promise<ChatClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+      const host = opts.host ?? '127.0.0.1';
+      const t = opts.tls === true ? {} : opts.tls || undefined;
+      const socket = t
+        ? tls.connect({ host, port: opts.port, ca: t.ca, servername: t.servername ?? (net.isIP(host) ? undefined : host) })
+        : net.connect({ host, port: opts.port });
       const fail = (err: Error) => reject(err);
       socket.once('error', fail);
-      socket.once('connect', () => {
+      socket.once(t ? 'secureConnect' : 'connect', () => {
         socket.off('error', fail);
-        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats));
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined));
       });
     });
   }

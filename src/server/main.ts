@@ -31,6 +31,8 @@ Options:
                        waits MS, doubled with each further failure (default 250; 0 = off)
   --login-max-delay-ms MS  the longest such wait (default 15000)
   --register-per-hour N  registrations one address may make per hour (default 10; 0 = no limit)
+  --tls-cert FILE      serve TLS on both transports with this PEM certificate (chain); needs --tls-key
+  --tls-key FILE       the certificate's PEM private key (keep it 0600)
   --auth-timeout-ms MS a connection without a successful Register or Login within MS is closed
                        (default 10000; 0 = never)
   --keepalive-ms MS    a connection silent for MS gets a KeepAlive push; silent for another MS it
@@ -79,6 +81,8 @@ async function main(): Promise<void> {
         'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
         'auth-timeout-ms': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         'login-delay-ms': { type: 'string' },
         'login-max-delay-ms': { type: 'string' },
         'register-per-hour': { type: 'string' },
@@ -134,6 +138,17 @@ async function main(): Promise<void> {
     maxPerAddress: opt('max-per-address', 1, 1 << 24),
     limitLoopback: values['limit-loopback'],
   };
+  const certFile = values['tls-cert'] ?? env.TERMCHAT_TLS_CERT;
+  const keyFile = values['tls-key'] ?? env.TERMCHAT_TLS_KEY;
+  if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together');
+  let tlsFiles;
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      tlsFiles = { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
+    } catch (err) {
+      fail(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+    }
+  }
   let server;
   try {
     server = await startServer({
@@ -144,6 +159,7 @@ async function main(): Promise<void> {
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
       store,
       limits,
+      ...(tlsFiles ? { tls: tlsFiles } : {}),
       maxQueue: opt('mailbox-max', 1, 1 << 30),
       throttle: Object.fromEntries(
         Object.entries({
@@ -163,7 +179,7 @@ async function main(): Promise<void> {
     process.stderr.write(`termchat-server: could not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${server.dataDir}\n`);
+  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${server.dataDir}${tlsFiles ? ' (TLS)' : ''}\n`);
   if (server.grpcPort !== undefined) process.stdout.write(`termchat-server gRPC on ${server.host}:${server.grpcPort}\n`);
 
   let stopping = false;

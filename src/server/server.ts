@@ -13,7 +13,7 @@ import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import fs from 'node:fs';
-import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits } from './transports/tcp.js';
+import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
 
 /** File descriptors kept free for the store (database, WAL, workers), logs, gRPC and sockets being refused. */
 const FD_RESERVE = 64;
@@ -62,6 +62,8 @@ export interface ServerOptions {
    * process CPU and memory. Off when undefined.
    */
   statsIntervalMs?: number;
+  /** Serve both transports over TLS with this PEM certificate (chain) and key. */
+  tls?: TlsFiles;
   /** Where logs go; default: silent. */
   logger?: Logger;
 }
@@ -119,12 +121,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       ...opts.limits,
       ...opts.connections,
       maxConnections,
+      ...(opts.tls ? { tls: opts.tls } : {}),
     });
     if (opts.grpcPort !== undefined) {
       // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
       const { GrpcTransport } = await import('./transports/grpc.js');
       try {
-        grpc = await GrpcTransport.listen(service, log, { host, port: opts.grpcPort, maxSendQueue: opts.maxSendQueue });
+        grpc = await GrpcTransport.listen(service, log, { host, port: opts.grpcPort, maxSendQueue: opts.maxSendQueue, ...(opts.tls ? { tls: opts.tls } : {}) });
       } catch (err) {
         transport.stopAccepting();
         await transport.closeAll();
@@ -149,7 +152,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       release();
       log.info('server stopped');
     })());
-  log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir }, 'listening');
+  log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir, tls: opts.tls !== undefined }, 'listening');
   return { host, port: transport.port, ...(grpc ? { grpcPort: grpc.port } : {}), dataDir, close };
 }
 

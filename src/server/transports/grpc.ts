@@ -35,6 +35,8 @@ export interface GrpcOptions {
   idleTimeoutMs?: number;
   /** How long shutdown waits for calls in flight before cutting them. */
   closeGraceMs?: number;
+  /** Serve TLS (a PEM certificate chain and key) instead of plaintext HTTP/2. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 type Stream = ServerWritableStream<unknown, PushOut>;
@@ -91,7 +93,7 @@ export class GrpcTransport {
     server.addService(chatServiceDefinition(), t.implementation());
     t.port = await new Promise<number>((resolve, reject) => {
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      server.bindAsync(`${host}:${opts.port}`, credentialsFor(opts), (err, port) => (err ? reject(err) : resolve(port)));
     });
     return t;
   }
@@ -277,4 +279,9 @@ export function peerAddress(peer: string): string | undefined {
   const p = peer.replace(/^ipv[46]:/, '');
   const m = /^\[([^\]]+)\]:\d+$/.exec(p) ?? /^([^:]+):\d+$/.exec(p);
   return m?.[1];
+}
+
+function credentialsFor(opts: GrpcOptions): ServerCredentials {
+  if (!opts.tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ private_key: opts.tls.key, cert_chain: opts.tls.cert }], false);
 }

@@ -10,6 +10,7 @@
  * breaks the protocol gets an Error frame; one whose stream cannot be resynced is disconnected.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { decode, encodeInto, frameSize, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
 import { FrameWriter } from '../../protocol/connection.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
@@ -79,9 +80,17 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   limitLoopback: false,
 };
 
+/** A certificate (chain) and its private key, PEM. */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
 export interface TcpOptions extends Partial<PipelineLimits>, Partial<ConnectionLimits> {
   host: string;
   port: number;
+  /** Serve TLS instead of plain TCP. */
+  tls?: TlsFiles;
   /** A connection whose unsent output (pushes included) grows past this is dropped (its messages stay queued). */
   maxSendQueue?: number;
   /** How long a closing connection may take to flush before it is destroyed. */
@@ -397,7 +406,7 @@ export class TcpTransport {
     const conns = new Set<Connection>();
     const perAddress = new Map<string, number>();
     let refused = 0;
-    const server = net.createServer((socket) => {
+    const onSocket = (socket: net.Socket) => {
       const addr = socket.remoteAddress ?? '';
       const fromHere = perAddress.get(addr) ?? 0;
       const capped = cl.limitLoopback || !isLoopback(addr);
@@ -417,7 +426,13 @@ export class TcpTransport {
         if (n === 0) perAddress.delete(addr);
         else perAddress.set(addr, n);
       });
-    });
+    };
+    // With TLS a connection counts once its handshake is done; the handshake itself is bounded by
+    // the unauthenticated timeout.
+    const server = opts.tls
+      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: cl.authTimeoutMs || 120_000 }, onSocket)
+      : net.createServer(onSocket);
+    if (opts.tls) server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
     // Out of file descriptors (EMFILE) and the like: logged, and the listener goes on accepting.
     server.on('error', (err) => log.error({ err }, 'listener error'));
     const sweeper = cl.keepAliveMs > 0 ? setInterval(() => {
