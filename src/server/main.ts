@@ -33,6 +33,8 @@ Options:
   --register-per-hour N  registrations one address may make per hour (default 10; 0 = no limit)
   --tls-cert FILE      serve TLS on both transports with this PEM certificate (chain); needs --tls-key
   --tls-key FILE       the certificate's PEM private key (keep it 0600)
+  --token-lifetime-ms MS  a gRPC session token expires this long after its Login, whatever the
+                       activity (default 3600000)
   --auth-timeout-ms MS a connection without a successful Register or Login within MS is closed
                        (default 10000; 0 = never)
   --keepalive-ms MS    a connection silent for MS gets a KeepAlive push; silent for another MS it
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
         'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
         'auth-timeout-ms': { type: 'string' },
+        'token-lifetime-ms': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'login-delay-ms': { type: 'string' },
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
       limits,
       ...(tlsFiles ? { tls: tlsFiles } : {}),
       maxQueue: opt('mailbox-max', 1, 1 << 30),
+      tokenLifetimeMs: opt('token-lifetime-ms', 1000, 30 * 86_400_000),
       throttle: Object.fromEntries(
         Object.entries({
           loginDelayMs: opt('login-delay-ms', 0, 3_600_000),

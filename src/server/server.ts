@@ -62,6 +62,8 @@ export interface ServerOptions {
    * process CPU and memory. Off when undefined.
    */
   statsIntervalMs?: number;
+  /** How long a gRPC session token works after its Login, whatever the activity (ms; default 1 h). */
+  tokenLifetimeMs?: number;
   /** Serve both transports over TLS with this PEM certificate (chain) and key. */
   tls?: TlsFiles;
   /** Where logs go; default: silent. */
@@ -127,7 +129,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
       const { GrpcTransport } = await import('./transports/grpc.js');
       try {
-        grpc = await GrpcTransport.listen(service, log, { host, port: opts.grpcPort, maxSendQueue: opts.maxSendQueue, ...(opts.tls ? { tls: opts.tls } : {}) });
+        grpc = await GrpcTransport.listen(service, log, {
+          host,
+          port: opts.grpcPort,
+          maxSendQueue: opts.maxSendQueue,
+          tokenLifetimeMs: opts.tokenLifetimeMs,
+          ...(opts.tls ? { tls: opts.tls } : {}),
+        });
       } catch (err) {
         transport.stopAccepting();
         await transport.closeAll();

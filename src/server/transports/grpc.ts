@@ -18,6 +18,7 @@ import {
 } from '@grpc/grpc-js';
 import { layout, validate, type Push, type Request, type RequestName } from '../../protocol/codec.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { FifoMap } from '../../protocol/fifoMap.js';
 import { DEFAULT_MAX_BODY, HEADER_SIZE } from '../../protocol/framing.js';
 import type { ChatService, Log, Session } from '../service.js';
 import { toGrpcError } from './grpcErrors.js';
@@ -37,7 +38,13 @@ export interface GrpcOptions {
   closeGraceMs?: number;
   /** Serve TLS (a PEM certificate chain and key) instead of plaintext HTTP/2. */
   tls?: { cert: Buffer; key: Buffer };
+  /** A session token works this long after its Login, whatever the activity (default 1 h). */
+  tokenLifetimeMs?: number;
 }
+
+/** Tokens that expired, remembered so a late call hears "expired" rather than "ended". */
+const EXPIRED_MEMORY = 10_000;
+const EXPIRED_TEXT = 'session token expired; log in again';
 
 type Stream = ServerWritableStream<unknown, PushOut>;
 
@@ -50,7 +57,11 @@ class GrpcSession {
   lastActive = Date.now();
   session!: Session;
   retired = false;
-  constructor(readonly token: string) {}
+  constructor(
+    readonly token: string,
+    /** Date.now() after which the token no longer works. */
+    readonly expiresAt: number,
+  ) {}
 }
 
 /** About the size of a Message push (a whole frame, from the schema), to turn a byte limit into a count of pushes. */
@@ -68,6 +79,8 @@ export class GrpcTransport {
   private readonly maxHeld: number;
   private readonly idleMs: number;
   private readonly graceMs: number;
+  private readonly tokenLifetimeMs: number;
+  private readonly expired = new FifoMap<string, true>(EXPIRED_MEMORY);
   private closing: Promise<void> | undefined;
   port = 0;
 
@@ -81,8 +94,9 @@ export class GrpcTransport {
     this.maxHeld = opts.maxHeldPushes ?? DEFAULT_MAX_HELD_PUSHES;
     this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
     this.graceMs = opts.closeGraceMs ?? 2000;
+    this.tokenLifetimeMs = opts.tokenLifetimeMs ?? 60 * 60 * 1000;
     this.anon = service.openSession({ push: () => {} });
-    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.idleMs / 4)).unref();
+    this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(1000, this.idleMs / 4), Math.max(100, this.tokenLifetimeMs / 4))).unref();
   }
 
   /** Starts serving; resolves once bound (port 0 = the OS picks, see `.port`). */
@@ -146,7 +160,7 @@ export class GrpcTransport {
       return;
     }
     const token = tokenOf(call.metadata);
-    let g = token === undefined ? undefined : this.byToken.get(token);
+    let g = token === undefined ? undefined : this.live(token);
     if (g) g.lastActive = Date.now();
     let session: Session;
     const address = peerAddress(call.getPeer());
@@ -159,7 +173,7 @@ export class GrpcTransport {
       g = this.newSession(address);
       session = g.session;
     } else {
-      cb(toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
+      cb(toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
       return;
     }
     const r = await this.service.request(session, req);
@@ -179,17 +193,32 @@ export class GrpcTransport {
     else cb(null, out.reply);
   }
 
+  /** The live session of a token; an expired one is retired here (and remembered as expired). */
+  private live(token: string): GrpcSession | undefined {
+    const g = this.byToken.get(token);
+    if (g && Date.now() >= g.expiresAt) {
+      this.retire(g, 'expired');
+      return undefined;
+    }
+    return g;
+  }
+
+  private whyNoSession(token: string | undefined): string {
+    if (token === undefined) return 'log in first';
+    return this.expired.get(token) ? EXPIRED_TEXT : 'session ended; log in again';
+  }
+
   private newSession(address: string | undefined): GrpcSession {
-    const g = new GrpcSession(randomBytes(24).toString('base64url'));
+    const g = new GrpcSession(randomBytes(24).toString('base64url'), Date.now() + this.tokenLifetimeMs);
     g.session = this.service.openSession({ push: (p) => this.push(g, p) }, address);
     return g;
   }
 
   private subscribe(call: Stream): void {
     const token = tokenOf(call.metadata);
-    const g = token === undefined ? undefined : this.byToken.get(token);
+    const g = token === undefined ? undefined : this.live(token);
     if (!g || g.retired) {
-      call.emit('error', toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
+      call.emit('error', toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
       return;
     }
     if (g.stream) g.stream.end(endTrailer('replaced')); // a newer stream replaces the older one
@@ -250,6 +279,7 @@ export class GrpcTransport {
     if (g.retired) return;
     g.retired = true;
     this.byToken.delete(g.token);
+    if (why === 'expired') this.expired.set(g.token, true);
     const s = g.stream;
     g.stream = undefined;
     if (s && !s.writableEnded) s.end(why && endTrailer(why));
@@ -257,9 +287,13 @@ export class GrpcTransport {
   }
 
   private sweep(): void {
-    const cutoff = Date.now() - this.idleMs;
-    for (const g of this.byToken.values()) {
-      if (!g.stream && g.lastActive < cutoff) {
+    const now = Date.now();
+    const cutoff = now - this.idleMs;
+    for (const g of [...this.byToken.values()]) {
+      if (now >= g.expiresAt) {
+        this.log.debug({ session: g.session.id }, 'gRPC session token expired');
+        this.retire(g, 'expired');
+      } else if (!g.stream && g.lastActive < cutoff) {
         this.log.debug({ session: g.session.id }, 'gRPC session idle; closing it');
         this.retire(g);
       }
