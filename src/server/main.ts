@@ -31,7 +31,8 @@ Options:
                        waits MS, doubled with each further failure (default 250; 0 = off)
   --login-max-delay-ms MS  the longest such wait (default 15000)
   --register-per-hour N  registrations one address may make per hour (default 10; 0 = no limit)
-  --tls-cert FILE      serve TLS on both transports with this PEM certificate (chain); needs --tls-key
+  --tls-cert FILE      serve TLS on both transports with this PEM certificate (chain); needs
+                       --tls-key (env TERMCHAT_TLS_CERT, TERMCHAT_TLS_KEY)
   --tls-key FILE       the certificate's PEM private key (keep it 0600)
   --token-lifetime-ms MS  a gRPC session token expires this long after its Login, whatever the
                        activity (default 3600000)
