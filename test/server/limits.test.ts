@@ -86,3 +86,14 @@ test('loopback is exempt from the per-address cap unless asked, but not from the
     s.socket.destroy();
   }
 });
+
+test('the auth timeout waits for a Login in flight (a throttled one may take longer than the timeout)', async (t) => {
+  const srv = await startTestServer({ connections: { authTimeoutMs: 300 }, throttle: { loginDelayMs: 800, loginMaxDelayMs: 2000 } });
+  t.teardown(() => srv.stop());
+  const setup = await srv.connect();
+  await setup.register('slowpoke', PASSWORD);
+  await t.throwsAsync(setup.login('slowpoke', 'wrong'));
+  const c = await srv.connect();
+  // Waits about 800 ms for its turn, past the 300 ms timeout, and still gets in.
+  t.like(await c.login('slowpoke', PASSWORD), { undelivered: 0 });
+});

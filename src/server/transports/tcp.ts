@@ -133,6 +133,8 @@ class Connection {
   /** A Register or Login succeeded on this connection. */
   private authed = false;
   private authTimer: NodeJS.Timeout | undefined;
+  /** Register/Login requests started and not yet answered: the timeout waits for them (a throttled Login may take longer). */
+  private authPending = 0;
   /** Something came from the peer (or it took our output) since the last keep-alive sweep. */
   private heard = true;
   /** A KeepAlive went out and nothing has come back since. */
@@ -157,10 +159,15 @@ class Connection {
       this.pump();
     });
     if (authTimeoutMs > 0) {
-      this.authTimer = setTimeout(() => {
+      const expire = () => {
         if (this.authed) return;
+        if (this.authPending > 0) {
+          this.authTimer = setTimeout(expire, authTimeoutMs);
+          return;
+        }
         this.closeWith('IDLE_TIMEOUT', `no successful Register or Login within ${Math.round(authTimeoutMs / 1000)} s`);
-      }, authTimeoutMs);
+      };
+      this.authTimer = setTimeout(expire, authTimeoutMs);
     }
     socket.on('error', (err) => this.log.debug({ err: err.message, session: this.session.id }, 'socket error'));
     socket.on('close', () => {
@@ -308,7 +315,10 @@ class Connection {
       this.answer(slot, errorResponse('UNEXPECTED_MESSAGE', `${msg.type} is not a request`));
       return;
     }
-    if (msg.type === 'Login' || msg.type === 'Register') slot.auth = !this.authed;
+    if ((msg.type === 'Login' || msg.type === 'Register') && !this.authed) {
+      slot.auth = true;
+      this.authPending++;
+    }
     slot.bound = this.service.answerBound(msg as Request);
     this.reserved += slot.bound;
     const waits = this.service.handle(this.session, msg as Request, (r) => this.answer(slot, r), f.body);
@@ -318,9 +328,12 @@ class Connection {
   /** Fills a slot and writes every answer that is now at the front, in request order. */
   private answer(slot: Slot, r: Response): void {
     slot.answer = r;
-    if (slot.auth && (r.type === 'Ok' || r.type === 'LoginOk')) {
-      this.authed = true;
-      clearTimeout(this.authTimer);
+    if (slot.auth) {
+      this.authPending--;
+      if (r.type === 'Ok' || r.type === 'LoginOk') {
+        this.authed = true;
+        clearTimeout(this.authTimer);
+      }
     }
     if (this.slots[this.slotHead] !== slot) return;
     while (this.slotHead < this.slots.length) {
