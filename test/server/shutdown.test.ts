@@ -66,3 +66,33 @@ test('under load, every request read before the stop is answered truly: Accepted
   t.is(stored.length, new Set(stored).size);
   t.deepEqual(stored.sort(), [...accepted].sort());
 });
+
+test('requests read but not yet started when the server stops are each answered SHUTTING_DOWN, in order', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  // One request at a time, one per turn: most of what was read is still waiting when the stop comes.
+  const srv = await startServer({ port: 0, dataDir: dir, scryptCost: TEST_COST, limits: { maxInflight: 1, turnBudget: 1 } });
+  const setup = await ChatClient.connect({ port: srv.port });
+  await setup.register('wait-sink', PASSWORD);
+  await setup.register('wait-src', PASSWORD);
+  await setup.close();
+  const r = await raw(srv.port);
+  r.socket.write(encode({ type: 'Login', username: 'wait-src', password: PASSWORD }, 1));
+  t.is((await r.next(1))[0]?.type, 'LoginOk');
+  const N = 1000;
+  const reqs: Buffer[] = [encode({ type: 'Send', recipient: 'wait-sink', clientId: 1, flags: 0, content: 'first' }, 2)];
+  for (let i = 0; i < N; i++) reqs.push(encode({ type: 'Ping' }, 3 + i));
+  // 9 KB in one write: read in one chunk on loopback.
+  r.socket.write(Buffer.concat(reqs));
+  while (r.frames.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+  await srv.close();
+  await r.closed;
+  const msgs = await r.next(r.frames.length);
+  const answers = r.frames.map((f, i) => [f.requestId, msgs[i]!] as const).filter(([id]) => id > 1);
+  answers.forEach(([id], i) => t.is(id, 2 + i));
+  t.is(answers[0]?.[1].type, 'Accepted');
+  const refused = answers.filter(([, m]) => m.type === 'Error' && m.code === ErrorCode.SHUTTING_DOWN).length;
+  t.log(`${answers.length} answered of ${N + 1}: ${refused} SHUTTING_DOWN`);
+  t.is(answers.length, N + 1);
+  t.true(refused > 0);
+});
