@@ -102,7 +102,13 @@ export class GrpcTransport {
   /** Starts serving; resolves once bound (port 0 = the OS picks, see `.port`). */
   static async listen(service: ChatService, log: Log, opts: GrpcOptions): Promise<GrpcTransport> {
     // The same limit as a frame body; a bigger message is refused by grpc-js before a handler runs.
-    const server = new Server({ 'grpc.max_receive_message_length': DEFAULT_MAX_BODY });
+    const server = new Server({
+      'grpc.max_receive_message_length': DEFAULT_MAX_BODY,
+      // Dead peers: an HTTP/2 PING every 30 s, unanswered within 20 s closes the connection (and so
+      // ends a dead client's push stream), as KeepAlive does on TCP.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 20_000,
+    });
     const t = new GrpcTransport(service, log, server, opts);
     server.addService(chatServiceDefinition(), t.implementation());
     t.port = await new Promise<number>((resolve, reject) => {
