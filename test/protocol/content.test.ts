@@ -40,3 +40,17 @@ test('a decoder refuses content with any control byte (0x01-0x1F, 0x7F) as BAD_F
   }
   t.like(decode(sendOp, sendBody([0x20, 0x7e])), { content: ' ~' });
 });
+
+test('the four-bytes-at-a-time check finds a control byte at every position, and passes every printable one', (t) => {
+  const sendOp = encode({ type: 'Send', recipient: 'bob', clientId: 1, flags: 0, content: 'x' }, 1)[4]!;
+  for (let len = 1; len <= 13; len++) {
+    for (let pos = 0; pos < len; pos++) {
+      for (const c of [0x01, 0x1f, 0x7f]) {
+        const bytes = Array.from({ length: len }, (_, i) => (i === pos ? c : 0x20 + ((i * 7) % 95)));
+        t.throws(() => decode(sendOp, sendBody(bytes)), { instanceOf: ProtocolError }, `len ${len} pos ${pos} byte ${c}`);
+      }
+    }
+    const ok = Array.from({ length: len }, (_, i) => 0x20 + ((i * 31) % 95));
+    t.is((decode(sendOp, sendBody(ok)) as { content: string }).content, Buffer.from(ok).toString('latin1'));
+  }
+});
