@@ -13,7 +13,7 @@ import type { PasswordHasher } from '../src/server/auth.js';
 import { ChatService, MAX_RECEIPTS } from '../src/server/service.js';
 import type { Store } from '../src/server/store/store.js';
 import { GRPC_STATUS_NAME } from '../src/server/transports/grpcErrors.js';
-import { DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/PROTOCOL.md', import.meta.url));
 
@@ -22,7 +22,7 @@ const STRUCT_CODE: Record<string, string> = { u8: 'B', u16: 'H', u32: 'I', f64: 
 function typeName(f: Field): string {
   switch (f.kind) {
     case 'ascii':
-      return `ascii, NUL-padded`;
+      return f.printable ? `printable ascii (0x20-0x7E), NUL-padded` : `ascii, NUL-padded`;
     case 'u8':
     case 'u16':
     case 'u32':
@@ -130,11 +130,43 @@ const SEMANTICS = `## Semantics
   until it is answered (one hash per connection at a time; the server's hashing pool serves
   connections in turn).
 
+### Connections: limits, liveness, shutdown
+- A connection that has no successful Register or Login within \`--auth-timeout-ms\` (default
+  ${DEFAULT_CONNECTION_LIMITS.authTimeoutMs / 1000} s) gets Error IDLE_TIMEOUT with request id 0 and is closed.
+- Liveness: a connection the server has heard nothing from (no request, no output taken) for one
+  \`--keepalive-ms\` interval (default ${DEFAULT_CONNECTION_LIMITS.keepAliveMs / 1000} s) gets a KeepAlive push; a client answers it with any request
+  (a Ping). Silent for the next interval too, it gets Error IDLE_TIMEOUT (request id 0) and is
+  closed, so a dead or stopped peer goes within three intervals (90 s by default). A client that
+  ignores KeepAlive but sends something anyway is fine.
+- A new connection over \`--max-per-address\` (default ${DEFAULT_CONNECTION_LIMITS.maxPerAddress}; loopback exempt unless \`--limit-loopback\`) or
+  \`--max-connections\` (default ${DEFAULT_CONNECTION_LIMITS.maxConnections.toLocaleString('en')}, lowered below the open-file limit) gets Error
+  TOO_MANY_CONNECTIONS with request id 0 and is closed.
+- Login is throttled after failures, per account and per address: each failure doubles the wait
+  before the next Login of that account or from that address is checked (from \`--login-delay-ms\`,
+  default 250 ms, up to \`--login-max-delay-ms\`, default 15 s); every refusal is the same
+  BAD_CREDENTIALS "wrong username or password", only later. Register is limited per address
+  (\`--register-per-hour\`, default 10): RATE_LIMITED.
+- A Send to a recipient whose queue holds \`--mailbox-max\` messages (default 10,000) or
+  \`--mailbox-max-bytes\` of content (default 4 MiB) is MAILBOX_FULL; nothing is stored. On a full disk,
+  requests that write answer DISK_FULL (retryable; nothing changed). An Ack is answered Ok only once
+  its messages are gone; after a failed Ack they still wait and the same Ack may be sent again.
+- Shutdown: the server stops reading and accepting, and every request it had read is answered
+  before the connection ends: what it had started gets its true answer (Accepted only for what is
+  stored), what it had not started gets SHUTTING_DOWN (nothing of it was done). Then a
+  ServerClosing push, then the connection closes. Requests the server never read get no answer:
+  a client resends those (a Send with the same clientId) to the next server.
+
 ### Strings
 - Every string field is ASCII (bytes 0x01-0x7F), written from offset 0 of its field and padded with
   NUL (0x00) to the field's width; the value ends at the first NUL and every byte after it must be
   NUL too (Python: \`value.encode('ascii').ljust(size, b'\\0')\`; decode with
   \`raw.rstrip(b'\\0').decode('ascii')\`).
+- \`content\` is a chat line: printable ASCII only (0x20-0x7E). Every control byte, newline, carriage
+  return, tab and escape (0x1B) included, and DEL (0x7F) is refused with BAD_FIELD, on decode (the
+  server answers BAD_FIELD and stores nothing) and on encode (a client cannot send it), so nothing a
+  sender writes can move a recipient's cursor, retitle a terminal or start an escape sequence. A
+  multi-line text is several messages. (UTF-7 content, flag UTF7, is printable on the wire; a client
+  that decodes it must drop the control characters the decoding can yield before it displays them.)
 - A value exactly as long as its field fills it and has no NUL at all: a reader must not look for a
   terminating NUL (in C, \`strnlen(field, size)\` and copy into a buffer of \`size + 1\`).
 - An encoder must refuse a value longer than its field (never truncate it): the wire cannot carry
@@ -281,7 +313,7 @@ const SEMANTICS = `## Semantics
 const ERROR_RULES: Record<ErrorCodeName, string> = {
   UNKNOWN_OPCODE: 'any frame whose opcode the server does not know',
   BAD_SIZE: 'a body longer than its message\'s size',
-  BAD_FIELD: 'a string field with a byte over 0x7F or a non-NUL byte after its padding began; over gRPC also a value longer than its field or a number out of its range',
+  BAD_FIELD: 'a string field with a byte over 0x7F or a non-NUL byte after its padding began; `content` with a control byte (below 0x20, or 0x7F); over gRPC also a value longer than its field or a number out of its range',
   FRAME_TOO_LARGE: `a declared body length over ${DEFAULT_MAX_BODY} bytes; sent with request id 0, then the connection is closed`,
   TRUNCATED: 'a body shorter than its message\'s size (or than its list\'s `count` items)',
   UNEXPECTED_MESSAGE: 'a response or push opcode sent to the server',
@@ -298,7 +330,12 @@ const ERROR_RULES: Record<ErrorCodeName, string> = {
   CLIENT_ID_REUSED: `Send reusing a non-zero clientId of the last ${DEDUP_HOURS} h with another recipient or content`,
   BUSY: 'gRPC only: a Subscribe stream whose client reads too slowly is ended with it',
   INTERNAL: 'any request the server failed to carry out (e.g. a storage error; Send once message ids are exhausted)',
-  SHUTTING_DOWN: 'any request that arrives while the server is shutting down',
+  SHUTTING_DOWN: 'any request read but not yet started when the server began shutting down (see Connections)',
+  TOO_MANY_CONNECTIONS: 'a new connection over the per-address or total cap; sent with request id 0, then the connection is closed',
+  IDLE_TIMEOUT: 'a connection with no successful Register or Login within the server\'s limit (default 10 s), or one silent after a KeepAlive; request id 0, then closed',
+  MAILBOX_FULL: 'Send to a recipient whose queue holds the most messages or bytes the server allows; nothing is stored, retry later',
+  DISK_FULL: 'any request that writes (Send, Ack, Register, DeleteAccount) when the server\'s disk is full; nothing changed, retry later',
+  RATE_LIMITED: 'Register from an address that registered too many accounts recently; retry later',
 };
 
 /** The whole of docs/PROTOCOL.md. */

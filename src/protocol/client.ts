@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
@@ -58,6 +59,12 @@ export interface ConnectOptions {
   maxBody?: number;
   /** Shared across reconnects to recognise repeated pushes; a fresh one per connection if absent. */
   repeats?: RepeatFilter;
+  /**
+   * Connect over TLS. `true` trusts the system's CAs; `ca` adds a CA (PEM) for a self-signed server;
+   * `servername` is the name the certificate must carry (default: `host`, unless it is an IP address,
+   * which the certificate must then list). The certificate is always verified.
+   */
+  tls?: boolean | { ca?: string | Buffer; servername?: string };
 }
 
 /** Sentinel error for requests that were in flight when the connection closed. */
@@ -90,6 +97,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     private readonly socket: net.Socket,
     maxBody: number,
     repeats: RepeatFilter | undefined,
+    /** The connection is TLS (the server's certificate was verified). */
+    readonly secure = false,
   ) {
     super();
     this.repeats = repeats ?? new RepeatFilter();
@@ -104,12 +113,16 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /** Opens a connection; resolves once it is established. */
   static connect(opts: ConnectOptions): Promise<ChatClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+      const host = opts.host ?? '127.0.0.1';
+      const t = opts.tls === true ? {} : opts.tls || undefined;
+      const socket = t
+        ? tls.connect({ host, port: opts.port, ca: t.ca, servername: t.servername ?? (net.isIP(host) ? undefined : host) })
+        : net.connect({ host, port: opts.port });
       const fail = (err: Error) => reject(err);
       socket.once('error', fail);
-      socket.once('connect', () => {
+      socket.once(t ? 'secureConnect' : 'connect', () => {
         socket.off('error', fail);
-        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats));
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined));
       });
     });
   }
@@ -273,6 +286,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     else if (push.type === 'ServerClosing') this.emit('serverClosing');
     else if (push.type === 'Delivered') this.emit('delivered', push.ids);
     else if (push.type === 'PresenceChanged') this.emit('presence', push.name, push.online !== 0);
+    else if (push.type === 'KeepAlive') {
+      // The server checks that we are alive: any request answers it.
+      this.ping().catch(() => undefined);
+    }
     // Any other push is one this client does not know: ignored, as the protocol asks.
   }
 

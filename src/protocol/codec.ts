@@ -38,8 +38,36 @@ type FastBuffer = Buffer & {
   latin1Write(value: string, offset: number): number;
 };
 
-/** Checks a decoded ascii field: bytes <= 0x7F, and after the first NUL only NULs (the canonical form). */
-function asciiDecoder(field: string, size: number): (b: FastBuffer) => string {
+/** A control character (NUL excluded: it is padding). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x01-\x1f\x7f]/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/**
+ * Whether ASCII bytes (all < 0x80, checked before) hold a control byte (< 0x20, or 0x7F) before
+ * `end`: four bytes at a time, without a branch per byte (a byte under 0x20 sets its high bit in
+ * (x - 0x20) & ~x, a 0x7F sets it in x + 1), twice as fast as a regular expression on 512 bytes.
+ */
+function hasControl(b: Buffer, end: number): boolean {
+  let acc = 0;
+  let i = 0;
+  for (; i + 4 <= end; i += 4) {
+    const x = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    acc |= ((x - 0x20202020) & ~x) | (x + 0x01010101);
+  }
+  if ((acc & 0x80808080) !== 0) return true;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Checks a decoded ascii field: bytes <= 0x7F, and after the first NUL only NULs (the canonical
+ * form); for a printable field, every byte before the padding 0x20-0x7E.
+ */
+function asciiDecoder(field: string, size: number, printable: boolean): (b: FastBuffer) => string {
   return (b) => {
     let end = b.indexOf(0);
     if (end === -1) end = size;
@@ -47,7 +75,12 @@ function asciiDecoder(field: string, size: number): (b: FastBuffer) => string {
       throw new ProtocolError('BAD_FIELD', `${field}: non-NUL bytes after the NUL padding`, field);
     }
     if (!isAscii(b)) throw new ProtocolError('BAD_FIELD', `${field}: byte over 0x7F (not ASCII)`, field);
-    return b.latin1Slice(0, end);
+    const s = b.latin1Slice(0, end);
+    if (printable && hasControl(b, end)) {
+      const c = CONTROL.exec(s)![0].charCodeAt(0);
+      throw new ProtocolError('BAD_FIELD', `${field}: control byte 0x${c.toString(16).padStart(2, '0')} (printable ASCII only)`, field);
+    }
+    return s;
   };
 }
 
@@ -55,7 +88,7 @@ function asciiDecoder(field: string, size: number): (b: FastBuffer) => string {
 function addField(p: Parser, name: string, f: Field, path: string): Parser {
   switch (f.kind) {
     case 'ascii':
-      return p.buffer(name, { length: f.size, formatter: asciiDecoder(path, f.size) });
+      return p.buffer(name, { length: f.size, formatter: asciiDecoder(path, f.size, f.printable === true) });
     case 'u8':
       return p.uint8(name);
     case 'u16':
@@ -85,11 +118,13 @@ function structParser(fields: Fields, prefix?: string): Parser {
 }
 
 /** Fails with a sentence if `value` cannot be written as `f` without loss. */
-function checkAscii(path: string, size: number, value: unknown): string {
+function checkAscii(path: string, size: number, value: unknown, printable = false): string {
   if (typeof value !== 'string') throw new ProtocolError('BAD_FIELD', `${path}: expected a string`, path);
   if (value.length > size) {
     throw new ProtocolError('BAD_FIELD', `${path}: ${value.length} characters is longer than ${size} bytes`, path);
   }
+  // The common case in one test; the others say what is wrong.
+  if (printable && PRINTABLE.test(value)) return value;
   // eslint-disable-next-line no-control-regex
   if (!/^[\x01-\x7f]*$/.test(value)) {
     throw new ProtocolError(
@@ -98,6 +133,10 @@ function checkAscii(path: string, size: number, value: unknown): string {
       path,
     );
   }
+  // eslint-disable-next-line no-control-regex
+  if (printable && /[\x00-\x1f\x7f]/.test(value)) {
+    throw new ProtocolError('BAD_FIELD', `${path}: contains a control character (printable ASCII only)`, path);
+  }
   return value;
 }
 
@@ -105,7 +144,7 @@ const UINT_MAX = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const;
 
 function writeScalar(buf: Buffer, at: number, f: ScalarField, value: unknown, path: string): void {
   if (f.kind === 'ascii') {
-    const s = checkAscii(path, f.size, value);
+    const s = checkAscii(path, f.size, value, f.printable);
     const n = (buf as FastBuffer).latin1Write(s, at);
     buf.fill(0, at + n, at + f.size);
     return;
@@ -406,7 +445,7 @@ function validateItem(f: ItemField, value: unknown, path: string): void {
     return;
   }
   if (f.kind === 'ascii') {
-    checkAscii(path, f.size, value);
+    checkAscii(path, f.size, value, f.printable);
     return;
   }
   if (typeof value !== 'number' || Number.isNaN(value)) throw new ProtocolError('BAD_FIELD', `${path}: expected a number`, path);

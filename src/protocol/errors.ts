@@ -23,6 +23,16 @@ export const ErrorCode = {
   BUSY: 30,
   INTERNAL: 31,
   SHUTTING_DOWN: 32,
+  /** Too many connections (from this address, or in all): the server closes this one. */
+  TOO_MANY_CONNECTIONS: 33,
+  /** No successful Register or Login within the server's time limit, or a silent peer: closed. */
+  IDLE_TIMEOUT: 34,
+  /** The recipient's queue is at its cap (messages or bytes): retry once they have read some. */
+  MAILBOX_FULL: 35,
+  /** The server's disk is full: nothing was stored; retry later. */
+  DISK_FULL: 36,
+  /** Too many requests of this kind from this address (registrations): retry later. */
+  RATE_LIMITED: 37,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -7,6 +7,8 @@ export interface AsciiField {
   readonly kind: 'ascii';
   /** Fixed width in bytes; the value is NUL-padded to it. */
   readonly size: number;
+  /** Printable ASCII only (0x20-0x7E): no control byte of any kind, so no terminal escape sequence. */
+  readonly printable?: true;
 }
 export interface UIntField {
   readonly kind: 'u8' | 'u16' | 'u32';
@@ -33,6 +35,8 @@ export type Fields = { readonly [name: string]: Field };
 
 /** NUL-padded ASCII of exactly `size` bytes on the wire (Python struct `Ns`). */
 export const ascii = <N extends number>(size: N) => ({ kind: 'ascii', size }) as const;
+/** Like ascii(size), but printable characters only (0x20-0x7E; no tab, newline or escape): text shown to a user. */
+export const text = <N extends number>(size: N) => ({ kind: 'ascii', size, printable: true }) as const;
 export const u8 = { kind: 'u8', size: 1 } as const;
 export const u16 = { kind: 'u16', size: 2 } as const;
 export const u32 = { kind: 'u32', size: 4 } as const;

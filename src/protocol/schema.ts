@@ -5,14 +5,15 @@
  * Opcode ranges: 0x01-0x3F requests (client -> server), 0x40-0x7F responses (server -> client, same
  * request id as the request), 0x80-0xBF pushes (server -> client, request id 0).
  */
-import { ascii, f64, list, struct, u16, u32, u8, type Fields } from './fields.js';
+import { ascii, f64, list, struct, text, u16, u32, u8, type Fields } from './fields.js';
 
 /** Usernames: Python struct `16s`. */
 export const username = ascii(16);
 /** Passwords: `64s`. */
 export const password = ascii(64);
 /** Message text: `512s`. */
-export const content = ascii(512);
+/** A chat line: printable ASCII only, so nothing a sender writes can drive the recipient's terminal. */
+export const content = text(512);
 /** Wildcard pattern for ListAccounts (`*` any run, `?` one character): `32s`. */
 export const pattern = ascii(32);
 /** Human-readable error sentence: `128s`. */
@@ -196,6 +197,12 @@ export const schema = {
     dir: 'push',
     doc: 'A watched account got its first live session (`online` 1) or lost its last (`online` 0).',
     fields: { name: username, online: u8 },
+  },
+  KeepAlive: {
+    op: 0x85,
+    dir: 'push',
+    doc: 'The server has heard nothing from this connection for a while: answer with any request (a Ping) or be closed as a dead peer.',
+    fields: {},
   },
 } as const satisfies Record<string, MessageDef>;
 

@@ -24,6 +24,27 @@ Options:
                        reading it (default 1024)
   --max-answer-bytes N answer bytes one connection may have pending before the server stops
                        reading it (default 1048576)
+  --mailbox-max N      messages that may wait for one recipient; past it a Send is refused with
+                       MAILBOX_FULL (default 10000)
+  --mailbox-max-bytes N  content bytes that may wait for one recipient (default 4194304)
+  --login-delay-ms MS  after a failed Login, the next Login of that account or from that address
+                       waits MS, doubled with each further failure (default 250; 0 = off)
+  --login-max-delay-ms MS  the longest such wait (default 15000)
+  --register-per-hour N  registrations one address may make per hour (default 10; 0 = no limit)
+  --tls-cert FILE      serve TLS on both transports with this PEM certificate (chain); needs
+                       --tls-key (env TERMCHAT_TLS_CERT, TERMCHAT_TLS_KEY)
+  --tls-key FILE       the certificate's PEM private key (keep it 0600)
+  --token-lifetime-ms MS  a gRPC session token expires this long after its Login, whatever the
+                       activity (default 3600000)
+  --auth-timeout-ms MS a connection without a successful Register or Login within MS is closed
+                       (default 10000; 0 = never)
+  --keepalive-ms MS    a connection silent for MS gets a KeepAlive push; silent for another MS it
+                       is closed as dead, so a dead peer goes within 3 x MS (default 30000; 0 = off)
+  --max-connections N  TCP connections at once, in all (default 10000, lowered to fit the open-file
+                       limit, which is logged at start)
+  --max-per-address N  TCP connections at once from one address (default 64)
+  --limit-loopback     apply the per-address limits (connections, login and registration rates) to
+                       127.0.0.1 and ::1 too (default: local clients are not limited per address)
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default info, env TERMCHAT_LOG_LEVEL)
   --scrypt-cost N      scrypt cost for new password hashes, a power of two (default 16384)
   --stats-interval MS  log a "stats" line (event-loop delay p50/p99/max, CPU, RSS) every MS
@@ -62,6 +83,19 @@ async function main(): Promise<void> {
         'max-inflight': { type: 'string' },
         'ack-wait-ms': { type: 'string' },
         'max-answer-bytes': { type: 'string' },
+        'auth-timeout-ms': { type: 'string' },
+        'token-lifetime-ms': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'login-delay-ms': { type: 'string' },
+        'login-max-delay-ms': { type: 'string' },
+        'register-per-hour': { type: 'string' },
+        'mailbox-max': { type: 'string' },
+        'mailbox-max-bytes': { type: 'string' },
+        'keepalive-ms': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-per-address': { type: 'string' },
+        'limit-loopback': { type: 'boolean' },
         'log-level': { type: 'string' },
         'scrypt-cost': { type: 'string' },
         'stats-interval': { type: 'string' },
@@ -97,6 +131,28 @@ async function main(): Promise<void> {
       ? {}
       : { maxAnswerBytes: int('--max-answer-bytes', values['max-answer-bytes'], 1024, 1 << 30) }),
   };
+  const opt = (name: string, min: number, max: number) => {
+    const v = (values as Record<string, string | boolean | undefined>)[name];
+    return typeof v === 'string' ? int(`--${name}`, v, min, max) : undefined;
+  };
+  const connections = {
+    authTimeoutMs: opt('auth-timeout-ms', 0, 86_400_000),
+    keepAliveMs: opt('keepalive-ms', 0, 86_400_000),
+    maxConnections: opt('max-connections', 1, 1 << 24),
+    maxPerAddress: opt('max-per-address', 1, 1 << 24),
+    limitLoopback: values['limit-loopback'],
+  };
+  const certFile = values['tls-cert'] ?? env.TERMCHAT_TLS_CERT;
+  const keyFile = values['tls-key'] ?? env.TERMCHAT_TLS_KEY;
+  if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together');
+  let tlsFiles;
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      tlsFiles = { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
+    } catch (err) {
+      fail(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+    }
+  }
   let server;
   try {
     server = await startServer({
@@ -107,6 +163,18 @@ async function main(): Promise<void> {
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
       store,
       limits,
+      ...(tlsFiles ? { tls: tlsFiles } : {}),
+      maxQueue: opt('mailbox-max', 1, 1 << 30),
+      tokenLifetimeMs: opt('token-lifetime-ms', 1000, 30 * 86_400_000),
+      throttle: Object.fromEntries(
+        Object.entries({
+          loginDelayMs: opt('login-delay-ms', 0, 3_600_000),
+          loginMaxDelayMs: opt('login-max-delay-ms', 0, 3_600_000),
+          registerPerWindow: opt('register-per-hour', 0, 1 << 30),
+        }).filter(([, v]) => v !== undefined),
+      ),
+      maxQueueBytes: opt('mailbox-max-bytes', 1, 2 ** 40),
+      connections: Object.fromEntries(Object.entries(connections).filter(([, v]) => v !== undefined)),
       ackWaitMs: values['ack-wait-ms'] === undefined ? undefined : int('--ack-wait-ms', values['ack-wait-ms'], 0, 1000),
       statsIntervalMs: statsInterval === undefined ? undefined : int('--stats-interval', statsInterval, 100, 86_400_000),
       logger,
@@ -116,7 +184,7 @@ async function main(): Promise<void> {
     process.stderr.write(`termchat-server: could not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${server.dataDir}\n`);
+  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${server.dataDir}${tlsFiles ? ' (TLS)' : ''}\n`);
   if (server.grpcPort !== undefined) process.stdout.write(`termchat-server gRPC on ${server.host}:${server.grpcPort}\n`);
 
   let stopping = false;

@@ -6,11 +6,27 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { PasswordHasher } from './auth.js';
+import { claimDataDir } from './dataDir.js';
+import type { ThrottleOptions } from './throttle.js';
 import { ChatService } from './service.js';
 import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
-import { TcpTransport, type PipelineLimits } from './transports/tcp.js';
+import fs from 'node:fs';
+import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
+
+/** File descriptors kept free for the store (database, WAL, workers), logs, gRPC and sockets being refused. */
+const FD_RESERVE = 64;
+
+/** The process's soft limit on open files (Linux /proc), or undefined where it cannot be read. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ServerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -28,8 +44,15 @@ export interface ServerOptions {
   store?: 'sqlite' | 'memory' | Store;
   /** How long a pushed Send waits for the recipient's Ack before it is written (ms; see service.ts). */
   ackWaitMs?: number;
+  /** Most messages / content bytes waiting for one recipient (see service.ts); defaults there. */
+  maxQueue?: number;
+  maxQueueBytes?: number;
+  /** Login throttling and registration rate (see throttle.ts); defaults there. Per-address parts follow connections.limitLoopback. */
+  throttle?: Partial<ThrottleOptions>;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
   limits?: Partial<PipelineLimits>;
+  /** Idle, dead and too many connections (see transports/tcp.ts); defaults there. The total is kept below the open-file limit. */
+  connections?: Partial<ConnectionLimits>;
   /** Also serve gRPC (src/protocol/chat.proto) on this port (0 = the OS picks); off when undefined. */
   grpcPort?: number;
   /** A connection whose unsent output exceeds this many bytes is dropped; default 8 MiB. */
@@ -39,6 +62,10 @@ export interface ServerOptions {
    * process CPU and memory. Off when undefined.
    */
   statsIntervalMs?: number;
+  /** How long a gRPC session token works after its Login, whatever the activity (ms; default 1 h). */
+  tokenLifetimeMs?: number;
+  /** Serve both transports over TLS with this PEM certificate (chain) and key. */
+  tls?: TlsFiles;
   /** Where logs go; default: silent. */
   logger?: Logger;
 }
@@ -59,20 +86,56 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? '127.0.0.1';
   const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
   const log = opts.logger ?? pino({ level: 'silent' });
-  const store: Store =
-    opts.store === 'memory' ? new MemoryStore() : opts.store === undefined || opts.store === 'sqlite' ? new SqliteStore({ dataDir }) : opts.store;
+  const sqlite = opts.store === undefined || opts.store === 'sqlite';
+  // One server per data directory, and nobody else's to read: before the database is opened.
+  const release = sqlite ? claimDataDir(dataDir) : () => undefined;
+  const store: Store = opts.store === 'memory' ? new MemoryStore() : sqlite ? new SqliteStore({ dataDir }) : (opts.store as Store);
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
-  const service = new ChatService(store, hasher, log, { ackWaitMs: opts.ackWaitMs });
-  await service.start();
+  const service = new ChatService(store, hasher, log, {
+    ackWaitMs: opts.ackWaitMs,
+    maxQueue: opts.maxQueue,
+    maxQueueBytes: opts.maxQueueBytes,
+    throttle: opts.throttle,
+    limitLoopback: opts.connections?.limitLoopback,
+  });
+  try {
+    await service.start();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    release();
+    throw err;
+  }
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;
   try {
-    transport = await TcpTransport.listen(service, log, { host, port: opts.port ?? 7878, maxSendQueue: opts.maxSendQueue, ...opts.limits });
+    const fdLimit = openFileLimit();
+    let maxConnections = opts.connections?.maxConnections ?? DEFAULT_CONNECTION_LIMITS.maxConnections;
+    if (fdLimit !== undefined && maxConnections > fdLimit - FD_RESERVE) {
+      const fit = Math.max(1, fdLimit - FD_RESERVE);
+      if (opts.connections?.maxConnections !== undefined) log.warn({ asked: maxConnections, fdLimit, cap: fit }, 'connection cap lowered to fit the open-file limit');
+      maxConnections = fit;
+    }
+    log.info({ fdLimit: fdLimit ?? 'unknown', maxConnections }, 'open-file limit');
+    transport = await TcpTransport.listen(service, log, {
+      host,
+      port: opts.port ?? 7878,
+      maxSendQueue: opts.maxSendQueue,
+      ...opts.limits,
+      ...opts.connections,
+      maxConnections,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+    });
     if (opts.grpcPort !== undefined) {
       // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
       const { GrpcTransport } = await import('./transports/grpc.js');
       try {
-        grpc = await GrpcTransport.listen(service, log, { host, port: opts.grpcPort, maxSendQueue: opts.maxSendQueue });
+        grpc = await GrpcTransport.listen(service, log, {
+          host,
+          port: opts.grpcPort,
+          maxSendQueue: opts.maxSendQueue,
+          tokenLifetimeMs: opts.tokenLifetimeMs,
+          ...(opts.tls ? { tls: opts.tls } : {}),
+        });
       } catch (err) {
         transport.stopAccepting();
         await transport.closeAll();
@@ -81,6 +144,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   } catch (err) {
     await store.close();
+    release();
     throw err;
   }
   const stopStats = opts.statsIntervalMs ? logStats(log, opts.statsIntervalMs, store) : undefined;
@@ -88,13 +152,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const close = () =>
     (closing ??= (async () => {
       stopStats?.();
-      transport.stopAccepting();
+      // Reads no more requests; those already read are answered (the work done, or SHUTTING_DOWN).
+      transport.stopReading();
       await service.shutdown();
       await Promise.all([transport.closeAll(), grpc?.closeAll()]);
       await store.close();
+      release();
       log.info('server stopped');
     })());
-  log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir }, 'listening');
+  log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir, tls: opts.tls !== undefined }, 'listening');
   return { host, port: transport.port, ...(grpc ? { grpcPort: grpc.port } : {}), dataDir, close };
 }
 

@@ -19,6 +19,7 @@ import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
 import { StoreQueue } from './storeQueue.js';
+import { DEFAULT_THROTTLE, isLoopback, Throttle, type ThrottleOptions } from './throttle.js';
 import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Receipt, Store, StoredMessage } from './store/store.js';
 
 /** A rule was broken: a stable code and a sentence for the user. */
@@ -56,6 +57,8 @@ export class Session {
   constructor(
     readonly id: number,
     readonly sink: SessionSink,
+    /** The peer's IP address, for the per-address limits (undefined: none apply). */
+    readonly address?: string,
   ) {}
 }
 
@@ -83,6 +86,27 @@ export interface ServiceOptions {
    * the store: acknowledged in time, it is never written (default 2 ms; 0 writes every message).
    */
   ackWaitMs?: number;
+  /** Most messages waiting for one recipient (queued or not yet committed); past it a Send is MAILBOX_FULL. */
+  maxQueue?: number;
+  /** Most content bytes waiting for one recipient; past it a Send is MAILBOX_FULL. */
+  maxQueueBytes?: number;
+  /** Login throttling and registration rates (see throttle.ts); defaults there. */
+  throttle?: Partial<ThrottleOptions>;
+  /** Whether the per-address limits apply to loopback addresses too (default: they do not). */
+  limitLoopback?: boolean;
+}
+
+/** What waits for one recipient: the queue cap is checked against it on every Send, without the disk. */
+interface QueueSize {
+  n: number;
+  bytes: number;
+}
+
+/** An Error answer for a storage failure: DISK_FULL (retryable, nothing changed) or INTERNAL. */
+export function storageError(error: string): Response {
+  return /SQLITE_FULL|disk is full|ENOSPC/i.test(error)
+    ? errorResponse('DISK_FULL', "the server's disk is full; nothing was changed, try again later")
+    : errorResponse('INTERNAL', 'internal server error');
 }
 
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
@@ -136,6 +160,8 @@ export class ChatService {
   private readonly pending = new Map<number, PendingSend>();
   /** Watched name -> the sessions watching it (Watch): a presence change costs one push per watcher. */
   private readonly watchers = new Map<string, Set<Session>>();
+  /** What waits for each account (committed or on its way), for the queue cap. */
+  private readonly queued = new Map<number, QueueSize>();
   /** (sender, clientId) of recent Sends delivered and acknowledged before they were written, for resends. */
   private readonly deliveredUnwritten = new FifoMap<number | string, { id: number; recipientId: number }>(RECENT_UNWRITTEN);
   private readonly queue: StoreQueue;
@@ -149,10 +175,16 @@ export class ChatService {
   private idle: (() => void) | undefined;
   private closing = false;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly throttle: Throttle;
+  private readonly limitLoopback: boolean;
+  /** Throttled Logins waiting for their turn: woken at shutdown. */
+  private readonly sleepers = new Set<() => void>();
   readonly maxListLimit: number;
   readonly maxFetch: number;
   readonly dedupWindowMs: number;
   readonly ackWaitMs: number;
+  readonly maxQueue: number;
+  readonly maxQueueBytes: number;
 
   constructor(
     private readonly store: Store,
@@ -164,6 +196,10 @@ export class ChatService {
     this.maxFetch = opts.maxFetch ?? 200;
     this.dedupWindowMs = opts.dedupWindowMs ?? 24 * 60 * 60 * 1000;
     this.ackWaitMs = opts.ackWaitMs ?? 2;
+    this.maxQueue = opts.maxQueue ?? 10_000;
+    this.maxQueueBytes = opts.maxQueueBytes ?? 4 * 1024 * 1024;
+    this.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...opts.throttle });
+    this.limitLoopback = opts.limitLoopback ?? false;
     this.queue = new StoreQueue(store, opts.maxBatch);
   }
 
@@ -173,6 +209,7 @@ export class ChatService {
     for (const [name, id] of state.accounts) this.directory.set(name, id);
     this.nextMessageId = state.nextMessageId;
     this.reservedUpTo = state.nextMessageId - 1;
+    for (const [id, n, bytes] of state.queues) this.queued.set(id, { n, bytes });
     this.reserveIds();
     const prune = () => this.queue.add({ op: 'prune', before: Date.now() - this.dedupWindowMs }, () => {});
     prune();
@@ -192,8 +229,8 @@ export class ChatService {
   }
 
   /** Starts a session for a new connection. */
-  openSession(sink: SessionSink): Session {
-    const s = new Session(this.nextSessionId++, sink);
+  openSession(sink: SessionSink, address?: string): Session {
+    const s = new Session(this.nextSessionId++, sink, address);
     this.sessions.add(s);
     return s;
   }
@@ -304,6 +341,9 @@ export class ChatService {
     checkCredentialsShape(username, password);
     // The cheap check first: a flood of Registers for a taken name costs no hashing.
     if (this.directory.has(username)) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
+    if (!this.throttle.takeRegistration(this.limitedAddress(s))) {
+      throw new ServiceError('RATE_LIMITED', 'too many registrations from your address; try again later');
+    }
     const hash = await this.hasher.hash(password, s);
     const id = await this.queue.run<number | undefined>({ op: 'createAccount', name: username, hash });
     if (id === undefined) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
@@ -313,12 +353,20 @@ export class ChatService {
 
   /** Logs the session in, taking over any other live session of the account. */
   async login(s: Session, username: string, password: string): Promise<{ undelivered: number; receipts: { senderId: number; ids: number[] } }> {
+    // Throttled after failures (throttle.ts): a refusal looks the same whatever its reason.
+    const address = this.limitedAddress(s);
+    const turn = this.throttle.loginTurn(username, address);
+    if (turn.waitMs > 0) await this.sleep(turn.waitMs);
+    if (this.closing) throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down');
+    if (!turn.check) throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     const account = isValidUsername(username) ? await this.queue.run<Account | undefined>({ op: 'findAccount', name: username }) : undefined;
     const ok = await this.hasher.verify(password, account?.hash, s);
     // The account may have been deleted while the hash ran.
     if (!ok || !account || this.directory.get(account.name) !== account.id) {
+      this.throttle.loginResult(username, address, false);
       throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     }
+    this.throttle.loginResult(username, address, true);
     // Presence changes only when the account gets its first live session: a takeover changes nothing.
     const wasOnline = this.online.has(account.id);
     this.unbind(s, s.accountId !== account.id);
@@ -355,6 +403,7 @@ export class ChatService {
     const r = await this.queue.run<DeleteResult>({ op: 'deleteAccount', accountId: me, force: confirm });
     if (r.deleted) {
       if (this.directory.get(name) === me) this.directory.delete(name);
+      this.queued.delete(me);
       this.unbind(s);
       this.log.info({ account: me }, 'account deleted');
     }
@@ -365,6 +414,7 @@ export class ChatService {
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.closing = true;
     clearInterval(this.pruneTimer);
+    for (const wake of this.sleepers) wake();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     if (this.outstanding > 0) await Promise.race([deadline, new Promise<void>((resolve) => (this.idle = resolve))]);
@@ -396,7 +446,15 @@ export class ChatService {
         return;
       }
     }
+    // The queue cap: one lookup, no allocation once the recipient has had a message.
+    let q = this.queued.get(to);
+    if (q === undefined) this.queued.set(to, (q = { n: 0, bytes: 0 }));
+    if (q.n >= this.maxQueue || q.bytes + content.length > this.maxQueueBytes) {
+      throw new ServiceError('MAILBOX_FULL', `${recipient}'s mailbox is full`);
+    }
     if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
+    q.n++;
+    q.bytes += content.length;
     const id = this.nextMessageId++;
     if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
     const sentAt = Date.now();
@@ -423,11 +481,13 @@ export class ChatService {
     const seq = this.queue.add(op, (r) => {
       this.pending.delete(id);
       if (!r.ok) {
+        this.unqueue(to, 1, op.content.length);
         this.log.error({ err: r.error, session: s.id }, 'storing a message failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
         return;
       }
       const v = r.value as InsertResult;
+      if (!v.stored) this.unqueue(to, 1, op.content.length);
       if (v.stored) {
         if (pushLater) push();
         reply({ type: 'Accepted', messageId: id });
@@ -456,6 +516,7 @@ export class ChatService {
       // Delivered and acknowledged before it reached the store: it need not be written at all, and
       // its sender may hear Accepted now.
       if (p !== undefined && this.queue.cancel(p.seq, DELIVERED)) {
+        this.unqueue(me, 1, p.op.content.length);
         if (p.op.clientId !== 0) this.deliveredUnwritten.set(sendKey(p.op.senderId, p.op.clientId), { id, recipientId: me });
         unwritten.push({ id, senderId: p.op.senderId });
       } else gone.push(id);
@@ -467,13 +528,17 @@ export class ChatService {
     }
     this.queue.add({ op: 'ack', recipientId: me, ids: gone }, (r) => {
       // One receipt per sender for the whole Ack: those not written and those the store removed.
-      this.receipts(r.ok ? unwritten.concat(r.value as Receipt[]) : unwritten);
-      if (r.ok) reply({ type: 'Ok' });
-      else {
+      if (r.ok) {
+        const v = r.value as { receipts: Receipt[]; bytes: number };
+        this.receipts(unwritten.concat(v.receipts));
+        this.unqueue(me, v.receipts.length, v.bytes);
+        reply({ type: 'Ok' });
+      } else {
+        this.receipts(unwritten);
         // Not removed: they count as delivered again, so a repeated Ack retries them.
         if (s.accountId === me) for (const id of gone) s.delivered.add(id);
         this.log.error({ err: r.error, session: s.id }, 'ack failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
       }
     });
   }
@@ -546,7 +611,7 @@ export class ChatService {
     this.queue.add({ op: 'fetch', recipientId: me, max: n }, (r) => {
       if (!r.ok) {
         this.log.error({ err: r.error, session: s.id }, 'fetch failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
         return;
       }
       const v = r.value as { messages: StoredMessage[]; remaining: number };
@@ -567,7 +632,7 @@ export class ChatService {
       if (r.ok) reply({ type: 'AccountList', ...(r.value as { total: number; names: string[] }) });
       else {
         this.log.error({ err: r.error, session: s.id }, 'list failed');
-        reply(errorResponse('INTERNAL', 'internal server error'));
+        reply(storageError(r.error));
       }
     });
   }
@@ -585,13 +650,39 @@ export class ChatService {
   private toErrorResponse(s: Session, req: Request, err: unknown): Response {
     if (err instanceof ServiceError) return errorResponse(err.code, err.message);
     this.log.error({ err, session: s.id, request: req.type }, 'request failed');
-    return errorResponse('INTERNAL', 'internal server error');
+    return storageError(err instanceof Error ? err.message : String(err));
   }
 
   /** The session's account id, or NOT_LOGGED_IN. */
   private account(s: Session): number {
     if (s.accountId === undefined) throw new ServiceError('NOT_LOGGED_IN', 'log in first');
     return s.accountId;
+  }
+
+  /** The session's address if the per-address limits apply to it. */
+  private limitedAddress(s: Session): string | undefined {
+    return this.limitLoopback || !isLoopback(s.address) ? s.address : undefined;
+  }
+
+  /** Waits `ms`, or less if the server begins shutting down. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Messages that left (or never reached) a recipient's queue. */
+  private unqueue(to: number, n: number, bytes: number): void {
+    const q = this.queued.get(to);
+    if (q === undefined) return;
+    q.n = Math.max(0, q.n - n);
+    q.bytes = Math.max(0, q.bytes - bytes);
   }
 
   /** Logs the session out; `announce`: tell the account's watchers it went offline (not on a takeover). */

@@ -5,11 +5,12 @@ import type { Field, Fields } from '../../src/protocol/fields.js';
 import { schema, type MessageName } from '../../src/protocol/schema.js';
 
 const asciiChar = fc.integer({ min: 1, max: 0x7f }).map((c) => String.fromCharCode(c));
+const printableChar = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
 
 export function fieldArb(f: Field): fc.Arbitrary<unknown> {
   switch (f.kind) {
     case 'ascii':
-      return fc.string({ unit: asciiChar, maxLength: f.size });
+      return fc.string({ unit: f.printable ? printableChar : asciiChar, maxLength: f.size });
     case 'u8':
       return fc.integer({ min: 0, max: 0xff });
     case 'u16':

@@ -105,8 +105,8 @@ for (const kind of KINDS) {
     const [a, b] = await twoAccounts(s);
     const m = insert(a, b, 1);
     await one(s, m);
-    t.deepEqual(await one(s, { op: 'ack', recipientId: a, ids: [m.id] }), []);
-    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m.id] }), [{ id: m.id, senderId: a }]);
+    t.deepEqual(await one(s, { op: 'ack', recipientId: a, ids: [m.id] }), { receipts: [], bytes: 0 });
+    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m.id] }), { receipts: [{ id: m.id, senderId: a }], bytes: m.content.length });
     t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
   });
 
@@ -116,11 +116,11 @@ for (const kind of KINDS) {
     const m1 = insert(a, b, 1);
     const m2 = { ...insert(b, b, 2), id: m1.id + 1 };
     await s.run([m1, m2]);
-    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id, m2.id + 1] }), [
+    t.deepEqual((await one<{ receipts: unknown[] }>(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id, m2.id + 1] })).receipts, [
       { id: m1.id, senderId: a },
       { id: m2.id, senderId: b },
     ]);
-    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id] }), [], 'already gone');
+    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id] }), { receipts: [], bytes: 0 }, 'already gone');
   });
 
   test(`${kind.name}: kept receipts are taken once, by their sender only`, async (t) => {
@@ -183,6 +183,8 @@ test('sqlite: the accounts and the next message id survive a reopen; ids are nev
   const m = { ...insert(a, b, 1), id: fresh.nextMessageId + 41 };
   await one(s1, m);
   await one(s1, { op: 'ack', recipientId: b, ids: [m.id] });
+  const kept = { ...insert(a, b, 2, 'kept'), id: m.id + 1 };
+  await one(s1, kept);
   await s1.close();
   const s2 = kind.make(dir);
   t.teardown(async () => {
@@ -194,5 +196,7 @@ test('sqlite: the accounts and the next message id survive a reopen; ids are nev
     ['alice', a],
     ['bob', b],
   ]);
-  t.true(state.nextMessageId > m.id);
+  t.true(state.nextMessageId > kept.id);
+  // What waits for each recipient, for the queue cap.
+  t.deepEqual(state.queues, [[b, 1, 4]]);
 });

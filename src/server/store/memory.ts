@@ -33,7 +33,13 @@ export class MemoryStore implements Store {
   readonly stats = { commits: 0, ops: 0 };
 
   async open(): Promise<OpenState> {
-    return { accounts: [...this.byName.entries()], nextMessageId: this.maxId + 1 };
+    const queues: OpenState['queues'] = [];
+    for (const [id, q] of this.queues) {
+      let bytes = 0;
+      for (const r of q.values()) bytes += r.content.length;
+      if (q.size > 0) queues.push([id, q.size, bytes]);
+    }
+    return { accounts: [...this.byName.entries()], nextMessageId: this.maxId + 1, queues };
   }
 
   async run(batch: readonly Op[]): Promise<OpResult[]> {
@@ -56,12 +62,16 @@ export class MemoryStore implements Store {
         return this.insert(op);
       case 'ack': {
         const q = this.queues.get(op.recipientId);
-        const gone: Receipt[] = [];
+        const receipts: Receipt[] = [];
+        let bytes = 0;
         for (const id of op.ids) {
           const row = q?.get(id);
-          if (row && q!.delete(id)) gone.push({ id, senderId: row.senderId });
+          if (row && q!.delete(id)) {
+            receipts.push({ id, senderId: row.senderId });
+            bytes += row.content.length;
+          }
         }
-        return gone;
+        return { receipts, bytes };
       }
       case 'addReceipts':
         for (const r of op.receipts) {

@@ -135,7 +135,12 @@ export class SqliteDb {
          FROM messages m JOIN accounts a ON a.id = m.sender_id
          WHERE m.recipient_id = ? ORDER BY m.id LIMIT ?`,
       ),
-      ackOne: db.prepare<[number, number], { sender_id: number }>('DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id'),
+      ackOne: db.prepare<[number, number], { sender_id: number; len: number }>(
+        'DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id, length(CAST(content AS BLOB)) AS len',
+      ),
+      queueTotals: db.prepare<[], { r: number; n: number; b: number }>(
+        'SELECT recipient_id AS r, count(*) AS n, sum(length(CAST(content AS BLOB))) AS b FROM messages GROUP BY recipient_id',
+      ),
       // A deleted sender keeps no receipts (it will never log in again).
       addReceipt: db.prepare(
         `INSERT OR IGNORE INTO receipts (sender_id, message_id)
@@ -178,6 +183,7 @@ export class SqliteDb {
     return {
       accounts: this.s.allLive.all().map((a) => [a.name, a.id]),
       nextMessageId: Math.max(m ?? 0, q ?? 0, r ?? 0) + 1,
+      queues: this.s.queueTotals.all().map((x) => [x.r, x.n, x.b]),
     };
   }
 
@@ -196,12 +202,16 @@ export class SqliteDb {
       case 'insert':
         return this.insert(op);
       case 'ack': {
-        const gone: Receipt[] = [];
+        const receipts: Receipt[] = [];
+        let bytes = 0;
         for (const id of op.ids) {
           const row = s.ackOne.get(id, op.recipientId);
-          if (row) gone.push({ id, senderId: row.sender_id });
+          if (row) {
+            receipts.push({ id, senderId: row.sender_id });
+            bytes += row.len;
+          }
         }
-        return gone;
+        return { receipts, bytes };
       }
       case 'addReceipts':
         for (const r of op.receipts) s.addReceipt.run(r.senderId, r.id, r.senderId);

@@ -65,7 +65,7 @@ export type InsertResult =
 
 export type Op =
   | InsertOp
-  /** Removes these messages from the recipient's queue; result: the Receipts of those that went. */
+  /** Removes these messages from the recipient's queue; result: a Receipt for each that went, and their content bytes. */
   | { op: 'ack'; recipientId: number; ids: number[] }
   /** Keeps delivery receipts for senders that are offline (not for a deleted sender). */
   | { op: 'addReceipts'; receipts: Receipt[] }
@@ -93,7 +93,7 @@ export type Op =
 
 export interface ResultOf {
   insert: InsertResult;
-  ack: Receipt[];
+  ack: { receipts: Receipt[]; bytes: number };
   addReceipts: null;
   takeReceipts: number[];
   fetch: { messages: StoredMessage[]; remaining: number };
@@ -114,6 +114,8 @@ export interface OpenState {
   accounts: Array<[name: string, id: number]>;
   /** Larger than every message id ever used or reserved: the service counts on from here. */
   nextMessageId: number;
+  /** Each non-empty queue: how many messages wait for the account and their content bytes (for the queue cap). */
+  queues: Array<[recipientId: number, count: number, bytes: number]>;
 }
 
 export interface Store {

@@ -18,6 +18,7 @@ import {
 } from '@grpc/grpc-js';
 import { layout, validate, type Push, type Request, type RequestName } from '../../protocol/codec.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { FifoMap } from '../../protocol/fifoMap.js';
 import { DEFAULT_MAX_BODY, HEADER_SIZE } from '../../protocol/framing.js';
 import type { ChatService, Log, Session } from '../service.js';
 import { toGrpcError } from './grpcErrors.js';
@@ -35,7 +36,15 @@ export interface GrpcOptions {
   idleTimeoutMs?: number;
   /** How long shutdown waits for calls in flight before cutting them. */
   closeGraceMs?: number;
+  /** Serve TLS (a PEM certificate chain and key) instead of plaintext HTTP/2. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** A session token works this long after its Login, whatever the activity (default 1 h). */
+  tokenLifetimeMs?: number;
 }
+
+/** Tokens that expired, remembered so a late call hears "expired" rather than "ended". */
+const EXPIRED_MEMORY = 10_000;
+const EXPIRED_TEXT = 'session token expired; log in again';
 
 type Stream = ServerWritableStream<unknown, PushOut>;
 
@@ -48,7 +57,11 @@ class GrpcSession {
   lastActive = Date.now();
   session!: Session;
   retired = false;
-  constructor(readonly token: string) {}
+  constructor(
+    readonly token: string,
+    /** Date.now() after which the token no longer works. */
+    readonly expiresAt: number,
+  ) {}
 }
 
 /** About the size of a Message push (a whole frame, from the schema), to turn a byte limit into a count of pushes. */
@@ -66,6 +79,8 @@ export class GrpcTransport {
   private readonly maxHeld: number;
   private readonly idleMs: number;
   private readonly graceMs: number;
+  private readonly tokenLifetimeMs: number;
+  private readonly expired = new FifoMap<string, true>(EXPIRED_MEMORY);
   private closing: Promise<void> | undefined;
   port = 0;
 
@@ -79,19 +94,26 @@ export class GrpcTransport {
     this.maxHeld = opts.maxHeldPushes ?? DEFAULT_MAX_HELD_PUSHES;
     this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
     this.graceMs = opts.closeGraceMs ?? 2000;
+    this.tokenLifetimeMs = opts.tokenLifetimeMs ?? 60 * 60 * 1000;
     this.anon = service.openSession({ push: () => {} });
-    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.idleMs / 4)).unref();
+    this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(1000, this.idleMs / 4), Math.max(100, this.tokenLifetimeMs / 4))).unref();
   }
 
   /** Starts serving; resolves once bound (port 0 = the OS picks, see `.port`). */
   static async listen(service: ChatService, log: Log, opts: GrpcOptions): Promise<GrpcTransport> {
     // The same limit as a frame body; a bigger message is refused by grpc-js before a handler runs.
-    const server = new Server({ 'grpc.max_receive_message_length': DEFAULT_MAX_BODY });
+    const server = new Server({
+      'grpc.max_receive_message_length': DEFAULT_MAX_BODY,
+      // Dead peers: an HTTP/2 PING every 30 s, unanswered within 20 s closes the connection (and so
+      // ends a dead client's push stream), as KeepAlive does on TCP.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 20_000,
+    });
     const t = new GrpcTransport(service, log, server, opts);
     server.addService(chatServiceDefinition(), t.implementation());
     t.port = await new Promise<number>((resolve, reject) => {
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      server.bindAsync(`${host}:${opts.port}`, credentialsFor(opts), (err, port) => (err ? reject(err) : resolve(port)));
     });
     return t;
   }
@@ -144,19 +166,24 @@ export class GrpcTransport {
       return;
     }
     const token = tokenOf(call.metadata);
-    let g = token === undefined ? undefined : this.byToken.get(token);
+    let g = token === undefined ? undefined : this.live(token);
     if (g) g.lastActive = Date.now();
     let session: Session;
-    if (ANONYMOUS.has(name)) session = this.anon;
+    const address = peerAddress(call.getPeer());
+    // A Register gets a session of its own for the call, carrying the address its rate is counted by.
+    const once = name === 'Register' ? this.service.openSession({ push: () => {} }, address) : undefined;
+    if (once) session = once;
+    else if (ANONYMOUS.has(name)) session = this.anon;
     else if (g) session = g.session;
     else if (name === 'Login') {
-      g = this.newSession();
+      g = this.newSession(address);
       session = g.session;
     } else {
-      cb(toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
+      cb(toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
       return;
     }
     const r = await this.service.request(session, req);
+    if (once) this.service.closeSession(once);
     const out = toReply(name, r, g?.token ?? '');
     if (g) {
       const ended =
@@ -172,17 +199,32 @@ export class GrpcTransport {
     else cb(null, out.reply);
   }
 
-  private newSession(): GrpcSession {
-    const g = new GrpcSession(randomBytes(24).toString('base64url'));
-    g.session = this.service.openSession({ push: (p) => this.push(g, p) });
+  /** The live session of a token; an expired one is retired here (and remembered as expired). */
+  private live(token: string): GrpcSession | undefined {
+    const g = this.byToken.get(token);
+    if (g && Date.now() >= g.expiresAt) {
+      this.retire(g, 'expired');
+      return undefined;
+    }
+    return g;
+  }
+
+  private whyNoSession(token: string | undefined): string {
+    if (token === undefined) return 'log in first';
+    return this.expired.get(token) ? EXPIRED_TEXT : 'session ended; log in again';
+  }
+
+  private newSession(address: string | undefined): GrpcSession {
+    const g = new GrpcSession(randomBytes(24).toString('base64url'), Date.now() + this.tokenLifetimeMs);
+    g.session = this.service.openSession({ push: (p) => this.push(g, p) }, address);
     return g;
   }
 
   private subscribe(call: Stream): void {
     const token = tokenOf(call.metadata);
-    const g = token === undefined ? undefined : this.byToken.get(token);
+    const g = token === undefined ? undefined : this.live(token);
     if (!g || g.retired) {
-      call.emit('error', toGrpcError('NOT_LOGGED_IN', token === undefined ? 'log in first' : 'session ended; log in again'));
+      call.emit('error', toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
       return;
     }
     if (g.stream) g.stream.end(endTrailer('replaced')); // a newer stream replaces the older one
@@ -243,6 +285,7 @@ export class GrpcTransport {
     if (g.retired) return;
     g.retired = true;
     this.byToken.delete(g.token);
+    if (why === 'expired') this.expired.set(g.token, true);
     const s = g.stream;
     g.stream = undefined;
     if (s && !s.writableEnded) s.end(why && endTrailer(why));
@@ -250,9 +293,13 @@ export class GrpcTransport {
   }
 
   private sweep(): void {
-    const cutoff = Date.now() - this.idleMs;
-    for (const g of this.byToken.values()) {
-      if (!g.stream && g.lastActive < cutoff) {
+    const now = Date.now();
+    const cutoff = now - this.idleMs;
+    for (const g of [...this.byToken.values()]) {
+      if (now >= g.expiresAt) {
+        this.log.debug({ session: g.session.id }, 'gRPC session token expired');
+        this.retire(g, 'expired');
+      } else if (!g.stream && g.lastActive < cutoff) {
         this.log.debug({ session: g.session.id }, 'gRPC session idle; closing it');
         this.retire(g);
       }
@@ -265,4 +312,16 @@ function endTrailer(why: StreamEnd): Metadata {
   const md = new Metadata();
   md.set(META.streamEnd, STREAM_END[why].value);
   return md;
+}
+
+/** The IP address in a grpc-js peer string ("1.2.3.4:5678", "[::1]:5678", optionally "ipv4:"/"ipv6:" first), or undefined. */
+export function peerAddress(peer: string): string | undefined {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[([^\]]+)\]:\d+$/.exec(p) ?? /^([^:]+):\d+$/.exec(p);
+  return m?.[1];
+}
+
+function credentialsFor(opts: GrpcOptions): ServerCredentials {
+  if (!opts.tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ private_key: opts.tls.key, cert_chain: opts.tls.cert }], false);
 }

@@ -30,6 +30,12 @@ const STATUS: Record<ErrorCodeName, status> = {
   BUSY: status.RESOURCE_EXHAUSTED,
   INTERNAL: status.INTERNAL,
   SHUTTING_DOWN: status.UNAVAILABLE,
+  TOO_MANY_CONNECTIONS: status.RESOURCE_EXHAUSTED,
+  IDLE_TIMEOUT: status.DEADLINE_EXCEEDED,
+  MAILBOX_FULL: status.RESOURCE_EXHAUSTED,
+  // Retryable: nothing was stored, and the same request may succeed once space is freed.
+  DISK_FULL: status.UNAVAILABLE,
+  RATE_LIMITED: status.RESOURCE_EXHAUSTED,
 };
 
 /** The name of the gRPC status for each termchat error code (for docs/PROTOCOL.md and chat.proto). */

@@ -61,6 +61,7 @@ export const STREAM_END = {
   logout: { value: 'logout', doc: 'Logout ended the session; the token is dead' },
   accountDeleted: { value: 'account-deleted', doc: 'DeleteAccount deleted the account; the token is dead' },
   serverClosing: { value: 'server-closing', doc: 'the server is shutting down (after a ServerClosing push)' },
+  expired: { value: 'expired', doc: 'the session token reached its lifetime (default 1 h); the token is dead: log in again' },
 } as const;
 export type StreamEnd = keyof typeof STREAM_END;
 

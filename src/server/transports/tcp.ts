@@ -10,11 +10,13 @@
  * breaks the protocol gets an Error frame; one whose stream cannot be resynced is disconnected.
  */
 import net from 'node:net';
-import { decode, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
+import tls from 'node:tls';
+import { decode, encodeInto, frameSize, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
 import { FrameWriter } from '../../protocol/connection.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
 import { FrameDecoder, type Frame } from '../../protocol/framing.js';
 import { schema } from '../../protocol/schema.js';
+import { isLoopback } from '../throttle.js';
 import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
 
 /**
@@ -53,9 +55,42 @@ export interface PipelineLimits {
 
 export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 1024, maxAnswerBytes: 1 << 20, turnBudget: 128 };
 
-export interface TcpOptions extends Partial<PipelineLimits> {
+/** Guards against idle, dead and too many peers (see the README's "Running it in production"). */
+export interface ConnectionLimits {
+  /** A connection without a successful Register or Login this long is closed (IDLE_TIMEOUT); 0: never. */
+  authTimeoutMs: number;
+  /**
+   * A connection the server has heard nothing from for one interval gets a KeepAlive push; silent
+   * for the next interval too, it is closed as dead. So a dead peer goes within 3 intervals. 0: off.
+   */
+  keepAliveMs: number;
+  /** Connections open at once, in all (kept below the process's open-file limit). */
+  maxConnections: number;
+  /** Connections open at once from one address. */
+  maxPerAddress: number;
+  /** Whether the per-address cap applies to loopback addresses too (off: local tools and benchmarks are trusted, as fail2ban's default ignoreip). */
+  limitLoopback: boolean;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  authTimeoutMs: 10_000,
+  keepAliveMs: 30_000,
+  maxConnections: 10_000,
+  maxPerAddress: 64,
+  limitLoopback: false,
+};
+
+/** A certificate (chain) and its private key, PEM. */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface TcpOptions extends Partial<PipelineLimits>, Partial<ConnectionLimits> {
   host: string;
   port: number;
+  /** Serve TLS instead of plain TCP. */
+  tls?: TlsFiles;
   /** A connection whose unsent output (pushes included) grows past this is dropped (its messages stay queued). */
   maxSendQueue?: number;
   /** How long a closing connection may take to flush before it is destroyed. */
@@ -70,7 +105,10 @@ interface Slot {
   answer: Response | undefined;
   /** Answer bytes reserved for it until it is written. */
   bound: number;
+  /** A Register or Login: a success ends the unauthenticated timeout. */
+  auth: boolean;
 }
+
 
 class Connection {
   private readonly decoder = new FrameDecoder();
@@ -87,9 +125,20 @@ class Connection {
   /** A request that must finish before the next starts (Login, Register, DeleteAccount). */
   private barrier: Slot | undefined;
   private paused = false;
+  /** The server is stopping: read nothing more. */
+  private stopping = false;
   private resumeScheduled = false;
   private dead = false;
   private complained = false;
+  /** A Register or Login succeeded on this connection. */
+  private authed = false;
+  private authTimer: NodeJS.Timeout | undefined;
+  /** Register/Login requests started and not yet answered: the timeout waits for them (a throttled Login may take longer). */
+  private authPending = 0;
+  /** Something came from the peer (or it took our output) since the last keep-alive sweep. */
+  private heard = true;
+  /** A KeepAlive went out and nothing has come back since. */
+  private pinged = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -98,19 +147,52 @@ class Connection {
     private readonly limits: PipelineLimits,
     private readonly maxSendQueue: number,
     private readonly closeGraceMs: number,
+    authTimeoutMs: number,
   ) {
-    this.session = service.openSession({ push: (m, raw) => this.push(m, raw) });
+    this.session = service.openSession({ push: (m, raw) => this.push(m, raw) }, socket.remoteAddress);
     this.writer = new FrameWriter(socket, () => this.afterFlush());
     socket.setNoDelay(true);
     log.debug({ session: this.session.id, remote: socket.remoteAddress }, 'connection opened');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.pump());
+    socket.on('drain', () => {
+      this.heard = true;
+      this.pump();
+    });
+    if (authTimeoutMs > 0) {
+      const expire = () => {
+        if (this.authed) return;
+        if (this.authPending > 0) {
+          this.authTimer = setTimeout(expire, authTimeoutMs);
+          return;
+        }
+        this.closeWith('IDLE_TIMEOUT', `no successful Register or Login within ${Math.round(authTimeoutMs / 1000)} s`);
+      };
+      this.authTimer = setTimeout(expire, authTimeoutMs);
+    }
     socket.on('error', (err) => this.log.debug({ err: err.message, session: this.session.id }, 'socket error'));
     socket.on('close', () => {
       this.dead = true;
+      clearTimeout(this.authTimer);
       service.closeSession(this.session);
       this.log.debug({ session: this.session.id }, 'connection closed');
     });
+  }
+
+  /** At shutdown: reads nothing more from the peer (what it sent and we did not read was never a request). */
+  stopReading(): void {
+    this.stopping = true;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /**
+   * At shutdown, once the service refuses new work: starts every request already read and not yet
+   * started, so each gets its answer (SHUTTING_DOWN) in order, before the connection ends.
+   */
+  answerTheRest(): void {
+    while (this.next < this.frames.length && !this.dead) this.start(this.frames[this.next++]!);
+    this.frames = [];
+    this.next = 0;
   }
 
   /** Ends the connection after what is queued has been written. */
@@ -122,8 +204,37 @@ class Connection {
     setTimeout(() => this.socket.destroy(), this.closeGraceMs).unref();
   }
 
+  /** Sends an Error frame with request id 0 (not an answer to any request), then ends the connection. */
+  closeWith(code: keyof typeof ErrorCode, text: string): void {
+    if (this.dead) return;
+    this.log.debug({ session: this.session.id, remote: this.socket.remoteAddress, code }, 'closing connection');
+    this.send(errorResponse(code, text), 0);
+    this.end();
+  }
+
+  /**
+   * The keep-alive sweep (every keepAliveMs): a connection heard from since the last sweep is
+   * fine; one silent for a whole interval gets a KeepAlive push; one silent after it is dead.
+   */
+  sweep(): void {
+    if (this.dead) return;
+    if (this.heard || this.next < this.frames.length) {
+      this.heard = false;
+      this.pinged = false;
+    } else if (!this.pinged) {
+      this.pinged = true;
+      this.send({ type: 'KeepAlive' }, 0);
+    } else {
+      this.log.info({ session: this.session.id, remote: this.socket.remoteAddress }, 'peer silent after KeepAlive; closing it');
+      this.closeWith('IDLE_TIMEOUT', 'no answer to KeepAlive');
+      // A dead peer reads nothing: do not wait for it to take our last words.
+      this.socket.destroy();
+    }
+  }
+
   private onData(chunk: Buffer): void {
     if (this.dead) return;
+    this.heard = true;
     let frames: Frame[];
     try {
       frames = this.decoder.push(chunk);
@@ -166,7 +277,7 @@ class Connection {
     if (blocked && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    } else if (!blocked && this.paused) {
+    } else if (!blocked && this.paused && !this.stopping) {
       this.paused = false;
       this.socket.resume();
     }
@@ -189,7 +300,7 @@ class Connection {
   }
 
   private start(f: Frame): void {
-    const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0 };
+    const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0, auth: false };
     this.slots.push(slot);
     let msg: Message;
     try {
@@ -204,6 +315,10 @@ class Connection {
       this.answer(slot, errorResponse('UNEXPECTED_MESSAGE', `${msg.type} is not a request`));
       return;
     }
+    if ((msg.type === 'Login' || msg.type === 'Register') && !this.authed) {
+      slot.auth = true;
+      this.authPending++;
+    }
     slot.bound = this.service.answerBound(msg as Request);
     this.reserved += slot.bound;
     const waits = this.service.handle(this.session, msg as Request, (r) => this.answer(slot, r), f.body);
@@ -213,6 +328,13 @@ class Connection {
   /** Fills a slot and writes every answer that is now at the front, in request order. */
   private answer(slot: Slot, r: Response): void {
     slot.answer = r;
+    if (slot.auth) {
+      this.authPending--;
+      if (r.type === 'Ok' || r.type === 'LoginOk') {
+        this.authed = true;
+        clearTimeout(this.authTimer);
+      }
+    }
     if (this.slots[this.slotHead] !== slot) return;
     while (this.slotHead < this.slots.length) {
       const s = this.slots[this.slotHead]!;
@@ -286,13 +408,51 @@ export class TcpTransport {
     };
     const maxQueue = opts.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE;
     const grace = opts.closeGraceMs ?? 2000;
+    const d = DEFAULT_CONNECTION_LIMITS;
+    const cl: ConnectionLimits = {
+      authTimeoutMs: opts.authTimeoutMs ?? d.authTimeoutMs,
+      keepAliveMs: opts.keepAliveMs ?? d.keepAliveMs,
+      maxConnections: opts.maxConnections ?? d.maxConnections,
+      maxPerAddress: opts.maxPerAddress ?? d.maxPerAddress,
+      limitLoopback: opts.limitLoopback ?? d.limitLoopback,
+    };
     const conns = new Set<Connection>();
-    const server = net.createServer((socket) => {
-      const c = new Connection(socket, service, log, limits, maxQueue, grace);
+    const perAddress = new Map<string, number>();
+    let refused = 0;
+    const onSocket = (socket: net.Socket) => {
+      const addr = socket.remoteAddress ?? '';
+      const fromHere = perAddress.get(addr) ?? 0;
+      const capped = cl.limitLoopback || !isLoopback(addr);
+      if (conns.size >= cl.maxConnections || (capped && fromHere >= cl.maxPerAddress)) {
+        const total = conns.size >= cl.maxConnections;
+        // Logged once per burst, not per socket: a flood must not flood the log as well.
+        if (refused++ % 1000 === 0) log.warn({ remote: addr, open: conns.size, fromHere, refused }, 'connection refused: over the cap');
+        refuse(socket, total ? `the server has too many connections (${cl.maxConnections})` : `too many connections from your address (${cl.maxPerAddress})`);
+        return;
+      }
+      perAddress.set(addr, fromHere + 1);
+      const c = new Connection(socket, service, log, limits, maxQueue, grace, cl.authTimeoutMs);
       conns.add(c);
-      socket.on('close', () => conns.delete(c));
-    });
+      socket.on('close', () => {
+        conns.delete(c);
+        const n = perAddress.get(addr)! - 1;
+        if (n === 0) perAddress.delete(addr);
+        else perAddress.set(addr, n);
+      });
+    };
+    // With TLS a connection counts once its handshake is done; the handshake itself is bounded by
+    // the unauthenticated timeout.
+    const server = opts.tls
+      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: cl.authTimeoutMs || 120_000 }, onSocket)
+      : net.createServer(onSocket);
+    if (opts.tls) server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
+    // Out of file descriptors (EMFILE) and the like: logged, and the listener goes on accepting.
     server.on('error', (err) => log.error({ err }, 'listener error'));
+    const sweeper = cl.keepAliveMs > 0 ? setInterval(() => {
+      for (const c of conns) c.sweep();
+    }, cl.keepAliveMs) : undefined;
+    sweeper?.unref();
+    server.once('close', () => clearInterval(sweeper));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port, opts.host, () => {
@@ -308,14 +468,33 @@ export class TcpTransport {
     this.closed ??= new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Ends every connection after its queued output, and waits until all are gone. */
+  /** At shutdown: stops accepting and reads no more requests from any connection. */
+  stopReading(): void {
+    this.stopAccepting();
+    for (const c of this.conns) c.stopReading();
+  }
+
+  /**
+   * Answers every request read and not yet started (SHUTTING_DOWN, as the service now refuses work),
+   * ends every connection after its queued output, and waits until all are gone.
+   */
   async closeAll(): Promise<void> {
     const waits = [...this.conns].map(
       (c) => new Promise<void>((resolve) => (c.socket.closed ? resolve() : c.socket.once('close', () => resolve()))),
     );
+    for (const c of this.conns) c.answerTheRest();
     for (const c of this.conns) c.end();
     await Promise.all(waits);
     this.stopAccepting();
     await this.closed;
   }
+}
+
+/** Tells a connection over the cap why, then closes it (after a moment, so the frame can leave first). */
+function refuse(socket: net.Socket, text: string): void {
+  socket.on('error', () => undefined);
+  const frame = Buffer.alloc(frameSize(errorResponse('TOO_MANY_CONNECTIONS', text)));
+  encodeInto(frame, 0, errorResponse('TOO_MANY_CONNECTIONS', text), 0);
+  socket.end(frame);
+  setTimeout(() => socket.destroy(), 500).unref();
 }

@@ -1,0 +1,58 @@
+/** gRPC session tokens: a fixed lifetime whatever the activity, and revocation by logout, takeover and deletion. */
+import test from 'ava';
+import { status } from '@grpc/grpc-js';
+import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
+import { PASSWORD, startTestServer } from './helpers.js';
+
+const grpcCode = (e: unknown) => (e as { grpcCode?: number; code?: number }).grpcCode;
+
+test('an expired token gets UNAUTHENTICATED saying so; logging in again loses nothing', async (t) => {
+  const srv = await startTestServer({ grpcPort: 0, tokenLifetimeMs: 400 });
+  t.teardown(() => srv.stop());
+  const g = await GrpcChatClient.connect({ port: srv.grpcPort! });
+  t.teardown(() => g.close());
+  await g.register('tok-a', PASSWORD);
+  await g.login('tok-a', PASSWORD);
+  const sender = await srv.user('tok-b');
+  // Active all along: the lifetime does not slide.
+  const until = Date.now() + 700;
+  let err: unknown;
+  while (Date.now() < until && !err) {
+    try {
+      await g.call('Ping');
+      await g.call('ListAccounts', { pattern: 'tok-*', offset: 0, limit: 10 });
+    } catch (e) {
+      err = e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (!err) err = await g.call('ListAccounts', { pattern: '*', offset: 0, limit: 1 }).then(() => undefined, (e: unknown) => e);
+  t.truthy(err);
+  t.is(grpcCode(err), status.UNAUTHENTICATED);
+  t.regex((err as Error).message, /expired/);
+  await sender.send('tok-a', 'while expired');
+  await g.login('tok-a', PASSWORD);
+  const batch = await g.call('FetchUndelivered', { max: 10 });
+  t.deepEqual((batch.messages as Array<{ content: string }>).map((m) => m.content), ['while expired']);
+});
+
+test('logout and takeover revoke the token', async (t) => {
+  const srv = await startTestServer({ grpcPort: 0 });
+  t.teardown(() => srv.stop());
+  const g = await GrpcChatClient.connect({ port: srv.grpcPort! });
+  t.teardown(() => g.close());
+  await g.register('rev-a', PASSWORD);
+  await g.login('rev-a', PASSWORD);
+  const token = g.token;
+  await g.call('Logout');
+  g.token = token;
+  const e1 = await t.throwsAsync(g.call('Ping').then(() => g.call('FetchUndelivered', { max: 1 })));
+  t.is(grpcCode(e1), status.UNAUTHENTICATED);
+  await g.login('rev-a', PASSWORD);
+  const before = g.token;
+  const tcp = await srv.connect();
+  await tcp.login('rev-a', PASSWORD);
+  g.token = before;
+  const e2 = await t.throwsAsync(g.call('FetchUndelivered', { max: 1 }));
+  t.is(grpcCode(e2), status.UNAUTHENTICATED);
+});
