@@ -135,6 +135,8 @@ async function main(): Promise<void> {
       '--login-delay-ms', '0'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // However this script ends (a bug of its own included), the server goes with it.
+  process.on('exit', () => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
   const port = await new Promise<number>((resolve, reject) => {

@@ -48,6 +48,11 @@ export interface ClientEvents {
   presence: [name: string, online: boolean];
   /** Every push, whatever its kind. */
   push: [Push];
+  /**
+   * An Error frame with request id 0: the server says why it is about to close the connection
+   * (TOO_MANY_CONNECTIONS, IDLE_TIMEOUT, FRAME_TOO_LARGE). `close` follows.
+   */
+  serverError: [ServerError];
   /** The connection is gone; `error` says why if it was not a clean close. */
   close: [Error | undefined];
 }
@@ -271,6 +276,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   private onPush(msg: Message): void {
+    if (msg.type === 'Error') {
+      this.emit('serverError', new ServerError(msg.code, msg.text));
+      return;
+    }
     if (schema[msg.type].dir !== 'push') return;
     const push = msg as Push;
     this.emit('push', push);

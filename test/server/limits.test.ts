@@ -97,3 +97,13 @@ test('the auth timeout waits for a Login in flight (a throttled one may take lon
   // Waits about 800 ms for its turn, past the 300 ms timeout, and still gets in.
   t.like(await c.login('slowpoke', PASSWORD), { undelivered: 0 });
 });
+
+test('ChatClient reports the reason for a close (an Error with request id 0) as serverError', async (t) => {
+  const srv = await startTestServer({ connections: { authTimeoutMs: 200 } });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  const reasons: string[] = [];
+  c.on('serverError', (e) => reasons.push(e.code));
+  await new Promise<void>((resolve) => c.once('close', () => resolve()));
+  t.deepEqual(reasons, ['IDLE_TIMEOUT']);
+});
