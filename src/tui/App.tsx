@@ -21,6 +21,8 @@ export interface AppProps {
   connect: Connect;
   /** host:port, for display and to name the history file. */
   server: string;
+  /** The connection is TLS: the status bar says so. */
+  secure?: boolean;
   notice?: string | null;
   /** Called to quit; the caller unmounts and restores the terminal. */
   onQuit: () => void;
@@ -50,7 +52,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000, session: opts }: AppProps) {
+export function App({ connect, server, secure = false, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000, session: opts }: AppProps) {
   const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(server, notice), { ...opts, server });
   const { columns, rows } = useTerminalSize();
   const [tick, setTick] = useState(0);
@@ -120,7 +122,7 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     return (
       <Box flexDirection="column" height={L.height} width={columns}>
         <LoginScreen state={state} height={L.height - 1} width={columns} compact={L.compact} />
-        <StatusBar state={state} width={columns} />
+        <StatusBar state={state} width={columns} secure={secure} />
       </Box>
     );
   }
@@ -151,7 +153,7 @@ export function App({ connect, server, notice = null, onQuit, onRedraw, setTitle
     <Box flexDirection="column" height={L.height} width={columns}>
       {top}
       <ComposePane state={state} active={panes && state.focus === 'compose'} width={columns} compact={L.compact} />
-      <StatusBar state={state} width={columns} />
+      <StatusBar state={state} width={columns} secure={secure} />
     </Box>
   );
 }

@@ -18,6 +18,9 @@ Usage: termchat [options]
 Options:
   --server HOST:PORT   server to use (default 127.0.0.1:7878, env TERMCHAT_SERVER)
   --no-local-server    never start a server; just connect (and keep retrying)
+  --tls                connect with TLS (the server's certificate is verified; no local server
+                       is started), env TERMCHAT_TLS=1
+  --tls-ca FILE        trust this CA certificate (PEM) for a self-signed server; implies --tls
   --data DIR           data directory for an auto-started local server (default ./termchat-data,
                        env TERMCHAT_DATA)
   --history-dir DIR    where message history is kept (default $XDG_DATA_HOME/termchat or
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
     options: {
       server: { type: 'string' },
       'no-local-server': { type: 'boolean', default: false },
+      tls: { type: 'boolean', default: false },
+      'tls-ca': { type: 'string' },
       data: { type: 'string' },
       log: { type: 'string' },
       'history-dir': { type: 'string' },
@@ -85,8 +90,23 @@ async function main(): Promise<void> {
     return;
   }
 
+  const caFile = values['tls-ca'] ?? process.env['TERMCHAT_TLS_CA'];
+  const secure = values.tls || caFile !== undefined || process.env['TERMCHAT_TLS'] === '1';
+  let ca: Buffer | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = fs.readFileSync(caFile);
+    } catch (err) {
+      process.stderr.write(`termchat: cannot read --tls-ca ${caFile}: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  const tlsOption = secure ? (ca ? { ca } : true) : undefined;
+
   let notice: string | null = null;
-  if (!values['no-local-server'] && isLocalHost(host) && !(await probe(host, port))) {
+  // A local server started here speaks plain TCP: not with --tls.
+  if (!secure && !values['no-local-server'] && isLocalHost(host) && !(await probe(host, port))) {
     const { pid, entry } = startLocalServer(host, port, dataDir);
     notice = `started a local termchat-server (pid ${pid}) on port ${port}, data in ${path.resolve(dataDir)}`;
     log('started local server', { pid, entry });
@@ -113,8 +133,9 @@ async function main(): Promise<void> {
 
   const instance = render(
     <App
-      connect={() => ChatClient.connect({ host, port })}
+      connect={() => ChatClient.connect({ host, port, ...(tlsOption ? { tls: tlsOption } : {}) })}
       server={`${host}:${port}`}
+      secure={secure}
       notice={notice}
       onQuit={() => quit(0)}
       onRedraw={() => {

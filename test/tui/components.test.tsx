@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { App, type AppProps } from '../../src/tui/App.js';
+import { StatusBar } from '../../src/tui/components/StatusBar.js';
+import { initialState } from '../../src/tui/state/index.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
 import { fromWire } from '../../src/tui/text/unicode.js';
 import { FakeServer, until } from './fakeClient.js';
@@ -400,4 +402,15 @@ test('the users pane marks who is online; a sent message shows ✓✓ once its r
   await carol.login('carol', 'pw');
   await see(ui, '● carol');
   ui.unmount();
+});
+
+test('the status bar says TLS when the connection is secure, and not otherwise', (t) => {
+  const state = { ...initialState('chat.example:7878', null), conn: 'connected' as const };
+  const secure = render(<StatusBar state={state} width={80} secure />);
+  t.regex(secure.lastFrame() ?? '', /● TLS chat\.example:7878/);
+  secure.unmount();
+  const plain = render(<StatusBar state={state} width={80} />);
+  t.notRegex(plain.lastFrame() ?? '', /TLS/);
+  t.regex(plain.lastFrame() ?? '', /● chat\.example:7878/);
+  plain.unmount();
 });

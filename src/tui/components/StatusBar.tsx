@@ -5,17 +5,20 @@ import type { State } from '../state/index.js';
 interface Props {
   state: State;
   width: number;
+  /** The connection is TLS (termchat --tls). */
+  secure?: boolean;
 }
 
 /** One line: connection, who you are (when logged in), waiting messages, the last error or notice, key hints. */
-export function StatusBar({ state, width }: Props) {
+export function StatusBar({ state, width, secure = false }: Props) {
+  const server = secure ? `TLS ${state.server}` : state.server;
   const conn =
     state.conn === 'connected' ? (
-      <Text color="green">● {state.server}</Text>
+      <Text color="green">● {server}</Text>
     ) : state.conn === 'connecting' ? (
-      <Text color="yellow">◌ connecting {state.server}</Text>
+      <Text color="yellow">◌ connecting {server}</Text>
     ) : (
-      <Text color="red">○ disconnected {state.server}</Text>
+      <Text color="red">○ disconnected {server}</Text>
     );
   const main = state.screen === 'main';
   const error = main ? (state.compose.error ?? state.error) : state.error;
