@@ -27,6 +27,8 @@ export interface GrpcClientEvents {
    * end, why (the termchat-stream-end trailer: logged-in-elsewhere, replaced, logout, ...).
    */
   streamEnd: [number | undefined, string | undefined];
+  /** Logging in again after the token expired failed (the account is gone, the server unreachable...). */
+  renewFailed: [Error];
 }
 
 type Unary = (req: object, md: Metadata, cb: (err: ServiceError | null, res: Record<string, unknown>) => void) => void;
@@ -44,8 +46,16 @@ export function toServerError(err: ServiceError): Error {
   return err;
 }
 
+/** UNAUTHENTICATED because the session token outlived its lifetime (not a wrong password or a takeover). */
+function isExpired(err: unknown): boolean {
+  const e = err as { grpcCode?: number; message?: string };
+  return e.grpcCode === status.UNAUTHENTICATED && /expired/.test(e.message ?? '');
+}
+
 export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
   token: string | undefined;
+  /** Kept to renew an expired token by itself (see call). */
+  private creds: { username: string; password: string } | undefined;
   private stream: ClientReadableStream<Record<string, unknown>> | undefined;
   private nextClientId = (Math.random() * maxValue(u32)) >>> 0;
 
@@ -54,17 +64,52 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
   }
 
   /** A client with its own HTTP/2 connection (not shared with other clients in the process). */
-  static async connect(opts: { host?: string; port: number }): Promise<GrpcChatClient> {
+  static async connect(opts: { host?: string; port: number; renew?: boolean }): Promise<GrpcChatClient> {
     ChatCtor ??= makeGenericClientConstructor(chatServiceDefinition(), 'Chat') as unknown as typeof ChatCtor;
     const c = new ChatCtor!(`${opts.host ?? '127.0.0.1'}:${opts.port}`, credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
     });
     await new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())));
-    return new GrpcChatClient(c);
+    const g = new GrpcChatClient(c);
+    g.renewExpired = opts.renew ?? true;
+    return g;
   }
 
-  /** Calls a unary method; with the session token when there is one. */
-  call(method: string, req: object = {}): Promise<Record<string, unknown>> {
+  /** Log in again by itself when the session token expires (see call). */
+  private renewExpired = true;
+
+  /**
+   * Calls a unary method with the session token when there is one. A token that expired (the server
+   * gives each a fixed lifetime) is renewed by logging in again with the same credentials, and the
+   * call is made once more, unchanged: a Send keeps its clientId, so nothing is lost or doubled.
+   */
+  async call(method: string, req: object = {}): Promise<Record<string, unknown>> {
+    try {
+      return await this.callOnce(method, req);
+    } catch (err) {
+      if (!this.renewExpired || !this.creds || method === 'Login' || !isExpired(err)) throw err;
+      await this.renew();
+      return this.callOnce(method, req);
+    }
+  }
+
+  /**
+   * Logs in again with the kept credentials, and reopens the push stream if one was open. One
+   * renewal at a time: the stream's end and a failed call can notice the expiry together, and a
+   * second Login would take over (and end) the session the first one just made.
+   */
+  private renew(): Promise<void> {
+    return (this.renewing ??= (async () => {
+      const creds = this.creds!;
+      const streaming = this.stream !== undefined;
+      await this.login(creds.username, creds.password);
+      if (streaming) await this.subscribe();
+    })().finally(() => (this.renewing = undefined)));
+  }
+
+  private renewing: Promise<void> | undefined;
+
+  private callOnce(method: string, req: object): Promise<Record<string, unknown>> {
     const md = new Metadata();
     if (this.token) md.set(META.authorization, `Bearer ${this.token}`);
     const fn = (this.client as unknown as Record<string, Unary>)[method]!;
@@ -80,10 +125,12 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
   async login(username: string, password: string): Promise<{ undelivered: number }> {
     const r = await this.call('Login', { username, password });
     this.token = r.token as string;
+    this.creds = { username, password };
     return { undelivered: r.undelivered as number };
   }
 
   async logout(): Promise<void> {
+    this.creds = undefined;
     await this.call('Logout');
   }
 
@@ -147,6 +194,8 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
       s.on('status', (st: StatusObject) => {
         const why = st.metadata.get(META.streamEnd)[0];
         this.emit('streamEnd', st.code === status.OK ? undefined : st.code, typeof why === 'string' ? why : undefined);
+        // The token's lifetime ended the stream: renew it and carry on, as a unary call would.
+        if (why === 'expired' && this.renewExpired && this.creds && this.stream === s) void this.renew().catch((e: unknown) => this.emit('renewFailed', e as Error));
       });
     });
   }

@@ -9,7 +9,8 @@ const grpcCode = (e: unknown) => (e as { grpcCode?: number; code?: number }).grp
 test('an expired token gets UNAUTHENTICATED saying so; logging in again loses nothing', async (t) => {
   const srv = await startTestServer({ grpcPort: 0, tokenLifetimeMs: 400 });
   t.teardown(() => srv.stop());
-  const g = await GrpcChatClient.connect({ port: srv.grpcPort! });
+  // This client does not renew by itself, so the server's answer shows.
+  const g = await GrpcChatClient.connect({ port: srv.grpcPort!, renew: false });
   t.teardown(() => g.close());
   await g.register('tok-a', PASSWORD);
   await g.login('tok-a', PASSWORD);
@@ -55,4 +56,29 @@ test('logout and takeover revoke the token', async (t) => {
   g.token = before;
   const e2 = await t.throwsAsync(g.call('FetchUndelivered', { max: 1 }));
   t.is(grpcCode(e2), status.UNAUTHENTICATED);
+});
+
+test('the gRPC client renews an expired token by itself: its calls and its push stream carry on, nothing lost or doubled', async (t) => {
+  const srv = await startTestServer({ grpcPort: 0, tokenLifetimeMs: 300 });
+  t.teardown(() => srv.stop());
+  const g = await GrpcChatClient.connect({ port: srv.grpcPort! });
+  t.teardown(() => g.close());
+  await g.register('renew-a', PASSWORD);
+  await g.login('renew-a', PASSWORD);
+  const pushed: string[] = [];
+  g.on('message', (m) => pushed.push(m.content));
+  await g.subscribe();
+  const first = g.token;
+  const sender = await srv.user('renew-b');
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  // The token has expired: this call fails once inside the client, which logs in again and repeats it.
+  const id = await g.send('renew-b', 'sent across the renewal');
+  t.true(id > 0);
+  t.not(g.token, first);
+  await sender.send('renew-a', 'pushed after the renewal');
+  const end = Date.now() + 5000;
+  while (!pushed.includes('pushed after the renewal') && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.deepEqual(pushed, ['pushed after the renewal']);
+  const got = (await sender.fetch(10)).messages.map((m) => m.content);
+  t.deepEqual(got, ['sent across the renewal'], 'stored once');
 });
