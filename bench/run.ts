@@ -95,6 +95,8 @@ async function startTermchat(dir: string, withProfile: boolean, scryptCost = 2) 
   const [tcp, grpc] = [await freePort(), await freePort()];
   const args = ['--port', String(tcp), '--grpc-port', String(grpc), '--data', path.join(dir, 'data'), '--scrypt-cost', String(scryptCost)];
   args.push('--store', commitWindow === 'memory' ? 'memory' : 'sqlite', '--stats-interval', String(STATS_MS), '--log-level', 'info');
+  // The offline-queue figure queues tens of thousands of messages for one account: above the default cap.
+  args.push('--mailbox-max', '1000000', '--mailbox-max-bytes', String(1 << 30));
   const child = spawn(process.execPath, [...nodeArgs, 'dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const s = await waitLine(child, /^termchat-server gRPC on /);
   const stats = collectStats(s.child);
