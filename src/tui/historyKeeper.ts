@@ -5,6 +5,7 @@
 import { History } from './history.js';
 import { log } from './log.js';
 import type { Action, Entry, StoredMessage } from './state/index.js';
+import { entryOfStored } from './state/conversations.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -61,18 +62,7 @@ export class HistoryKeeper {
   /** Matches as view entries, or null when no history is open (search memory instead). */
   search(query: string): Entry[] | null {
     if (!this.history) return null;
-    return this.history.search(query).map((m, i) => ({
-      key: `s${m.own ? 'o' : 'i'}${m.id}`,
-      id: m.id,
-      seq: i + 1,
-      sender: m.sender,
-      peer: m.peer,
-      own: m.own,
-      clientId: m.clientId,
-      sentAt: m.sentAt,
-      text: m.text,
-      delivery: m.own ? (m.delivery ?? 'queued') : undefined,
-    }));
+    return this.history.search(query).map((m, i) => entryOfStored(m, `s${m.own ? 'o' : 'i'}${m.id}`, i + 1));
   }
 
   close(): void {

@@ -3,6 +3,7 @@
  * counts, scrollback. Messages are kept in server-id order whatever way they arrived (pushed,
  * fetched, restored from history), and shown once even when the server repeats them.
  */
+import { MessageFlags } from '../../protocol/schema.js';
 import { layoutLines, totalLines, visibleLines, type MessageLine } from '../messageLines.js';
 import type { Action } from './actions.js';
 import { addSeen, emptySeen, hasSeen, seenFrom, type SeenSet } from './seenSet.js';
@@ -156,7 +157,7 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
       clientId: m.clientId,
       sentAt: m.sentAt,
       text: m.text,
-      senderDeleted: (m.flags & 1) !== 0 || undefined,
+      senderDeleted: (m.flags & MessageFlags.SENDER_DELETED) !== 0 || undefined,
     });
     unread[m.sender] = (unread[m.sender] ?? 0) + 1;
     if (!open.includes(m.sender)) open = [...open, m.sender];
@@ -186,18 +187,7 @@ function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
   const entries: Entry[] = kept.map((m) => {
     if (m.clientId !== 0) clientKeys.push(clientKey(m.sender, m.clientId));
     if (!open.includes(m.peer)) open.push(m.peer);
-    return {
-      key: `${m.own ? 'h' : 'i'}${m.id}`,
-      id: m.id,
-      seq: seq++,
-      sender: m.sender,
-      peer: m.peer,
-      own: m.own,
-      clientId: m.clientId,
-      sentAt: m.sentAt,
-      text: m.text,
-      delivery: m.own ? (m.delivery ?? 'queued') : undefined,
-    };
+    return entryOfStored(m, `${m.own ? 'h' : 'i'}${m.id}`, seq++);
   });
   entries.sort(compare);
   return { ...c, entries, seenIds: seenFrom(ids), seenClient: seenFrom(clientKeys), open, nextSeq: seq };
@@ -309,4 +299,20 @@ export function conversations(c: ConvState, a: Action, me: string): ConvState {
     default:
       return c;
   }
+}
+
+/** A view entry for a message from the history file (restored at login, or found by /search). */
+export function entryOfStored(m: StoredMessage, key: string, seq: number): Entry {
+  return {
+    key,
+    id: m.id,
+    seq,
+    sender: m.sender,
+    peer: m.peer,
+    own: m.own,
+    clientId: m.clientId,
+    sentAt: m.sentAt,
+    text: m.text,
+    delivery: m.own ? (m.delivery ?? 'queued') : undefined,
+  };
 }
