@@ -26,6 +26,8 @@ Options:
   --history-dir DIR    where message history is kept (default $XDG_DATA_HOME/termchat or
                        ~/.local/share/termchat, env TERMCHAT_HISTORY_DIR)
   --no-history         keep no history on disk
+  --scrollback N       messages brought back from the history at login (default 2000; older ones
+                       stay on disk and /search finds them)
   --no-auto-fetch      leave waiting messages on the server until Ctrl-F or /fetch
   --log FILE           log file (default $TMPDIR/termchat-$USER.log, env TERMCHAT_LOG)
   -h, --help           show this help
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
       log: { type: 'string' },
       'history-dir': { type: 'string' },
       'no-history': { type: 'boolean', default: false },
+      scrollback: { type: 'string' },
       'no-auto-fetch': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
@@ -79,6 +82,12 @@ async function main(): Promise<void> {
     return;
   }
   const { host, port } = parseServer(values.server ?? process.env['TERMCHAT_SERVER'] ?? '127.0.0.1:7878');
+  const scrollback = values.scrollback === undefined ? undefined : Number(values.scrollback);
+  if (scrollback !== undefined && !(Number.isInteger(scrollback) && scrollback >= 0)) {
+    process.stderr.write(`termchat: --scrollback wants a whole number, got "${values.scrollback}"\n`);
+    process.exitCode = 2;
+    return;
+  }
   const historyDir = values['no-history'] ? null : (values['history-dir'] ?? process.env['TERMCHAT_HISTORY_DIR'] ?? defaultHistoryDir());
   const dataDir = values.data ?? process.env['TERMCHAT_DATA'] ?? './termchat-data';
   openLog(values.log ?? process.env['TERMCHAT_LOG'] ?? path.join(os.tmpdir(), `termchat-${os.userInfo().username}.log`));
@@ -143,7 +152,7 @@ async function main(): Promise<void> {
         instance.clear();
       }}
       setTitle={setTitle}
-      session={{ historyDir, autoFetch: !values['no-auto-fetch'] }}
+      session={{ historyDir, autoFetch: !values['no-auto-fetch'], ...(scrollback === undefined ? {} : { historyLimit: scrollback }) }}
     />,
     { patchConsole: false, exitOnCtrlC: false },
   );

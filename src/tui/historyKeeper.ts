@@ -9,6 +9,13 @@ import { entryOfStored } from './state/conversations.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * How many of the newest messages are brought back on screen at login (`--scrollback`). The rest
+ * stay on disk and /search finds them: a bounded scrollback, as irssi and weechat keep, holds the
+ * client's memory down however long the history grows.
+ */
+export const DEFAULT_SCROLLBACK = 2_000;
+
 export class HistoryKeeper {
   private history: History | null = null;
 
@@ -17,7 +24,7 @@ export class HistoryKeeper {
     private readonly dir: string | null | undefined,
     private readonly server: string,
     private readonly dispatch: (a: Action) => void,
-    private readonly limit = 10_000,
+    private readonly limit = DEFAULT_SCROLLBACK,
   ) {}
 
   /** Opens the history of `account` (closing any other) and returns its newest messages. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultHistoryDir, History, historyFile } from '../../src/tui/history.js';
+import { DEFAULT_SCROLLBACK, HistoryKeeper } from '../../src/tui/historyKeeper.js';
 import { ChatSession } from '../../src/tui/session.js';
 import { initialState, reduce, type State, type StoredMessage } from '../../src/tui/state/index.js';
 import { FakeServer, until } from './fakeClient.js';
@@ -106,4 +107,24 @@ test('a delivery receipt is kept in the history file', async (t) => {
   const h = History.open(dir, 's:1', 'bob');
   t.is(h.recent().find((x) => x.id === id)?.delivery, 'delivered');
   h.close();
+});
+
+test('at login only the newest messages up to the scrollback come back; /search still finds the older ones', (t) => {
+  const dir = tempDir(t);
+  const actions: string[] = [];
+  const first = new HistoryKeeper(dir, 'srv:1', (a) => actions.push(a.type), 3);
+  first.open('bob');
+  first.keep([1, 2, 3, 4, 5].map((id) => m(id, `message ${id}`)));
+  first.close();
+  const again = new HistoryKeeper(dir, 'srv:1', (a) => actions.push(a.type), 3);
+  t.deepEqual(
+    again.open('bob').map((x) => x.id),
+    [3, 4, 5],
+  );
+  t.deepEqual(
+    again.search('message 1')?.map((e) => e.id),
+    [1],
+  );
+  again.close();
+  t.is(DEFAULT_SCROLLBACK, 2000);
 });
