@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { ChatClient } from '../../src/protocol/client.js';
-import { TickWriter } from '../../src/protocol/connection.js';
+import { FrameWriter } from '../../src/protocol/connection.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import { fieldSpan } from '../../src/protocol/codec.js';
 import { HEADER_SIZE } from '../../src/protocol/framing.js';
@@ -153,7 +153,7 @@ export function rawDriver(frame: number): SystemDriver {
       recipient.write(hello(2));
       await new Promise<void>((r) => setImmediate(r));
       sender.write(hello(1));
-      const writer = new TickWriter(sender);
+      const writer = new FrameWriter(sender);
       const write = (b: Buffer) => writer.write(b);
       const waiters: (() => void)[] = [];
       let ackBytes = 0;
@@ -235,7 +235,7 @@ export const ircDriver: SystemDriver = {
     };
     const sender = await reg(s);
     const recipient = await reg(r);
-    const writer = new TickWriter(sender);
+    const writer = new FrameWriter(sender);
     const write = (b: Buffer) => writer.write(b);
     const prefix = `PRIVMSG ${r} :`;
     const p: Pair = {

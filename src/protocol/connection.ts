@@ -87,6 +87,3 @@ export class FrameWriter {
     return at;
   }
 }
-
-/** The old name, kept for the benchmark drivers. */
-export { FrameWriter as TickWriter };

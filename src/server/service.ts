@@ -487,11 +487,13 @@ export class ChatService {
         return;
       }
       const v = r.value as InsertResult;
-      if (!v.stored) this.unqueue(to, 1, op.content.length);
       if (v.stored) {
         if (pushLater) push();
         reply({ type: 'Accepted', messageId: id });
-      } else if ('duplicateOf' in v) reply({ type: 'Accepted', messageId: v.duplicateOf });
+        return;
+      }
+      this.unqueue(to, 1, op.content.length);
+      if ('duplicateOf' in v) reply({ type: 'Accepted', messageId: v.duplicateOf });
       else if ('reused' in v) {
         reply(errorResponse('CLIENT_ID_REUSED', `client id ${clientId} was already used for another message`));
       } else reply(errorResponse('NO_SUCH_USER', `no user named ${recipient}`));

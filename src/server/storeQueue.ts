@@ -47,11 +47,6 @@ export class StoreQueue {
     return this.nextSeq++;
   }
 
-  /** Whether the operation with this sequence number is still here (not yet with the store), so it can still be changed. */
-  isQueued(seq: number): boolean {
-    return seq >= this.shippedUpTo && this.ops[seq - this.shippedUpTo] !== undefined;
-  }
-
   /**
    * Takes back an operation that has not reached the store yet: it is never run, and its `done`
    * gets `result` now. False if it is already with the store (or was cancelled before).

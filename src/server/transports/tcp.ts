@@ -242,8 +242,7 @@ class Connection {
       // The stream cannot be resynced: say why, then hang up on this peer only.
       const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_SIZE', 'unreadable stream');
       this.complain(e);
-      this.writer.frame(errorResponse(e.code, e.message), 0);
-      this.end();
+      this.closeWith(e.code, e.message);
       return;
     }
     if (frames.length === 0) return;
