@@ -4,28 +4,38 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { MemoryStore } from '../../src/server/store/memory.js';
+import { PostgresStore } from '../../src/server/store/postgres.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import type { InsertOp, Op, OpResult, Store } from '../../src/server/store/store.js';
 import { removeDir, tempDir } from './helpers.js';
+import { dropSchema } from '../../src/server/store/postgres.js';
+import { pgMissing, schemaUrl } from './pg.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 interface Kind {
   name: string;
   durable: boolean;
-  make(dir: string): Store;
+  /** `where`: a data directory, or for PostgreSQL a URL naming the test's own schema. */
+  make(where: string): Store;
+  where(): string;
+  drop(where: string): Promise<void>;
 }
 const KINDS: Kind[] = [
-  { name: 'sqlite', durable: true, make: (dir) => new SqliteStore({ dataDir: dir }) },
-  { name: 'memory', durable: false, make: () => new MemoryStore() },
+  { name: 'sqlite', durable: true, make: (dir) => new SqliteStore({ dataDir: dir }), where: tempDir, drop: async (dir) => removeDir(dir) },
+  { name: 'memory', durable: false, make: () => new MemoryStore(), where: () => '', drop: async () => {} },
 ];
+// PostgreSQL joins the suite where it can be reached (pg.ts says how it is skipped or required).
+if ((await pgMissing) === undefined) {
+  KINDS.push({ name: 'postgres', durable: true, make: (url) => new PostgresStore({ url }), where: schemaUrl, drop: dropSchema });
+}
 
-async function open(t: ExecutionContext, kind: Kind, dir = tempDir()): Promise<Store> {
-  const s = kind.make(dir);
+async function open(t: ExecutionContext, kind: Kind, where = kind.where()): Promise<Store> {
+  const s = kind.make(where);
   await s.open();
   t.teardown(async () => {
     await s.close();
-    removeDir(dir);
+    await kind.drop(where);
   });
   return s;
 }
@@ -174,9 +184,9 @@ for (const kind of KINDS) {
   });
 }
 
-test('sqlite: the accounts and the next message id survive a reopen; ids are never reused', async (t) => {
-  const dir = tempDir();
-  const kind = KINDS[0]!;
+for (const kind of KINDS.filter((k) => k.durable)) {
+test(`${kind.name}: the accounts and the next message id survive a reopen; ids are never reused`, async (t) => {
+  const dir = kind.where();
   const s1 = kind.make(dir);
   const fresh = await s1.open();
   const [a, b] = await twoAccounts(s1);
@@ -189,7 +199,7 @@ test('sqlite: the accounts and the next message id survive a reopen; ids are nev
   const s2 = kind.make(dir);
   t.teardown(async () => {
     await s2.close();
-    removeDir(dir);
+    await kind.drop(dir);
   });
   const state = await s2.open();
   t.deepEqual(state.accounts.sort(), [
@@ -200,3 +210,4 @@ test('sqlite: the accounts and the next message id survive a reopen; ids are nev
   // What waits for each recipient, for the queue cap.
   t.deepEqual(state.queues, [[b, 1, 4]]);
 });
+}

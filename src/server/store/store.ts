@@ -55,6 +55,12 @@ export interface InsertOp {
   content: Buffer;
   /** Resend records older than this (ms since the epoch) do not count. */
   dedupSince: number;
+  /**
+   * A store shared by several nodes: the sender's name, when the message must wake the other nodes
+   * (its recipient is not online on this one). The wake-up carries the whole message and commits
+   * with it, so a node never has to find it by a cursor.
+   */
+  wake?: string;
 }
 
 export type InsertResult =
@@ -89,7 +95,23 @@ export type Op =
    * Records that ids up to `upTo` may be in use: after a crash the store starts counting above it,
    * so an id that was pushed but never committed is never given to another message.
    */
-  | { op: 'reserveIds'; upTo: number };
+  | { op: 'reserveIds'; upTo: number }
+  // The operations below exist only in a store shared by several nodes (Store.shared is set).
+  /** A fresh block of message ids, above every id any node has been given. */
+  | { op: 'allocateIds' }
+  /**
+   * Makes this node's new session the account's one live session (a lease held with the node's):
+   * a session elsewhere is told to go (NodeEvent takeover), or the account's watchers that it came online.
+   */
+  | { op: 'bindSession'; accountId: number; name: string }
+  /** Ends the account's session `claim` if it is still the live one (watchers hear it went offline). */
+  | { op: 'unbindSession'; accountId: number; claim: number }
+  /** Binds again, after the link to the other nodes was down, the sessions this node still has; result: the accounts taken over meanwhile. */
+  | { op: 'rebind'; sessions: Array<{ accountId: number; name: string; claim: number }> }
+  /** Which of these names have a live session on some node. */
+  | { op: 'online'; names: readonly string[] }
+  /** Every live account (name -> id), to reload the directory after the link was down. */
+  | { op: 'accounts' };
 
 export interface ResultOf {
   insert: InsertResult;
@@ -104,6 +126,53 @@ export interface ResultOf {
   list: { total: number; names: string[] };
   prune: number;
   reserveIds: null;
+  allocateIds: IdBlock;
+  bindSession: Binding;
+  unbindSession: null;
+  rebind: number[];
+  online: string[];
+  accounts: Array<[name: string, id: number]>;
+}
+
+/** Message ids [first, first + count) are this node's alone. */
+export interface IdBlock {
+  first: number;
+  count: number;
+}
+
+export interface Binding {
+  /** This session's claim: a later claim on the account (another login) takes over from it. */
+  claim: number;
+  /** Whether the account had a live session already (then its watchers heard nothing new). */
+  wasOnline: boolean;
+  /** The first id of the newest block any node was given: this node's ids must be above it for the account's order to hold. */
+  newestBlock: number;
+}
+
+/** What one node hears from the others sharing its store. */
+export type NodeEvent =
+  /** Messages committed elsewhere: push those whose recipient is online here. */
+  | { type: 'messages'; messages: Array<StoredMessage & { recipientId: number }> }
+  /** The account logged in on another node: sessions with an older claim are logged out. */
+  | { type: 'takeover'; accountId: number; claim: number }
+  /** The account's first session began, or its last ended (also when its node's lease ran out). */
+  | { type: 'presence'; name: string; online: boolean }
+  /** Delivery receipts were kept for this sender: if it is online here, hand them over. */
+  | { type: 'receipts'; senderId: number }
+  /** An account was created or deleted on another node. */
+  | { type: 'account'; name: string; id: number; live: boolean }
+  /**
+   * The link to the other nodes was down, or this node's lease ran out: anything may have been
+   * missed. Bind the live sessions again, reload the directory, push what waits.
+   */
+  | { type: 'resync' };
+
+/** A store several nodes share: it carries wake-ups between them and holds the session leases. */
+export interface SharedStore {
+  /** This node's id (a UUID), for logs. */
+  readonly nodeId: string;
+  /** Where this node's events go (one listener). */
+  onEvent(listener: (e: NodeEvent) => void): void;
 }
 
 /** One operation's outcome: its result, or the error it failed with (the others still commit). */
@@ -131,4 +200,9 @@ export interface Store {
   close(): Promise<void>;
   /** Batches committed and operations they carried, since start. */
   readonly stats: { commits: number; ops: number };
+  /** Set when several nodes share this store. */
+  readonly shared?: SharedStore;
 }
+
+/** The message a store failing for want of its database rejects with: the request may be retried. */
+export const UNAVAILABLE = 'database unavailable';

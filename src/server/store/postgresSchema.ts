@@ -1,0 +1,101 @@
+/**
+ * The PostgreSQL schema, as numbered migrations. Each runs once, in order, in one transaction with
+ * the version row that records it; an advisory lock makes nodes that start at the same moment take
+ * turns, so a migration never runs twice and no node sees half of one.
+ */
+import type pg from 'pg';
+
+/** Ids are handed to nodes in blocks this large (one sequence step). */
+export const ID_BLOCK = 1024;
+/** Message ids are u32 on the wire: the sequence stops below that. */
+const ID_MAX = 2 ** 32 - 1 - ID_BLOCK;
+
+/** Migration n is MIGRATIONS[n - 1]. Never edit one that has shipped: add the next. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    hash text NOT NULL,
+    created_at bigint NOT NULL,
+    deleted_at bigint
+  );
+  CREATE UNIQUE INDEX accounts_live_name ON accounts (name) WHERE deleted_at IS NULL;
+  CREATE TABLE messages (
+    id bigint PRIMARY KEY,
+    recipient_id bigint NOT NULL,
+    sender_id bigint NOT NULL,
+    sent_at bigint NOT NULL,
+    content text NOT NULL,
+    client_id bigint NOT NULL,
+    flags integer NOT NULL
+  );
+  CREATE INDEX messages_by_recipient ON messages (recipient_id, id);
+  CREATE TABLE sends (
+    sender_id bigint NOT NULL,
+    client_id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    recipient_id bigint NOT NULL,
+    sent_at bigint NOT NULL,
+    digest bigint,
+    PRIMARY KEY (sender_id, client_id)
+  );
+  CREATE INDEX sends_by_time ON sends (sent_at);
+  CREATE TABLE receipts (
+    sender_id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    PRIMARY KEY (sender_id, message_id)
+  );
+  CREATE SEQUENCE message_ids INCREMENT BY ${ID_BLOCK} MINVALUE 1 MAXVALUE ${ID_MAX} START 1;
+  -- Leases and sessions need no durability: after a crash of the database every node binds its
+  -- sessions again (UNLOGGED tables come back empty).
+  CREATE UNLOGGED TABLE nodes (
+    node_id uuid PRIMARY KEY,
+    lease_until timestamptz NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE UNLOGGED TABLE presence (
+    account_id bigint PRIMARY KEY,
+    name text NOT NULL,
+    node_id uuid NOT NULL,
+    claim bigint NOT NULL
+  );
+  CREATE INDEX presence_by_node ON presence (node_id);
+  CREATE INDEX presence_by_name ON presence (name);
+  CREATE SEQUENCE session_claims;
+  `,
+];
+
+/** Quotes an identifier for SQL. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Creates the schema if needed and brings it to the newest version; safe when several nodes run it
+ * at once. Returns the version it found.
+ */
+export async function migrate(client: pg.ClientBase, schema: string): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    // One lock for every termchat schema of the database: creating the schema itself races too.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('termchat migrations'))");
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    await client.query(`SET LOCAL search_path TO ${ident(schema)}`);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
+    const found = r.rows[0]?.v ?? 0;
+    if (found > MIGRATIONS.length) {
+      throw new Error(`the database schema is at version ${found}, newer than this termchat-server knows (${MIGRATIONS.length}): upgrade the server`);
+    }
+    for (let v = found + 1; v <= MIGRATIONS.length; v++) {
+      await client.query(MIGRATIONS[v - 1]!);
+      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [v]);
+    }
+    await client.query('COMMIT');
+    return found;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
