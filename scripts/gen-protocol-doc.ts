@@ -336,6 +336,8 @@ const ERROR_RULES: Record<ErrorCodeName, string> = {
   MAILBOX_FULL: 'Send to a recipient whose queue holds the most messages or bytes the server allows; nothing is stored, retry later',
   DISK_FULL: 'any request that writes (Send, Ack, Register, DeleteAccount) when the server\'s disk is full; nothing changed, retry later',
   RATE_LIMITED: 'Register from an address that registered too many accounts recently; retry later',
+  UNAVAILABLE:
+    'any request that needs the database when a node of a scale-out setup (`--store postgres://…`) cannot reach it; retry shortly, here or on another node. A Send may have been stored all the same: resend it with RESEND and the same clientId',
 };
 
 /** The whole of docs/PROTOCOL.md. */

@@ -33,6 +33,11 @@ export const ErrorCode = {
   DISK_FULL: 36,
   /** Too many requests of this kind from this address (registrations): retry later. */
   RATE_LIMITED: 37,
+  /**
+   * The server cannot reach its database (scale-out): retry shortly, on this server or another. A
+   * Send may have been stored all the same: resend it with RESEND and the same clientId.
+   */
+  UNAVAILABLE: 38,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -16,8 +16,13 @@ Options:
   --port PORT          TCP port, 0 = any free port (default 7878, env TERMCHAT_PORT)
   --grpc-port PORT     also serve gRPC on this port, 0 = any free port (default off, env TERMCHAT_GRPC_PORT)
   --data DIR           data directory (default ./termchat-data, env TERMCHAT_DATA)
-  --store KIND         sqlite (default: durable, in --data) or memory (NOTHING is kept: for
-                       experiments and benchmarks only) (env TERMCHAT_STORE)
+  --store STORE        sqlite (default: durable, in --data), memory (NOTHING is kept: for
+                       experiments and benchmarks only), or postgres://USER@HOST:PORT/DB to run as
+                       one of several nodes sharing that PostgreSQL database; add ?schema=NAME to
+                       use a schema other than "termchat" (env TERMCHAT_STORE)
+  --lease-ms MS        with postgres: a node renews its lease every MS/3; the sessions of a node
+                       that stops (kill -9, lost network) are released after at most MS + MS/3
+                       (default 15000)
   --ack-wait-ms MS     how long a message pushed to an online recipient waits for its Ack before
                        it is written to disk; acknowledged in time it is never written (default 2)
   --max-inflight N     requests one connection may have unanswered before the server stops
@@ -52,6 +57,12 @@ Options:
   -h, --help           show this help
   -v, --version        show the version
 `;
+
+/** host/database and schema of a postgres:// URL, without its credentials. */
+function describePostgres(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}, schema ${u.searchParams.get('schema') ?? 'termchat'}`;
+}
 
 function version(): string {
   // src/server/main.ts and dist/server/main.js both sit two levels below package.json.
@@ -99,6 +110,7 @@ async function main(): Promise<void> {
         'log-level': { type: 'string' },
         'scrypt-cost': { type: 'string' },
         'stats-interval': { type: 'string' },
+        'lease-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -124,7 +136,8 @@ async function main(): Promise<void> {
   const grpcPort = values['grpc-port'] ?? env.TERMCHAT_GRPC_PORT;
   const statsInterval = values['stats-interval'] ?? env.TERMCHAT_STATS_INTERVAL;
   const store = values.store ?? env.TERMCHAT_STORE ?? 'sqlite';
-  if (store !== 'sqlite' && store !== 'memory') fail(`--store must be sqlite or memory, got "${store}"`);
+  const postgres = /^postgres(ql)?:\/\//.test(store);
+  if (store !== 'sqlite' && store !== 'memory' && !postgres) fail(`--store must be sqlite, memory or a postgres:// URL, got "${store}"`);
   const limits = {
     ...(values['max-inflight'] === undefined ? {} : { maxInflight: int('--max-inflight', values['max-inflight'], 1, 1 << 20) }),
     ...(values['max-answer-bytes'] === undefined
@@ -161,7 +174,8 @@ async function main(): Promise<void> {
       grpcPort: grpcPort === undefined ? undefined : int('--grpc-port', grpcPort, 0, 65535),
       dataDir: values.data ?? env.TERMCHAT_DATA ?? './termchat-data',
       scryptCost: values['scrypt-cost'] === undefined ? undefined : int('--scrypt-cost', values['scrypt-cost'], 2, 1 << 24),
-      store,
+      store: store as 'sqlite' | 'memory' | `postgres://${string}`,
+      leaseMs: opt('lease-ms', 300, 3_600_000),
       limits,
       ...(tlsFiles ? { tls: tlsFiles } : {}),
       maxQueue: opt('mailbox-max', 1, 1 << 30),
@@ -184,7 +198,8 @@ async function main(): Promise<void> {
     process.stderr.write(`termchat-server: could not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${server.dataDir}${tlsFiles ? ' (TLS)' : ''}\n`);
+  const where = postgres ? `PostgreSQL ${describePostgres(store)}` : server.dataDir;
+  process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${where}${tlsFiles ? ' (TLS)' : ''}\n`);
   if (server.grpcPort !== undefined) process.stdout.write(`termchat-server gRPC on ${server.host}:${server.grpcPort}\n`);
 
   let stopping = false;

@@ -10,6 +10,7 @@ import { claimDataDir } from './dataDir.js';
 import type { ThrottleOptions } from './throttle.js';
 import { ChatService } from './service.js';
 import { MemoryStore } from './store/memory.js';
+import { PostgresStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import fs from 'node:fs';
@@ -39,9 +40,12 @@ export interface ServerOptions {
   scryptCost?: number;
   /**
    * Where data lives: 'sqlite' (the default, in dataDir) or 'memory' (nothing is durable: for tests
-   * and for benchmark experiments that show what the disk costs), or a Store of the caller's (tests).
+   * and for benchmark experiments that show what the disk costs), a postgres:// URL (several nodes
+   * share that database), or a Store of the caller's (tests).
    */
-  store?: 'sqlite' | 'memory' | Store;
+  store?: 'sqlite' | 'memory' | `postgres://${string}` | `postgresql://${string}` | Store;
+  /** With a postgres:// store: how long the sessions of a node that stopped renewing its lease stay bound (ms; default 15 s). */
+  leaseMs?: number;
   /** How long a pushed Send waits for the recipient's Ack before it is written (ms; see service.ts). */
   ackWaitMs?: number;
   /** Most messages / content bytes waiting for one recipient (see service.ts); defaults there. */
@@ -89,7 +93,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const sqlite = opts.store === undefined || opts.store === 'sqlite';
   // One server per data directory, and nobody else's to read: before the database is opened.
   const release = sqlite ? claimDataDir(dataDir) : () => undefined;
-  const store: Store = opts.store === 'memory' ? new MemoryStore() : sqlite ? new SqliteStore({ dataDir }) : (opts.store as Store);
+  const store: Store =
+    opts.store === 'memory'
+      ? new MemoryStore()
+      : sqlite
+        ? new SqliteStore({ dataDir })
+        : typeof opts.store === 'string'
+          ? new PostgresStore({ url: opts.store, leaseMs: opts.leaseMs, log })
+          : (opts.store as Store);
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
   const service = new ChatService(store, hasher, log, {
     ackWaitMs: opts.ackWaitMs,

@@ -20,7 +20,21 @@ import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USER
 import { DeliveredIds } from './deliveredIds.js';
 import { StoreQueue } from './storeQueue.js';
 import { DEFAULT_THROTTLE, isLoopback, Throttle, type ThrottleOptions } from './throttle.js';
-import type { Account, DeleteResult, InsertOp, InsertResult, OpResult, Receipt, Store, StoredMessage } from './store/store.js';
+import {
+  UNAVAILABLE,
+  type Account,
+  type Binding,
+  type DeleteResult,
+  type IdBlock,
+  type InsertOp,
+  type InsertResult,
+  type NodeEvent,
+  type OpResult,
+  type Receipt,
+  type SharedStore,
+  type Store,
+  type StoredMessage,
+} from './store/store.js';
 
 /** A rule was broken: a stable code and a sentence for the user. */
 export class ServiceError extends Error {
@@ -42,6 +56,18 @@ export interface SessionSink {
 /** Answers one request, exactly once. */
 export type Reply = (r: Response) => void;
 
+type SendRequest = Extract<Request, { type: 'Send' }>;
+
+/** A Send held back until the database has answered what the node could not know by itself. */
+interface WaitingSend {
+  req: SendRequest;
+  reply: Reply;
+  body: Buffer | undefined;
+  /** Its recipient was looked up already / its queue recounted already: do not wait for that again. */
+  looked?: boolean;
+  recounted?: boolean;
+}
+
 /** One connection's view of the service. */
 export class Session {
   accountId: number | undefined;
@@ -54,6 +80,10 @@ export class Session {
   readonly delivered = new DeliveredIds();
   /** The names this session watches (Watch); emptied when it logs out or closes. */
   watching: readonly string[] = [];
+  /** Shared store: this session's claim on its account (a later claim elsewhere takes over). */
+  claim: number | undefined;
+  /** Shared store: Sends waiting, in order, for something only the database can say (see sendWait). */
+  backlog: WaitingSend[] | undefined;
   constructor(
     readonly id: number,
     readonly sink: SessionSink,
@@ -100,13 +130,17 @@ export interface ServiceOptions {
 interface QueueSize {
   n: number;
   bytes: number;
+  /** Shared store: when the count was last read from the database (other nodes add and remove too). */
+  checkedAt?: number;
 }
 
 /** An Error answer for a storage failure: DISK_FULL (retryable, nothing changed) or INTERNAL. */
 export function storageError(error: string): Response {
-  return /SQLITE_FULL|disk is full|ENOSPC/i.test(error)
-    ? errorResponse('DISK_FULL', "the server's disk is full; nothing was changed, try again later")
-    : errorResponse('INTERNAL', 'internal server error');
+  if (/SQLITE_FULL|disk is full|ENOSPC|could not extend file/i.test(error)) {
+    return errorResponse('DISK_FULL', "the server's disk is full; nothing was changed, try again later");
+  }
+  if (error.startsWith(UNAVAILABLE)) return errorResponse('UNAVAILABLE', 'the server cannot reach its database; try again in a moment');
+  return errorResponse('INTERNAL', 'internal server error');
 }
 
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
@@ -165,6 +199,17 @@ export class ChatService {
   /** (sender, clientId) of recent Sends delivered and acknowledged before they were written, for resends. */
   private readonly deliveredUnwritten = new FifoMap<number | string, { id: number; recipientId: number }>(RECENT_UNWRITTEN);
   private readonly queue: StoreQueue;
+  /** Set when several nodes share the store: then ids come in blocks, and sessions and wake-ups cross nodes. */
+  private readonly shared: SharedStore | undefined;
+  /** Shared store: the block the counter is in ([blockFirst, blockEnd)) and the next one, taken ahead. */
+  private blockFirst = 0;
+  private blockEnd = 0;
+  private spare: IdBlock | undefined;
+  private refilling: Promise<void> | undefined;
+  /** Shared store: the newest claim heard for an account from another node (a bind may still be on its way). */
+  private readonly takenOver = new FifoMap<number, number>(RECENT_UNWRITTEN);
+  /** Shared store: names being looked up in the database because the directory did not know them. */
+  private readonly lookups = new Map<string, Promise<void>>();
   private nextSessionId = 1;
   private nextMessageId = 1;
   /** Ids up to here are durably reserved: a message with such an id may be pushed before its commit. */
@@ -201,6 +246,7 @@ export class ChatService {
     this.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...opts.throttle });
     this.limitLoopback = opts.limitLoopback ?? false;
     this.queue = new StoreQueue(store, opts.maxBatch);
+    this.shared = store?.shared;
   }
 
   /** Opens the store and loads what the hot path keeps in memory. */
@@ -210,7 +256,11 @@ export class ChatService {
     this.nextMessageId = state.nextMessageId;
     this.reservedUpTo = state.nextMessageId - 1;
     for (const [id, n, bytes] of state.queues) this.queued.set(id, { n, bytes });
-    this.reserveIds();
+    if (this.shared) {
+      this.shared.onEvent((e) => this.onNodeEvent(e));
+      await this.refill();
+      this.log.info({ node: this.shared.nodeId }, 'joined the nodes sharing the database');
+    } else this.reserveIds();
     const prune = () => this.queue.add({ op: 'prune', before: Date.now() - this.dedupWindowMs }, () => {});
     prune();
     this.pruneTimer = setInterval(prune, PRUNE_EVERY_MS).unref();
@@ -270,7 +320,8 @@ export class ChatService {
           done({ type: 'Pong' });
           return false;
         case 'Watch':
-          done(this.watch(s, req.names));
+          if (this.shared) this.watchShared(s, req.names, done);
+          else done(this.watch(s, req.names));
           return false;
         case 'FetchUndelivered':
           this.fetch(s, req.max, done);
@@ -288,7 +339,11 @@ export class ChatService {
         case 'Login': {
           const login = this.login(s, req.username, req.password);
           // Receipts kept while the account was offline follow its LoginOk.
-          const after = () => void login.then((r) => this.sendReceipts(r.receipts));
+          const after = () =>
+            void login.then((r) => {
+              this.sendReceipts(r.receipts);
+              if (r.overtaken && s.claim !== undefined) this.takeOver(s);
+            });
           this.settle(s, req, done, login.then((r) => ({ type: 'LoginOk', undelivered: r.undelivered })), after);
           return true;
         }
@@ -352,7 +407,11 @@ export class ChatService {
   }
 
   /** Logs the session in, taking over any other live session of the account. */
-  async login(s: Session, username: string, password: string): Promise<{ undelivered: number; receipts: { senderId: number; ids: number[] } }> {
+  async login(
+    s: Session,
+    username: string,
+    password: string,
+  ): Promise<{ undelivered: number; receipts: { senderId: number; ids: number[] }; overtaken: boolean }> {
     // Throttled after failures (throttle.ts): a refusal looks the same whatever its reason.
     const address = this.limitedAddress(s);
     const turn = this.throttle.loginTurn(username, address);
@@ -380,16 +439,32 @@ export class ChatService {
     s.accountId = account.id;
     s.username = account.name;
     this.online.set(account.id, s);
-    if (!wasOnline) this.presence(account.name, true);
+    if (!wasOnline && this.shared === undefined) this.presence(account.name, true);
+    // Shared store: the session is the account's one live session on every node once bound.
+    const bind = this.shared && this.queue.run<Binding>({ op: 'bindSession', accountId: account.id, name: account.name });
     // Receipts kept while the account was offline leave the store as they are read (at most once).
-    const [undelivered, receipts] = await Promise.all([
+    const [undelivered, receipts, binding] = await Promise.all([
       this.queue.run<number>({ op: 'count', recipientId: account.id }),
       this.queue.run<number[]>({ op: 'takeReceipts', senderId: account.id }).catch((err: unknown) => {
         this.log.error({ err, account: account.id }, 'reading receipts failed');
         return [];
       }),
-    ]);
-    return { undelivered, receipts: { senderId: account.id, ids: receipts } };
+      bind,
+    ]).catch((err: unknown) => {
+      if (s.accountId === account.id) this.unbind(s, !wasOnline);
+      throw err;
+    });
+    let overtaken = false;
+    if (binding) {
+      if (s.accountId === account.id) {
+        s.claim = binding.claim;
+        // A login on another node may have overtaken this one while it was being bound.
+        overtaken = (this.takenOver.get(account.id) ?? 0) > binding.claim;
+      }
+      if (!binding.wasOnline && !wasOnline) this.presence(account.name, true);
+      this.moveAbove(binding.newestBlock);
+    }
+    return { undelivered, receipts: { senderId: account.id, ids: receipts }, overtaken };
   }
 
   /** Deletes the session's account; asks for confirmation first if messages wait. */
@@ -428,7 +503,169 @@ export class ChatService {
    * carries the sender's clientId, so if the server dies before the commit and the sender resends,
    * the recipient recognises the repeat. Accepted waits for the commit.
    */
-  private send(s: Session, req: Extract<Request, { type: 'Send' }>, reply: Reply, body?: Buffer): void {
+  private send(s: Session, req: SendRequest, reply: Reply, body?: Buffer): void {
+    if (this.shared) {
+      // Sends of one session keep their order: behind one that waits, the rest wait too.
+      const item: WaitingSend = { req, reply, body };
+      if (s.backlog !== undefined) {
+        s.backlog.push(item);
+        return;
+      }
+      const wait = this.sendWait(item);
+      if (wait !== undefined) {
+        s.backlog = [item];
+        this.drainAfter(s, item, wait);
+        return;
+      }
+    }
+    this.sendNow(s, req, reply, body);
+  }
+
+  /**
+   * Shared store: what a Send must wait for before it can go on, or undefined. The directory may not
+   * know an account created on another node yet, the node may be out of ids until its next block
+   * arrives, and a queue at its cap may have been read by its recipient on another node.
+   */
+  private sendWait(item: WaitingSend): Promise<Response | undefined> | undefined {
+    const { recipient } = item.req;
+    if (!item.looked && !this.directory.has(recipient)) {
+      item.looked = true;
+      return this.lookup(recipient);
+    }
+    if (this.nextMessageId >= this.blockEnd && this.spare === undefined) {
+      return this.refill().then(
+        () => undefined,
+        (err: unknown) => storageError((err as Error).message),
+      );
+    }
+    const to = this.directory.get(recipient);
+    const q = to === undefined ? undefined : this.queued.get(to);
+    if (!item.recounted && q !== undefined && to !== undefined && (q.n >= this.maxQueue || q.bytes >= this.maxQueueBytes)) {
+      item.recounted = true;
+      if ((q.checkedAt ?? 0) < Date.now() - 1000) return this.recount(to, q);
+    }
+    return undefined;
+  }
+
+  /** Runs the session's waiting Sends in order once `wait` is over; stops again at the next that must wait. */
+  private drainAfter(s: Session, item: WaitingSend, wait: Promise<Response | undefined>): void {
+    void wait.then((failed) => {
+      const b = s.backlog!;
+      if (failed !== undefined) {
+        b.shift();
+        item.reply(failed);
+      }
+      while (b.length > 0) {
+        const next = b[0]!;
+        const w = this.sendWait(next);
+        if (w !== undefined) {
+          this.drainAfter(s, next, w);
+          return;
+        }
+        b.shift();
+        try {
+          this.sendNow(s, next.req, next.reply, next.body);
+        } catch (err) {
+          next.reply(this.toErrorResponse(s, next.req, err));
+        }
+      }
+      s.backlog = undefined;
+    });
+  }
+
+  /** Shared store: looks a name the directory does not know up in the database. */
+  private lookup(name: string): Promise<Response | undefined> {
+    let p = this.lookups.get(name);
+    if (p === undefined) {
+      p = this.queue.run<Account | undefined>({ op: 'findAccount', name }).then(
+        (a) => {
+          this.lookups.delete(name);
+          if (a !== undefined) this.directory.set(a.name, a.id);
+        },
+        (err: unknown) => {
+          this.lookups.delete(name);
+          throw err;
+        },
+      );
+      this.lookups.set(name, p);
+    }
+    return p.then(
+      () => undefined,
+      (err: unknown) => storageError((err as Error).message),
+    );
+  }
+
+  /** Shared store: reads how many messages wait for `to`, when this node's count says the queue is full. */
+  private recount(to: number, q: QueueSize): Promise<Response | undefined> {
+    return this.queue.run<number>({ op: 'count', recipientId: to }).then(
+      (n) => {
+        if (n < q.n) q.bytes = n === 0 ? 0 : Math.round((q.bytes * n) / q.n);
+        q.n = n;
+        q.checkedAt = Date.now();
+        return undefined;
+      },
+      (err: unknown) => storageError((err as Error).message),
+    );
+  }
+
+  /** Shared store: takes the next block of ids (installs it at once if the current one is used up). */
+  private refill(): Promise<void> {
+    this.refilling ??= this.queue.run<IdBlock>({ op: 'allocateIds' }).then(
+      (b) => {
+        this.refilling = undefined;
+        if (this.nextMessageId >= this.blockEnd) this.useBlock(b);
+        else this.spare = b;
+      },
+      (err: unknown) => {
+        this.refilling = undefined;
+        throw err;
+      },
+    );
+    return this.refilling;
+  }
+
+  private useBlock(b: IdBlock): void {
+    this.blockFirst = b.first;
+    this.nextMessageId = b.first;
+    this.blockEnd = b.first + b.count;
+  }
+
+  /**
+   * Shared store: the next message id. A node uses ids from its own block (ids stay unique across
+   * nodes) and takes the next block when half of this one is used.
+   */
+  private takeId(): number {
+    if (this.shared === undefined) {
+      const id = this.nextMessageId++;
+      if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
+      return id;
+    }
+    if (this.nextMessageId >= this.blockEnd) {
+      this.useBlock(this.spare!);
+      this.spare = undefined;
+    }
+    if (this.spare === undefined && this.nextMessageId - this.blockFirst >= (this.blockEnd - this.blockFirst) / 2) {
+      this.refill().catch((err: unknown) => this.log.error({ err }, 'taking a block of message ids failed'));
+    }
+    return this.nextMessageId++;
+  }
+
+  /**
+   * Shared store: after a login, this node's ids must be above every block given out before it, so
+   * the account's messages keep their order even if its previous session was on another node.
+   */
+  private moveAbove(newestBlock: number): void {
+    if (this.blockFirst >= newestBlock) return;
+    if (this.spare !== undefined && this.spare.first >= newestBlock) {
+      this.useBlock(this.spare);
+      this.spare = undefined;
+    } else {
+      this.nextMessageId = this.blockEnd;
+      this.spare = undefined;
+    }
+  }
+
+  private sendNow(s: Session, req: SendRequest, reply: Reply, body?: Buffer): void {
     const from = this.account(s);
     const { recipient, clientId, flags, content } = req;
     if (content.length === 0) throw new ServiceError('INVALID_ARGUMENT', 'message is empty');
@@ -455,12 +692,11 @@ export class ChatService {
     if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
     q.n++;
     q.bytes += content.length;
-    const id = this.nextMessageId++;
-    if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
+    const id = this.takeId();
     const sentAt = Date.now();
     // Pushed after the commit instead: a resend (the store says whether it is a repeat), or an id
     // whose reservation is not durable yet.
-    const pushLater = (flags & MessageFlags.RESEND) !== 0 || id > this.reservedUpTo;
+    const pushLater = (flags & MessageFlags.RESEND) !== 0 || (this.shared === undefined && id > this.reservedUpTo);
     const kept = flags & ~MessageFlags.RESEND;
     const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
     const op: InsertOp = {
@@ -475,6 +711,8 @@ export class ChatService {
       dedupSince: sentAt - this.dedupWindowMs,
     };
     const sender = s.username!;
+    // A recipient not online here may be online on another node: the commit wakes them.
+    if (this.shared !== undefined && !this.online.has(to)) op.wake = sender;
     const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags: kept, sentAt, content }, padded);
     const pushed = !pushLater && this.online.has(to);
     if (pushed) push();
@@ -588,6 +826,20 @@ export class ChatService {
     return { type: 'Presence', online };
   }
 
+  /** Watch with a shared store: who is online is known to the database (sessions on every node). */
+  private watchShared(s: Session, names: readonly string[], reply: Reply): void {
+    this.watch(s, names);
+    const watching = s.watching;
+    this.queue.add({ op: 'online', names: watching }, (r) => {
+      if (!r.ok) {
+        reply(storageError(r.error));
+        return;
+      }
+      const online = new Set(r.value as string[]);
+      reply({ type: 'Presence', online: watching.filter((n) => online.has(n)) });
+    });
+  }
+
   private setWatch(s: Session, names: readonly string[]): void {
     for (const name of s.watching) {
       const set = this.watchers.get(name);
@@ -604,6 +856,89 @@ export class ChatService {
   /** Tells the sessions watching `name` that it came online or went offline. */
   private presence(name: string, online: boolean): void {
     for (const w of this.watchers.get(name) ?? []) w.sink.push({ type: 'PresenceChanged', name, online: online ? 1 : 0 });
+  }
+
+  /** Shared store: what another node did that matters here. */
+  private onNodeEvent(e: NodeEvent): void {
+    switch (e.type) {
+      case 'messages':
+        for (const m of e.messages) {
+          const session = this.online.get(m.recipientId);
+          if (session === undefined || session.delivered.has(m.id)) continue;
+          session.delivered.add(m.id);
+          session.sink.push({ type: 'Message', id: m.id, sender: m.senderName, clientId: m.clientId, flags: m.flags, sentAt: m.sentAt, content: m.content });
+        }
+        return;
+      case 'takeover': {
+        this.takenOver.set(e.accountId, Math.max(e.claim, this.takenOver.get(e.accountId) ?? 0));
+        const session = this.online.get(e.accountId);
+        if (session !== undefined && session.claim !== undefined && session.claim < e.claim) this.takeOver(session);
+        return;
+      }
+      case 'presence':
+        this.presence(e.name, e.online);
+        return;
+      case 'receipts':
+        if (this.online.has(e.senderId)) this.handOverReceipts(e.senderId);
+        return;
+      case 'account':
+        if (e.live) this.directory.set(e.name, e.id);
+        else {
+          if (this.directory.get(e.name) === e.id) this.directory.delete(e.name);
+          this.queued.delete(e.id);
+        }
+        return;
+      case 'resync':
+        this.resync().catch((err: unknown) => this.log.error({ err }, 'catching up with the other nodes failed'));
+        return;
+    }
+  }
+
+  /** Logs a session out because its account logged in on another node. */
+  private takeOver(s: Session): void {
+    this.log.info({ account: s.accountId, session: s.id }, 'session taken over on another node');
+    this.unbind(s, false);
+    s.sink.push({ type: 'LoggedInElsewhere' });
+  }
+
+  private handOverReceipts(senderId: number): void {
+    this.queue.add({ op: 'takeReceipts', senderId }, (r) => {
+      if (r.ok) this.sendReceipts({ senderId, ids: r.value as number[] });
+      else this.log.error({ err: r.error }, 'reading receipts failed');
+    });
+  }
+
+  /**
+   * Shared store: after a gap in the link to the other nodes (or a lost lease), bind this node's
+   * sessions again, reload the directory and push whatever waits for them: a wake-up missed in the
+   * gap is still in its recipient's queue.
+   */
+  private async resync(): Promise<void> {
+    const mine = [...this.online.values()].filter((s) => s.claim !== undefined);
+    const lost = await this.queue.run<number[]>({
+      op: 'rebind',
+      sessions: mine.map((s) => ({ accountId: s.accountId!, name: s.username!, claim: s.claim! })),
+    });
+    for (const id of lost) {
+      const s = this.online.get(id);
+      if (s !== undefined) this.takeOver(s);
+    }
+    const accounts = await this.queue.run<Array<[string, number]>>({ op: 'accounts' });
+    this.directory.clear();
+    for (const [name, id] of accounts) this.directory.set(name, id);
+    for (const s of this.online.values()) {
+      const me = s.accountId!;
+      this.queue.add({ op: 'fetch', recipientId: me, max: this.maxFetch }, (r) => {
+        if (!r.ok || s.accountId !== me) return;
+        for (const m of (r.value as { messages: StoredMessage[] }).messages) {
+          if (s.delivered.has(m.id)) continue;
+          s.delivered.add(m.id);
+          s.sink.push({ type: 'Message', ...toWire(m) });
+        }
+      });
+      this.handOverReceipts(me);
+    }
+    this.log.info({ sessions: mine.length, lost: lost.length }, 'caught up with the other nodes');
   }
 
   /** Up to `max` waiting messages (0 or too many means the page cap), oldest first. */
@@ -693,7 +1028,14 @@ export class ChatService {
     if (s.accountId !== undefined && this.online.get(s.accountId) === s) {
       this.online.delete(s.accountId);
       if (announce) this.presence(s.username!, false);
+      // Not on a takeover: the new session's bind replaces this one's everywhere.
+      if (announce && this.shared && s.claim !== undefined) {
+        this.queue.add({ op: 'unbindSession', accountId: s.accountId, claim: s.claim }, (r) => {
+          if (!r.ok) this.log.warn({ err: r.error }, 'ending a session in the database failed (its node lease ends it)');
+        });
+      }
     }
+    s.claim = undefined;
     s.accountId = undefined;
     s.username = undefined;
     s.delivered.clear();

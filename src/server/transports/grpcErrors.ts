@@ -36,6 +36,7 @@ const STATUS: Record<ErrorCodeName, status> = {
   // Retryable: nothing was stored, and the same request may succeed once space is freed.
   DISK_FULL: status.UNAVAILABLE,
   RATE_LIMITED: status.RESOURCE_EXHAUSTED,
+  UNAVAILABLE: status.UNAVAILABLE,
 };
 
 /** The name of the gRPC status for each termchat error code (for docs/PROTOCOL.md and chat.proto). */

@@ -1,0 +1,242 @@
+/**
+ * Several termchat-server nodes on one PostgreSQL database: three real server processes per test,
+ * each test on a schema of its own. Chat, presence and takeover across nodes; a node killed with
+ * SIGKILL mid-stream (nothing Accepted is lost, its sessions are released, clients go on elsewhere).
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import type { ExecutionContext } from 'ava';
+import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
+import { MessageFlags } from '../../src/protocol/schema.js';
+import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, type ChildServer, drain } from './helpers.js';
+import { record } from './events.js';
+import { freshSchema, pgTest } from './pg.js';
+
+const test = await pgTest();
+/** Short leases, so a killed node's sessions go quickly. */
+const LEASE_MS = '1500';
+
+async function nodes(t: ExecutionContext, n: number, url = freshSchema(t)): Promise<ChildServer[]> {
+  const dir = tempDir();
+  const out: ChildServer[] = [];
+  // Started together: the schema is created and migrated once, whoever comes first.
+  const started = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', LEASE_MS])));
+  out.push(...started);
+  t.teardown(async () => {
+    for (const s of out) {
+      if (s.child.exitCode === null && s.child.signalCode === null) {
+        s.child.kill('SIGTERM');
+        await exited(s.child);
+      }
+    }
+    removeDir(dir);
+  });
+  return out;
+}
+
+async function client(t: ExecutionContext, node: ChildServer): Promise<ChatClient> {
+  const c = await ChatClient.connect({ port: node.port });
+  t.teardown(() => c.close());
+  return c;
+}
+
+async function user(t: ExecutionContext, node: ChildServer, name: string): Promise<ChatClient> {
+  const c = await client(t, node);
+  await c.register(name, PASSWORD);
+  await c.login(name, PASSWORD);
+  return c;
+}
+
+test('a message sent on one node is pushed to its recipient on another; replies too; accounts are seen everywhere', async (t) => {
+  const [a, b, c] = await nodes(t, 3);
+  const alice = await user(t, a!, 'alice');
+  // Registered on node b a moment ago: node a must know bob at once.
+  const bob = await user(t, b!, 'bob');
+  const bobIn = inbox(bob);
+  const aliceIn = inbox(alice);
+  const id = await alice.send('bob', 'hello across nodes');
+  const [m] = await bobIn.until(1);
+  t.like(m, { id, sender: 'alice', content: 'hello across nodes' });
+  await bob.ack(id);
+  await bob.send('alice', 'hi back');
+  t.like((await aliceIn.until(1))[0], { sender: 'bob', content: 'hi back' });
+
+  // An offline recipient on a third node: queued, fetched wherever it logs in.
+  const carol = await user(t, c!, 'carol');
+  await carol.logout();
+  await alice.send('carol', 'while you were out');
+  const carolOnA = await client(t, a!);
+  t.deepEqual(await carolOnA.login('carol', PASSWORD), { undelivered: 1 });
+  t.deepEqual(
+    (await drain(carolOnA)).map((x) => x.content),
+    ['while you were out'],
+  );
+  t.deepEqual(await bob.listAccounts('*'), { total: 3, names: ['alice', 'bob', 'carol'] });
+  await t.throwsAsync(alice.send('nobody', 'x'), { code: 'NO_SUCH_USER' } as never);
+});
+
+test('one session per account across nodes: a login on another node takes over, and only the new session gets pushes', async (t) => {
+  const [a, b, c] = await nodes(t, 3);
+  const alice = await user(t, a!, 'alice');
+  const bob1 = await user(t, b!, 'bob');
+  const watcher = await user(t, a!, 'watcher');
+  const seen = record(watcher);
+  t.deepEqual(await watcher.watch(['bob', 'alice', 'nobody']), ['bob', 'alice']);
+  const kicked = once(bob1, 'loggedInElsewhere');
+  const bob2 = await client(t, c!);
+  await bob2.login('bob', PASSWORD);
+  await kicked;
+  const bob1In = inbox(bob1);
+  const bob2In = inbox(bob2);
+  await alice.send('bob', 'to the new session');
+  t.is((await bob2In.until(1))[0]!.content, 'to the new session');
+  await t.throwsAsync(bob1.send('alice', 'x'), { code: 'NOT_LOGGED_IN' } as never);
+  t.is(bob1In.messages.length, 0);
+  // A takeover is not a presence change; logging out is.
+  await bob2.logout();
+  const events = await seen.until(1);
+  t.deepEqual(events, [{ name: 'bob', online: false }]);
+});
+
+test('kill -9 of a node mid-stream: every Accepted message arrives, the sender goes on from another node, the dead node\'s sessions are released', async (t) => {
+  const [a, b, c] = await nodes(t, 3);
+  const bob = await user(t, b!, 'bob');
+  const received = new Map<number, ChatMessage>();
+  bob.on('message', (m) => received.set(m.clientId, m));
+  let alice = await user(t, a!, 'alice');
+  const watcher = await user(t, c!, 'watcher');
+
+  const total = 400;
+  const accepted = new Map<number, number>(); // clientId -> message id
+  const unanswered = new Set<number>();
+  let sent = 0;
+  const clientIds = Array.from({ length: total }, () => alice.newClientId());
+  // Send in a stream; kill node a while Sends are in flight.
+  const inflight: Promise<void>[] = [];
+  for (; sent < total; sent++) {
+    const cid = clientIds[sent]!;
+    unanswered.add(cid);
+    inflight.push(
+      alice.send('bob', `m${sent}`, cid).then(
+        (id) => {
+          accepted.set(cid, id);
+          unanswered.delete(cid);
+        },
+        () => undefined,
+      ),
+    );
+    if (sent === total / 2) a!.child.kill('SIGKILL');
+    if (sent % 20 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(inflight);
+  t.true(accepted.size < total, 'the kill cut the stream');
+
+  // The sender moves to another node and resends what was never answered, flagged RESEND.
+  alice = await client(t, c!);
+  await alice.login('alice', PASSWORD);
+  for (const cid of clientIds) {
+    if (accepted.has(cid)) continue;
+    const i = clientIds.indexOf(cid);
+    accepted.set(cid, await alice.send('bob', `m${i}`, cid, MessageFlags.RESEND));
+  }
+  // Everything reaches bob: pushed live, or waiting in his queue.
+  for (const m of await drain(bob)) received.set(m.clientId, m);
+  for (const [cid, id] of accepted) {
+    const m = received.get(cid);
+    t.truthy(m, `client id ${cid} was Accepted as ${id} and never arrived`);
+    if (m) t.is(m.id, id);
+  }
+  t.is(received.size, total);
+  // Per sender->recipient order: ids grow with the order alice sent in.
+  const ids = clientIds.map((cid) => accepted.get(cid)!);
+  t.deepEqual([...ids].sort((x, y) => x - y), ids);
+
+  // She is online again, on node c: watchers see her online.
+  t.deepEqual(await watcher.watch(['alice']), ['alice']);
+});
+
+test('the sessions of a node killed with SIGKILL are released when its lease runs out: watchers elsewhere hear it', async (t) => {
+  const [a, b] = await nodes(t, 2);
+  await user(t, a!, 'dora');
+  const watcher = await user(t, b!, 'watcher');
+  const seen = record(watcher);
+  t.deepEqual(await watcher.watch(['dora']), ['dora']);
+  a!.child.kill('SIGKILL');
+  await exited(a!.child);
+  const [e] = await seen.until(1);
+  t.deepEqual(e, { name: 'dora', online: false });
+  t.deepEqual(await watcher.watch(['dora']), []);
+});
+
+/** A TCP proxy in front of PostgreSQL that can cut every connection and refuse new ones for a while. */
+async function pgProxy(t: ExecutionContext, target: URL): Promise<{ url(base: string): string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let port = 0;
+  let server: net.Server | undefined;
+  const listen = async () => {
+    server = net.createServer((inbound) => {
+      const outbound = net.connect(Number(target.port || 5432), target.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          sockets.delete(s);
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as net.AddressInfo).port;
+  };
+  await listen();
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server?.close();
+  });
+  return {
+    url(base) {
+      const u = new URL(base);
+      u.host = `127.0.0.1:${port}`;
+      return u.toString();
+    },
+    async cut() {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    restore: listen,
+  };
+}
+
+test('a node that loses its database answers UNAVAILABLE, reconnects by itself and pushes what it missed', async (t) => {
+  const url = freshSchema(t);
+  const [b] = await nodes(t, 1, url);
+  const proxy = await pgProxy(t, new URL(url));
+  const [a] = await nodes(t, 1, proxy.url(url));
+  const bob = await user(t, a!, 'bob');
+  const alice = await user(t, b!, 'alice');
+  const bobIn = inbox(bob);
+  await alice.send('bob', 'before');
+  await bobIn.until(1);
+
+  await proxy.cut();
+  // Node a cannot reach the database: a clear, retryable error, and the node stays up.
+  const err = await t.throwsAsync(bob.fetch(10));
+  t.is((err as { code?: string }).code, 'UNAVAILABLE');
+  // Meanwhile a message for bob is stored through node b; node a cannot hear its wake-up.
+  await alice.send('bob', 'during the outage');
+
+  await proxy.restore();
+  // Node a reconnects, listens again and pushes what waits for its sessions.
+  const got = await bobIn.until(2);
+  t.deepEqual(
+    got.map((m) => m.content),
+    ['before', 'during the outage'],
+  );
+  await bob.ack(got[1]!.id);
+  t.is(typeof (await bob.send('alice', 'back')), 'number');
+  t.is(a!.child.exitCode, null);
+});
