@@ -395,7 +395,9 @@ export class ChatService {
   async register(s: Session, username: string, password: string): Promise<void> {
     checkCredentialsShape(username, password);
     // The cheap check first: a flood of Registers for a taken name costs no hashing.
-    if (this.directory.has(username)) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
+    if (this.directory.has(username) && !(this.shared && (await this.deletedElsewhere(username)))) {
+      throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
+    }
     if (!this.throttle.takeRegistration(this.limitedAddress(s))) {
       throw new ServiceError('RATE_LIMITED', 'too many registrations from your address; try again later');
     }
@@ -404,6 +406,13 @@ export class ChatService {
     if (id === undefined) throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
     this.directory.set(username, id);
     this.log.info({ account: id, username }, 'account registered');
+  }
+
+  /** Shared store: whether a name the directory holds was deleted on another node (its wake-up may still be on the way). */
+  private async deletedElsewhere(name: string): Promise<boolean> {
+    if ((await this.queue.run<Account | undefined>({ op: 'findAccount', name })) !== undefined) return false;
+    this.directory.delete(name);
+    return true;
   }
 
   /** Logs the session in, taking over any other live session of the account. */

@@ -75,6 +75,26 @@ test('a message sent on one node is pushed to its recipient on another; replies 
   await t.throwsAsync(alice.send('nobody', 'x'), { code: 'NO_SUCH_USER' } as never);
 });
 
+test('delivery receipts and deletions cross nodes', async (t) => {
+  const [a, b] = await nodes(t, 2);
+  const alice = await user(t, a!, 'alice');
+  const bob = await user(t, b!, 'bob');
+  const receipts = record(alice);
+  const bobIn = inbox(bob);
+  const id = await alice.send('bob', 'did you get this?');
+  await bobIn.until(1);
+  await bob.ack(id);
+  // Bob's node keeps the receipt and wakes alice's node, which hands it over.
+  t.deepEqual(await receipts.until(1), [{ delivered: [id] }]);
+
+  t.deepEqual(await bob.deleteAccount(PASSWORD), { deleted: true });
+  // Node a hears of the deletion: the name is free there and nothing reaches the old account.
+  await t.throwsAsync(alice.send('bob', 'still there?'), { code: 'NO_SUCH_USER' } as never);
+  const newBob = await client(t, a!);
+  await newBob.register('bob', PASSWORD);
+  t.deepEqual(await newBob.login('bob', PASSWORD), { undelivered: 0 });
+});
+
 test('one session per account across nodes: a login on another node takes over, and only the new session gets pushes', async (t) => {
   const [a, b, c] = await nodes(t, 3);
   const alice = await user(t, a!, 'alice');

@@ -1,0 +1,147 @@
+/**
+ * The PostgreSQL store's own parts: wake-up payloads, patterns, URLs, migrations, id blocks and
+ * session binding between two stores on one schema. (The shared rules are in store.test.ts, the
+ * nodes together in cluster.test.ts.)
+ */
+import anyTest, { type ExecutionContext } from 'ava';
+import fc from 'fast-check';
+import pg from 'pg';
+import { eventsOf, payloads } from '../../src/server/store/postgresLink.js';
+import { globToLike, type Wake } from '../../src/server/store/postgresOps.js';
+import { parseUrl, PostgresStore } from '../../src/server/store/postgres.js';
+import { ident, MIGRATIONS, migrate } from '../../src/server/store/postgresSchema.js';
+import type { Binding, IdBlock, NodeEvent, Op, Store } from '../../src/server/store/store.js';
+import { wildcardToRegExp } from '../../src/server/rules.js';
+import { freshSchema, PG_BASE, pgTest } from './pg.js';
+
+const test = await pgTest();
+
+anyTest('wake-ups are cut into payloads under the NOTIFY limit and read back whole, in order', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 512, unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '~', '\u0001') }), { maxLength: 200 }), (contents) => {
+      const wakes: Wake[] = contents.map((c, i) => ['m', 7, i + 1, 'alice', i, 0, 1_700_000_000_000 + i, c]);
+      const ps = payloads('node-a', wakes);
+      for (const p of ps) t.true(Buffer.byteLength(p) < 8000);
+      const back = ps.flatMap((p) => eventsOf(p, 'node-b'));
+      const messages = back.flatMap((e) => (e.type === 'messages' ? e.messages : []));
+      t.deepEqual(
+        messages.map((m) => m.content),
+        contents,
+      );
+      t.deepEqual(ps.flatMap((p) => eventsOf(p, 'node-a')), [], 'a node ignores its own');
+    }),
+  );
+});
+
+anyTest('every kind of wake-up reads back as its event; garbage reads as nothing', (t) => {
+  const [p] = payloads('x', [
+    ['t', 3, 99],
+    ['p', 'bob', 1],
+    ['r', 4],
+    ['a', 'eve', 5, 0],
+  ]);
+  t.deepEqual(eventsOf(p!, 'y'), [
+    { type: 'takeover', accountId: 3, claim: 99 },
+    { type: 'presence', name: 'bob', online: true },
+    { type: 'receipts', senderId: 4 },
+    { type: 'account', name: 'eve', id: 5, live: false },
+  ] satisfies NodeEvent[]);
+  t.deepEqual(eventsOf('not json', 'y'), []);
+  t.deepEqual(eventsOf('{"n":"x","e":7}', 'y'), []);
+});
+
+test('a wildcard pattern means in PostgreSQL (as LIKE) what it means everywhere else', async (t) => {
+  const c = new pg.Client({ connectionString: parseUrl(PG_BASE).connectionString });
+  await c.connect();
+  t.teardown(() => c.end());
+  const name = fc.string({ unit: fc.constantFrom('a', 'b', '_', '.', '-', '%'), maxLength: 5 });
+  await fc.assert(
+    fc.asyncProperty(fc.string({ unit: fc.constantFrom('a', 'b', '_', '.', '-', '*', '?'), maxLength: 5 }), name, async (pattern, n) => {
+      const r = await c.query<{ m: boolean }>('SELECT $2::text LIKE $1::text AS m', [globToLike(pattern), n]);
+      t.is(r.rows[0]!.m, wildcardToRegExp(pattern).test(n), `${pattern} vs ${n}`);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+anyTest('a store URL takes ?schema= and refuses what is not a plain PostgreSQL URL', (t) => {
+  t.deepEqual(parseUrl('postgres://u@h:5/db?schema=tc_1'), { connectionString: 'postgres://u@h:5/db', schema: 'tc_1' });
+  t.is(parseUrl('postgresql://h/db').schema, 'termchat');
+  t.throws(() => parseUrl('mysql://h/db'), { message: /expected postgres/ });
+  t.throws(() => parseUrl('postgres://h/db?schema=a;drop'), { message: /plain identifier/ });
+  t.throws(() => parseUrl('not a url'), { message: /not a URL/ });
+});
+
+async function open(t: ExecutionContext, url: string): Promise<Store & PostgresStore> {
+  const s = new PostgresStore({ url, leaseMs: 600 });
+  await s.open();
+  t.teardown(() => s.close());
+  return s;
+}
+
+async function one<T>(s: Store, op: Op): Promise<T> {
+  const [r] = await s.run([op]);
+  if (!r!.ok) throw new Error(r!.error);
+  return r!.value as T;
+}
+
+test('migrations run once however many nodes start together, and a newer schema is refused', async (t) => {
+  const url = freshSchema(t);
+  const { connectionString, schema } = parseUrl(url);
+  const clients = await Promise.all(
+    [1, 2, 3, 4].map(async () => {
+      const c = new pg.Client({ connectionString });
+      await c.connect();
+      return c;
+    }),
+  );
+  t.teardown(() => Promise.all(clients.map((c) => c.end())));
+  const found = await Promise.all(clients.map((c) => migrate(c, schema)));
+  t.deepEqual([...found].sort(), [0, MIGRATIONS.length, MIGRATIONS.length, MIGRATIONS.length]);
+  const c = clients[0]!;
+  t.is((await c.query(`SELECT count(*)::int AS n FROM ${ident(schema)}.schema_version`)).rows[0].n, MIGRATIONS.length);
+  await c.query(`INSERT INTO ${ident(schema)}.schema_version (version) VALUES ($1)`, [MIGRATIONS.length + 1]);
+  await t.throwsAsync(migrate(c, schema), { message: /newer than this termchat-server knows/ });
+});
+
+test('two nodes get disjoint id blocks; a bind on the second takes the session over and tells the first', async (t) => {
+  const url = freshSchema(t);
+  const a = await open(t, url);
+  const b = await open(t, url);
+  const blocks = await Promise.all([a, b, a, b].map((s) => one<IdBlock>(s, { op: 'allocateIds' })));
+  const ranges = blocks.map((x) => [x.first, x.first + x.count - 1] as const).sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < ranges.length; i++) t.true(ranges[i]![0] > ranges[i - 1]![1], 'blocks do not overlap');
+
+  const heard: NodeEvent[] = [];
+  a.onEvent((e) => heard.push(e));
+  const id = await one<number>(a, { op: 'createAccount', name: 'bob', hash: 'h' });
+  const first = await one<Binding>(a, { op: 'bindSession', accountId: id, name: 'bob' });
+  t.false(first.wasOnline);
+  t.deepEqual(await one(b, { op: 'online', names: ['bob', 'eve'] }), ['bob']);
+  const second = await one<Binding>(b, { op: 'bindSession', accountId: id, name: 'bob' });
+  t.true(second.wasOnline);
+  t.true(second.claim > first.claim);
+  t.true(second.newestBlock >= Math.max(...blocks.map((x) => x.first)));
+  while (!heard.some((e) => e.type === 'takeover')) await new Promise((r) => setTimeout(r, 10));
+  t.deepEqual(heard.find((e) => e.type === 'takeover'), { type: 'takeover', accountId: id, claim: second.claim });
+  // The old claim cannot end the new session.
+  await one(a, { op: 'unbindSession', accountId: id, claim: first.claim });
+  t.deepEqual(await one(a, { op: 'online', names: ['bob'] }), ['bob']);
+  await one(b, { op: 'unbindSession', accountId: id, claim: second.claim });
+  t.deepEqual(await one(a, { op: 'online', names: ['bob'] }), []);
+});
+
+test('a node that stops renewing its lease loses its sessions to the sweep of another node', async (t) => {
+  const url = freshSchema(t);
+  const a = await open(t, url);
+  const b = await open(t, url);
+  const id = await one<number>(a, { op: 'createAccount', name: 'dora', hash: 'h' });
+  await one(a, { op: 'bindSession', accountId: id, name: 'dora' });
+  const heard: NodeEvent[] = [];
+  b.onEvent((e) => heard.push(e));
+  // Stop a's heartbeat without the clean goodbye that close() sends: as if it were killed.
+  (a as unknown as { closed: boolean }).closed = true;
+  while (!heard.some((e) => e.type === 'presence' && !e.online)) await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(heard.filter((e) => e.type === 'presence' && !e.online), [{ type: 'presence', name: 'dora', online: false }]);
+  t.deepEqual(await one(b, { op: 'online', names: ['dora'] }), []);
+});
