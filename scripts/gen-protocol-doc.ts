@@ -307,6 +307,21 @@ const SEMANTICS = `## Semantics
   that. Answers keep request order but pushes do not wait for them, so a PresenceChanged may arrive
   before the Presence answer when requests sent before the Watch are still unanswered: a client
   that pipelines applies such pushes after the answer.
+
+### Several servers (scale-out)
+Several servers (nodes) may share one database; a client may be given the list and connect to any.
+Every rule above holds across nodes as on one server: one live session per account (a Login on
+another node takes over, and the old connection is pushed LoggedInElsewhere), message ids unique
+and increasing per sender and recipient, presence for every node's sessions. What a client sees in
+addition:
+- A message for a recipient on another node is pushed once its commit is visible there, so it
+  may arrive after the sender's Accepted.
+- A node that cannot reach the database answers UNAVAILABLE to requests that need it: retry shortly,
+  on the same node or another. A Send answered UNAVAILABLE may have been stored: resend it with
+  RESEND and the same clientId, and it is stored once.
+- When a node dies its connections simply close: connect to another node, log in again, resend
+  what was not answered (RESEND, same clientId) and fetch. Until the dead node's lease runs out
+  (seconds), watchers may still see its users online; logging in elsewhere takes over at once.
 `;
 
 /** When each error code is answered, and to which requests. */
