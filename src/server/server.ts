@@ -171,7 +171,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       release();
       log.info('server stopped');
     })());
-  log.info({ host, port: transport.port, grpcPort: grpc?.port, dataDir, tls: opts.tls !== undefined }, 'listening');
+  const where = sqlite ? { dataDir } : { store: store.shared ? `postgres, node ${store.shared.nodeId}` : store.constructor.name };
+  log.info({ host, port: transport.port, grpcPort: grpc?.port, ...where, tls: opts.tls !== undefined }, 'listening');
   return { host, port: transport.port, ...(grpc ? { grpcPort: grpc.port } : {}), dataDir, close };
 }
 

@@ -75,6 +75,27 @@ test('a message sent on one node is pushed to its recipient on another; replies 
   await t.throwsAsync(alice.send('nobody', 'x'), { code: 'NO_SUCH_USER' } as never);
 });
 
+test('senders on three nodes at once: their recipient is pushed every message once, none skipped, each sender in order', async (t) => {
+  const ns = await nodes(t, 3);
+  const carol = await user(t, ns[0]!, 'carol');
+  const got = new Map<string, number[]>();
+  let pushed = 0;
+  let all: () => void;
+  const done = new Promise<void>((resolve) => (all = resolve));
+  const per = 300;
+  carol.on('message', (m) => {
+    const list = got.get(m.sender) ?? [];
+    list.push(Number(m.content.slice(1)));
+    got.set(m.sender, list);
+    if (++pushed === per * 3) all();
+  });
+  const senders = await Promise.all(ns.map((n, i) => user(t, n, `s${i}`)));
+  // Ids come from blocks of different nodes and commit in no particular order across nodes.
+  await Promise.all(senders.map((c) => Promise.all(Array.from({ length: per }, (_, k) => c.send('carol', `#${k}`)))));
+  await done;
+  for (let i = 0; i < 3; i++) t.deepEqual(got.get(`s${i}`), Array.from({ length: per }, (_, k) => k), `s${i} in order, once each`);
+});
+
 test('delivery receipts and deletions cross nodes', async (t) => {
   const [a, b] = await nodes(t, 2);
   const alice = await user(t, a!, 'alice');

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { contentDigest } from './sqliteDb.js';
-import type { Binding, DeleteResult, IdBlock, InsertOp, InsertResult, Op, Receipt, StoredMessage } from './store.js';
+import type { Account, Binding, DeleteResult, IdBlock, InsertOp, InsertResult, Op, Receipt, StoredMessage } from './store.js';
 import { ID_BLOCK } from './postgresSchema.js';
 
 /** One wake-up for the other nodes (see postgresNodes.ts for the wire form). */
@@ -48,11 +48,16 @@ export class BatchRunner {
     let i = 0;
     while (i < ops.length) {
       const op = ops[i]!;
-      if (op.op === 'insert' || op.op === 'ack') {
+      if (op.op === 'insert' || op.op === 'ack' || op.op === 'findAccount') {
         let j = i + 1;
         while (j < ops.length && ops[j]!.op === op.op) j++;
         const run = ops.slice(i, j);
-        const values = op.op === 'insert' ? await this.inserts(run as InsertOp[]) : await this.acks(run as Array<Extract<Op, { op: 'ack' }>>);
+        const values =
+          op.op === 'insert'
+            ? await this.inserts(run as InsertOp[])
+            : op.op === 'ack'
+              ? await this.acks(run as Array<Extract<Op, { op: 'ack' }>>)
+              : await this.findAccounts(run as Array<Extract<Op, { op: 'findAccount' }>>);
         for (let k = 0; k < values.length; k++) out[i + k] = values[k];
         i = j;
       } else {
@@ -210,6 +215,15 @@ export class BatchRunner {
       default:
         throw new Error(`unknown store operation ${(op as { op: string }).op}`);
     }
+  }
+
+  /** A run of account lookups (Sends to names this node did not know, Logins) in one SELECT. */
+  private async findAccounts(ops: ReadonlyArray<Extract<Op, { op: 'findAccount' }>>): Promise<Array<Account | undefined>> {
+    const r = await this.db.query<Account>('SELECT id, name, hash FROM accounts WHERE name = ANY($1::text[]) AND deleted_at IS NULL', [
+      [...new Set(ops.map((o) => o.name))],
+    ]);
+    const byName = new Map(r.rows.map((a) => [a.name, a]));
+    return ops.map((o) => byName.get(o.name));
   }
 
   private async count(recipientId: number): Promise<number> {
