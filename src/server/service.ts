@@ -18,6 +18,7 @@ import { chatMessage, errorText, MAX_WATCH, MessageFlags, SEND_FLAGS } from '../
 import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
+import { BlockIds, ReservedIds, type MessageIds } from './messageIds.js';
 import { StoreQueue } from './storeQueue.js';
 import { DEFAULT_THROTTLE, isLoopback, Throttle, type ThrottleOptions } from './throttle.js';
 import {
@@ -25,7 +26,6 @@ import {
   type Account,
   type Binding,
   type DeleteResult,
-  type IdBlock,
   type InsertOp,
   type InsertResult,
   type NodeEvent,
@@ -157,12 +157,6 @@ const PRESENCE = frameOf('Presence');
 const SMALL_ANSWER = HEADER_SIZE + layout('Error').fixed;
 /** Message ids are u32 on the wire. */
 const MAX_MESSAGE_ID = maxValue(chatMessage.id);
-/**
- * Message ids are reserved durably in blocks this large before they are used: a message is pushed
- * before its commit, so after a crash its id must not go to another message (a client that
- * de-duplicates by id would drop that one).
- */
-const ID_BLOCK = 1 << 16;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /** Most ids in one Delivered push: its frame stays under the size limit a client accepts by default. */
@@ -201,20 +195,13 @@ export class ChatService {
   private readonly queue: StoreQueue;
   /** Set when several nodes share the store: then ids come in blocks, and sessions and wake-ups cross nodes. */
   private readonly shared: SharedStore | undefined;
-  /** Shared store: the block the counter is in ([blockFirst, blockEnd)) and the next one, taken ahead. */
-  private blockFirst = 0;
-  private blockEnd = 0;
-  private spare: IdBlock | undefined;
-  private refilling: Promise<void> | undefined;
   /** Shared store: the newest claim heard for an account from another node (a bind may still be on its way). */
   private readonly takenOver = new FifoMap<number, number>(RECENT_UNWRITTEN);
   /** Shared store: names being looked up in the database because the directory did not know them. */
   private readonly lookups = new Map<string, Promise<void>>();
   private nextSessionId = 1;
-  private nextMessageId = 1;
-  /** Ids up to here are durably reserved: a message with such an id may be pushed before its commit. */
-  private reservedUpTo = 0;
-  private reserving = false;
+  /** Where message ids come from (messageIds.ts); set by start(). */
+  private ids!: MessageIds;
   /** Requests answered not yet. */
   private outstanding = 0;
   private idle: (() => void) | undefined;
@@ -253,29 +240,16 @@ export class ChatService {
   async start(): Promise<void> {
     const state = await this.store.open();
     for (const [name, id] of state.accounts) this.directory.set(name, id);
-    this.nextMessageId = state.nextMessageId;
-    this.reservedUpTo = state.nextMessageId - 1;
     for (const [id, n, bytes] of state.queues) this.queued.set(id, { n, bytes });
     if (this.shared) {
       this.shared.onEvent((e) => this.onNodeEvent(e));
-      await this.refill();
+      this.ids = new BlockIds(this.queue, this.log);
+      await this.ids.wait();
       this.log.info({ node: this.shared.nodeId }, 'joined the nodes sharing the database');
-    } else this.reserveIds();
+    } else this.ids = new ReservedIds(this.queue, this.log, state.nextMessageId, MAX_MESSAGE_ID);
     const prune = () => this.queue.add({ op: 'prune', before: Date.now() - this.dedupWindowMs }, () => {});
     prune();
     this.pruneTimer = setInterval(prune, PRUNE_EVERY_MS).unref();
-  }
-
-  /** Reserves the next block of ids (one at a time; the next when half of the current one is used). */
-  private reserveIds(): void {
-    if (this.reserving) return;
-    this.reserving = true;
-    const upTo = Math.min(MAX_MESSAGE_ID, Math.max(this.reservedUpTo, this.nextMessageId - 1) + ID_BLOCK);
-    this.queue.add({ op: 'reserveIds', upTo }, (r) => {
-      this.reserving = false;
-      if (r.ok) this.reservedUpTo = upTo;
-      else this.log.error({ err: r.error }, 'reserving message ids failed');
-    });
   }
 
   /** Starts a session for a new connection. */
@@ -471,7 +445,7 @@ export class ChatService {
         overtaken = (this.takenOver.get(account.id) ?? 0) > binding.claim;
       }
       if (!binding.wasOnline && !wasOnline) this.presence(account.name, true);
-      this.moveAbove(binding.newestBlock);
+      this.ids.loggedIn(binding.newestBlock);
     }
     return { undelivered, receipts: { senderId: account.id, ids: receipts }, overtaken };
   }
@@ -541,8 +515,8 @@ export class ChatService {
       item.looked = true;
       return this.lookup(recipient);
     }
-    if (this.nextMessageId >= this.blockEnd && this.spare === undefined) {
-      return this.refill().then(
+    if (!this.ids.ready()) {
+      return this.ids.wait().then(
         () => undefined,
         (err: unknown) => storageError((err as Error).message),
       );
@@ -617,63 +591,6 @@ export class ChatService {
     );
   }
 
-  /** Shared store: takes the next block of ids (installs it at once if the current one is used up). */
-  private refill(): Promise<void> {
-    this.refilling ??= this.queue.run<IdBlock>({ op: 'allocateIds' }).then(
-      (b) => {
-        this.refilling = undefined;
-        if (this.nextMessageId >= this.blockEnd) this.useBlock(b);
-        else this.spare = b;
-      },
-      (err: unknown) => {
-        this.refilling = undefined;
-        throw err;
-      },
-    );
-    return this.refilling;
-  }
-
-  private useBlock(b: IdBlock): void {
-    this.blockFirst = b.first;
-    this.nextMessageId = b.first;
-    this.blockEnd = b.first + b.count;
-  }
-
-  /**
-   * Shared store: the next message id. A node uses ids from its own block (ids stay unique across
-   * nodes) and takes the next block when half of this one is used.
-   */
-  private takeId(): number {
-    if (this.shared === undefined) {
-      const id = this.nextMessageId++;
-      if (this.reservedUpTo - id < ID_BLOCK / 2) this.reserveIds();
-      return id;
-    }
-    if (this.nextMessageId >= this.blockEnd) {
-      this.useBlock(this.spare!);
-      this.spare = undefined;
-    }
-    if (this.spare === undefined && this.nextMessageId - this.blockFirst >= (this.blockEnd - this.blockFirst) / 2) {
-      this.refill().catch((err: unknown) => this.log.error({ err }, 'taking a block of message ids failed'));
-    }
-    return this.nextMessageId++;
-  }
-
-  /**
-   * Shared store: after a login, this node's ids must be above every block given out before it, so
-   * the account's messages keep their order even if its previous session was on another node.
-   */
-  private moveAbove(newestBlock: number): void {
-    if (this.blockFirst >= newestBlock) return;
-    if (this.spare !== undefined && this.spare.first >= newestBlock) {
-      this.useBlock(this.spare);
-      this.spare = undefined;
-    } else {
-      this.nextMessageId = this.blockEnd;
-      this.spare = undefined;
-    }
-  }
-
   private sendNow(s: Session, req: SendRequest, reply: Reply, body?: Buffer): void {
     const from = this.account(s);
     const { recipient, clientId, flags, content } = req;
@@ -698,14 +615,14 @@ export class ChatService {
     if (q.n >= this.maxQueue || q.bytes + content.length > this.maxQueueBytes) {
       throw new ServiceError('MAILBOX_FULL', `${recipient}'s mailbox is full`);
     }
-    if (this.nextMessageId > MAX_MESSAGE_ID) throw new ServiceError('INTERNAL', 'message ids are exhausted');
+    const id = this.ids.take();
+    if (id === undefined) throw new ServiceError('INTERNAL', 'message ids are exhausted');
     q.n++;
     q.bytes += content.length;
-    const id = this.takeId();
     const sentAt = Date.now();
     // Pushed after the commit instead: a resend (the store says whether it is a repeat), or an id
     // whose reservation is not durable yet.
-    const pushLater = (flags & MessageFlags.RESEND) !== 0 || (this.shared === undefined && id > this.reservedUpTo);
+    const pushLater = (flags & MessageFlags.RESEND) !== 0 || !this.ids.pushable(id);
     const kept = flags & ~MessageFlags.RESEND;
     const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
     const op: InsertOp = {

@@ -23,12 +23,13 @@ test('a socket that never logs in is closed after the auth timeout with IDLE_TIM
 });
 
 test('a logged-in client outlives the auth timeout and, answering KeepAlive, the keep-alive sweep', async (t) => {
-  const srv = await startTestServer({ connections: { authTimeoutMs: 200, keepAliveMs: 100 } });
+  // Margins a busy machine can keep: the client has 500 ms to answer each KeepAlive.
+  const srv = await startTestServer({ connections: { authTimeoutMs: 1000, keepAliveMs: 500 } });
   t.teardown(() => srv.stop());
   const c = await srv.user('stayer');
   let keepAlives = 0;
   c.on('push', (p) => void (p.type === 'KeepAlive' && keepAlives++));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
   await c.ping();
   t.true(keepAlives >= 1, `KeepAlive pushes: ${keepAlives}`);
 });
