@@ -714,6 +714,7 @@ export class ChatService {
     if (gone.length === 0) return;
     const bySender = new Map<number, number[]>();
     for (const r of gone) {
+      if (r.handled) continue;
       const ids = bySender.get(r.senderId);
       if (ids) ids.push(r.id);
       else bySender.set(r.senderId, [r.id]);
@@ -805,7 +806,8 @@ export class ChatService {
         this.presence(e.name, e.online);
         return;
       case 'receipts':
-        if (this.online.has(e.senderId)) this.handOverReceipts(e.senderId);
+        // Gone from here meanwhile: sendReceipts keeps them for its next Login.
+        this.sendReceipts({ senderId: e.senderId, ids: e.ids });
         return;
       case 'account':
         if (e.live) this.directory.set(e.name, e.id);

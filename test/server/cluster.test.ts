@@ -266,6 +266,7 @@ test('a node that loses its database answers UNAVAILABLE, reconnects by itself a
   await proxy.cut();
   // Node a cannot reach the database: a clear, retryable error, and the node stays up.
   const err = await t.throwsAsync(bob.fetch(10));
+  if ((err as { code?: string }).code !== 'UNAVAILABLE') t.log(`node a said: ${a!.stderr()}`);
   t.is((err as { code?: string }).code, 'UNAVAILABLE');
   // Meanwhile a message for bob is stored through node b; node a cannot hear its wake-up.
   await alice.send('bob', 'during the outage');

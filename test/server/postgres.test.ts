@@ -37,13 +37,13 @@ anyTest('every kind of wake-up reads back as its event; garbage reads as nothing
   const [p] = payloads('x', [
     ['t', 3, 99],
     ['p', 'bob', 1],
-    ['r', 4],
+    ['r', 4, 8, 9],
     ['a', 'eve', 5, 0],
   ]);
   t.deepEqual(eventsOf(p!, 'y'), [
     { type: 'takeover', accountId: 3, claim: 99 },
     { type: 'presence', name: 'bob', online: true },
-    { type: 'receipts', senderId: 4 },
+    { type: 'receipts', senderId: 4, ids: [8, 9] },
     { type: 'account', name: 'eve', id: 5, live: false },
   ] satisfies NodeEvent[]);
   t.deepEqual(eventsOf('not json', 'y'), []);

@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import { PostgresStore } from '../../src/server/store/postgres.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
-import type { InsertOp, Op, OpResult, Store } from '../../src/server/store/store.js';
+import type { InsertOp, Op, OpResult, Receipt, Store } from '../../src/server/store/store.js';
 import { removeDir, tempDir } from './helpers.js';
 import { dropSchema } from '../../src/server/store/postgres.js';
 import { pgMissing, schemaUrl } from './pg.js';
@@ -59,6 +59,12 @@ const insert = (senderId: number, recipientId: number, clientId: number, content
   content: Buffer.from(content, 'latin1'),
   dedupSince: sentAt - DAY,
 });
+
+/** An ack's result without the `handled` marks a shared store adds (see the test of them below). */
+function plain(v: unknown): { receipts: Receipt[]; bytes: number } {
+  const r = v as { receipts: Receipt[]; bytes: number };
+  return { receipts: r.receipts.map(({ id, senderId }) => ({ id, senderId })), bytes: r.bytes };
+}
 
 async function twoAccounts(s: Store): Promise<[number, number]> {
   const r = await s.run([
@@ -116,7 +122,7 @@ for (const kind of KINDS) {
     const m = insert(a, b, 1);
     await one(s, m);
     t.deepEqual(await one(s, { op: 'ack', recipientId: a, ids: [m.id] }), { receipts: [], bytes: 0 });
-    t.deepEqual(await one(s, { op: 'ack', recipientId: b, ids: [m.id] }), { receipts: [{ id: m.id, senderId: a }], bytes: m.content.length });
+    t.deepEqual(plain(await one(s, { op: 'ack', recipientId: b, ids: [m.id] })), { receipts: [{ id: m.id, senderId: a }], bytes: m.content.length });
     t.is(await one<number>(s, { op: 'count', recipientId: b }), 0);
   });
 
@@ -126,7 +132,7 @@ for (const kind of KINDS) {
     const m1 = insert(a, b, 1);
     const m2 = { ...insert(b, b, 2), id: m1.id + 1 };
     await s.run([m1, m2]);
-    t.deepEqual((await one<{ receipts: unknown[] }>(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id, m2.id + 1] })).receipts, [
+    t.deepEqual(plain(await one(s, { op: 'ack', recipientId: b, ids: [m1.id, m2.id, m2.id + 1] })).receipts, [
       { id: m1.id, senderId: a },
       { id: m2.id, senderId: b },
     ]);
@@ -210,4 +216,22 @@ test(`${kind.name}: the accounts and the next message id survive a reopen; ids a
   // What waits for each recipient, for the queue cap.
   t.deepEqual(state.queues, [[b, 1, 4]]);
 });
+}
+
+for (const kind of KINDS.filter((k) => k.name === 'postgres')) {
+  test(`${kind.name}: an ack keeps the receipts of an offline sender itself and marks them handled; those of a sender on this node are left to the service`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const m1 = insert(a, b, 1);
+    await one(s, m1);
+    const r1 = await one<{ receipts: Receipt[] }>(s, { op: 'ack', recipientId: b, ids: [m1.id] });
+    t.deepEqual(r1.receipts, [{ id: m1.id, senderId: a, handled: true }]);
+    t.deepEqual(await one(s, { op: 'takeReceipts', senderId: a }), [m1.id], 'kept for the next Login');
+    await one(s, { op: 'bindSession', accountId: a, name: 'alice' });
+    const m2 = insert(a, b, 2);
+    await one(s, m2);
+    const r2 = await one<{ receipts: Receipt[] }>(s, { op: 'ack', recipientId: b, ids: [m2.id] });
+    t.deepEqual(r2.receipts, [{ id: m2.id, senderId: a }], 'alice is on this node: the service pushes it');
+    t.deepEqual(await one(s, { op: 'takeReceipts', senderId: a }), [], 'and nothing was kept');
+  });
 }

@@ -29,9 +29,16 @@ export interface PostgresStoreOptions {
 const quiet: LinkLog = { info() {}, warn() {} };
 
 /** 64-bit integers (ids, times) as numbers: every one termchat keeps fits in 2^53. */
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+const int8Array = pg.types.getTypeParser(INT8_ARRAY as never, 'text') as (v: string) => Array<string | null>;
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8
+      ? (v: string) => Number(v)
+      : oid === INT8_ARRAY
+        ? (v: string) => int8Array(v).map((x) => (x === null ? null : Number(x)))
+        : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** Splits `?schema=` off a URL (pg would pass it to the server as a setting). */
@@ -93,6 +100,9 @@ export class PostgresStore implements Store, SharedStore {
     this.pool = new pg.Pool({ ...this.config, max: 4 });
     // An idle pooled connection that dies is dropped by the pool; the next batch opens another.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'a pooled database connection failed'));
+    // A connection in use that dies between two queries emits 'error' on itself: without a listener
+    // that would end the process. The query in flight (or the next) fails and the batch says so.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   onEvent(listener: (e: NodeEvent) => void): void {
@@ -136,6 +146,18 @@ export class PostgresStore implements Store, SharedStore {
     }
     let broken: unknown;
     try {
+      if (BatchRunner.alone(batch)) {
+        // One statement commits by itself: no BEGIN and COMMIT round trips. Should it fail, it
+        // changed nothing, and the batch goes the careful way below.
+        try {
+          const values = await new BatchRunner(c, this.nodeId, this.channel).runAll(batch);
+          this.stats.commits++;
+          this.stats.ops += batch.length;
+          return values.map((value) => ({ ok: true, value }));
+        } catch (err) {
+          if (isConnectionError(err)) throw (broken = err);
+        }
+      }
       try {
         return await this.transaction(c, batch, false);
       } catch (err) {
@@ -152,7 +174,7 @@ export class PostgresStore implements Store, SharedStore {
   }
 
   private async transaction(c: pg.PoolClient, batch: readonly Op[], careful: boolean): Promise<OpResult[]> {
-    const runner = new BatchRunner(c, this.nodeId);
+    const runner = new BatchRunner(c, this.nodeId, this.channel);
     await c.query('BEGIN');
     try {
       let results: OpResult[];

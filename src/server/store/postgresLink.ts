@@ -70,7 +70,7 @@ export function eventsOf(payload: string, self: string): NodeEvent[] {
         out.push({ type: 'presence', name: w[1], online: w[2] === 1 });
         break;
       case 'r':
-        out.push({ type: 'receipts', senderId: w[1] });
+        out.push({ type: 'receipts', senderId: w[1], ids: w.slice(2) as number[] });
         break;
       case 'a':
         out.push({ type: 'account', name: w[1], id: w[2], live: w[3] === 1 });

@@ -15,7 +15,7 @@ export type Wake =
   | ['m', recipientId: number, id: number, sender: string, clientId: number, flags: number, sentAt: number, content: string]
   | ['t', accountId: number, claim: number]
   | ['p', name: string, online: 0 | 1]
-  | ['r', senderId: number]
+  | ['r', senderId: number, ...ids: number[]]
   | ['a', name: string, id: number, live: 0 | 1];
 
 interface MessageRow {
@@ -40,7 +40,18 @@ export class BatchRunner {
   constructor(
     private readonly db: pg.ClientBase,
     private readonly nodeId: string,
+    /** The NOTIFY channel of this schema. */
+    private readonly channel: string,
   ) {}
+
+  /**
+   * Whether `batch` may run outside a transaction: a run of one kind that is a single statement
+   * (whose NOTIFYs, if any, are inside it), so it commits as a whole by itself.
+   */
+  static alone(batch: readonly Op[]): boolean {
+    const kind = batch[0]?.op;
+    return (kind === 'insert' || kind === 'ack' || kind === 'addReceipts') && batch.every((o) => o.op === kind);
+  }
 
   /** Results of `ops`, in order; throws on the first failing statement. */
   async runAll(ops: readonly Op[]): Promise<unknown[]> {
@@ -48,7 +59,7 @@ export class BatchRunner {
     let i = 0;
     while (i < ops.length) {
       const op = ops[i]!;
-      if (op.op === 'insert' || op.op === 'ack' || op.op === 'findAccount') {
+      if (op.op === 'insert' || op.op === 'ack' || op.op === 'findAccount' || op.op === 'addReceipts') {
         let j = i + 1;
         while (j < ops.length && ops[j]!.op === op.op) j++;
         const run = ops.slice(i, j);
@@ -57,7 +68,9 @@ export class BatchRunner {
             ? await this.inserts(run as InsertOp[])
             : op.op === 'ack'
               ? await this.acks(run as Array<Extract<Op, { op: 'ack' }>>)
-              : await this.findAccounts(run as Array<Extract<Op, { op: 'findAccount' }>>);
+              : op.op === 'findAccount'
+                ? await this.findAccounts(run as Array<Extract<Op, { op: 'findAccount' }>>)
+                : await this.addReceipts(run as Array<Extract<Op, { op: 'addReceipts' }>>);
         for (let k = 0; k < values.length; k++) out[i + k] = values[k];
         i = j;
       } else {
@@ -76,19 +89,8 @@ export class BatchRunner {
         return (await this.inserts([op]))[0];
       case 'ack':
         return (await this.acks([op]))[0];
-      case 'addReceipts': {
-        if (op.receipts.length === 0) return null;
-        // A deleted sender keeps no receipts (it will never log in again).
-        const r = await q<{ sender_id: number }>(
-          `INSERT INTO receipts (sender_id, message_id)
-           SELECT r.s, r.m FROM unnest($1::bigint[], $2::bigint[]) AS r(s, m)
-           JOIN accounts a ON a.id = r.s AND a.deleted_at IS NULL
-           ON CONFLICT DO NOTHING RETURNING sender_id`,
-          [op.receipts.map((x) => x.senderId), op.receipts.map((x) => x.id)],
-        );
-        for (const s of new Set(r.rows.map((x) => x.sender_id))) this.wakes.push(['r', s]);
-        return null;
-      }
+      case 'addReceipts':
+        return (await this.addReceipts([op]))[0];
       case 'takeReceipts': {
         const r = await q<{ message_id: number }>('DELETE FROM receipts WHERE sender_id = $1 RETURNING message_id', [op.senderId]);
         return r.rows.map((x) => x.message_id).sort((a, b) => a - b);
@@ -217,6 +219,34 @@ export class BatchRunner {
     }
   }
 
+  /**
+   * A run of receipt batches: a sender with a live session on another node is sent its receipts
+   * there (a wake-up, nothing written); the others are kept for their next Login, in one INSERT.
+   * A deleted sender keeps none (it will never log in again).
+   */
+  private async addReceipts(ops: ReadonlyArray<Extract<Op, { op: 'addReceipts' }>>): Promise<null[]> {
+    const all = ops.flatMap((o) => o.receipts);
+    if (all.length > 0) {
+      // Ids go out in chunks of 500 a wake-up, under the NOTIFY payload limit.
+      await this.db.query(
+        `WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS r(s, m)),
+         away AS (SELECT DISTINCT account_id AS s FROM presence WHERE account_id IN (SELECT s FROM r) AND node_id <> $3::uuid),
+         kept AS (
+           INSERT INTO receipts (sender_id, message_id)
+           SELECT r.s, r.m FROM r JOIN accounts a ON a.id = r.s AND a.deleted_at IS NULL WHERE r.s NOT IN (SELECT s FROM away)
+           ON CONFLICT DO NOTHING RETURNING 1
+         ), woke AS (
+           SELECT pg_notify($4, json_build_object('n', $5::text, 'e', json_build_array(jsonb_build_array('r', x.s) || jsonb_agg(x.m ORDER BY x.m)))::text)
+           FROM (SELECT s, m, (row_number() OVER (PARTITION BY s ORDER BY m) - 1) / 500 AS chunk FROM r WHERE s IN (SELECT s FROM away)) x
+           GROUP BY x.s, x.chunk
+         )
+         SELECT (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke`,
+        [all.map((x) => x.senderId), all.map((x) => x.id), this.nodeId, this.channel, this.nodeId],
+      );
+    }
+    return ops.map(() => null);
+  }
+
   /** A run of account lookups (Sends to names this node did not know, Logins) in one SELECT. */
   private async findAccounts(ops: ReadonlyArray<Extract<Op, { op: 'findAccount' }>>): Promise<Array<Account | undefined>> {
     const r = await this.db.query<Account>('SELECT id, name, hash FROM accounts WHERE name = ANY($1::text[]) AND deleted_at IS NULL', [
@@ -232,103 +262,108 @@ export class BatchRunner {
   }
 
   /**
-   * A run of Sends in three statements: which recipients are live, which resend records are new
-   * (an upsert that only takes a record older than the window), and one INSERT of the messages.
+   * A run of Sends in one statement (so, outside a transaction, in one round trip): the live
+   * recipients, the resend records that are new (an upsert that only takes a record older than the
+   * window), the messages, and for each message that must wake other nodes a NOTIFY carrying it.
+   * Repeats of one (sender, clientId) inside the run are settled here first: one statement cannot
+   * claim the same record twice.
    */
   private async inserts(ops: readonly InsertOp[]): Promise<InsertResult[]> {
     const results: Array<InsertResult | undefined> = new Array(ops.length);
-    const live = await this.db.query<{ id: number }>('SELECT id FROM accounts WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL', [
-      [...new Set(ops.map((o) => o.recipientId))],
-    ]);
-    const liveIds = new Set(live.rows.map((r) => r.id));
     const digests = ops.map((o) => contentDigest(o.content));
-    // Resend records: the first of a (sender, clientId) in this run claims it; a later one is its repeat.
     const firstOf = new Map<string, number>();
-    const claims: number[] = [];
-    for (let i = 0; i < ops.length; i++) {
-      const o = ops[i]!;
-      if (!liveIds.has(o.recipientId)) {
-        results[i] = { stored: false, noSuchRecipient: true };
-        continue;
-      }
-      if (o.clientId === 0) continue;
+    const repeatOf = new Map<number, number>();
+    const run: number[] = [];
+    ops.forEach((o, i) => {
       const key = `${o.senderId}:${o.clientId}`;
-      const first = firstOf.get(key);
-      if (first === undefined) {
-        firstOf.set(key, i);
-        claims.push(i);
-      } else {
-        const f = ops[first]!;
-        results[i] =
-          f.recipientId === o.recipientId && digests[first] === digests[i] ? { stored: false, duplicateOf: f.id } : { stored: false, reused: true };
+      const first = o.clientId === 0 ? undefined : firstOf.get(key);
+      if (first !== undefined) repeatOf.set(i, first);
+      else {
+        if (o.clientId !== 0) firstOf.set(key, i);
+        run.push(i);
       }
-    }
-    if (claims.length > 0) {
-      const c = claims.map((i) => ops[i]!);
-      const taken = await this.db.query<{ sender_id: number; client_id: number }>(
-        `INSERT INTO sends AS s (sender_id, client_id, message_id, recipient_id, sent_at, digest)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+    });
+    const c = run.map((i) => ops[i]!);
+    const r = await this.db.query<{ stored: number[]; live: number[] }>(
+      `WITH u AS (
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::int[], $8::bigint[], $9::text[])
+           AS u(id, r, s, t, c, cid, f, d, w)
+       ), live AS (
+         SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.id = u.r AND a.deleted_at IS NULL)
+       ), claim AS (
+         INSERT INTO sends AS x (sender_id, client_id, message_id, recipient_id, sent_at, digest)
+         SELECT s, cid, id, r, t, d FROM live WHERE cid <> 0
          ON CONFLICT (sender_id, client_id) DO UPDATE SET
            message_id = excluded.message_id, recipient_id = excluded.recipient_id, sent_at = excluded.sent_at, digest = excluded.digest
-         WHERE s.sent_at < excluded.sent_at - $7::bigint
-         RETURNING sender_id, client_id`,
-        [
-          c.map((o) => o.senderId),
-          c.map((o) => o.clientId),
-          c.map((o) => o.id),
-          c.map((o) => o.recipientId),
-          c.map((o) => o.sentAt),
-          claims.map((i) => digests[i]),
-          c[0]!.sentAt - c[0]!.dedupSince,
-        ],
+         WHERE x.sent_at < excluded.sent_at - $10::bigint
+         RETURNING message_id
+       ), ins AS (
+         INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags)
+         SELECT id, r, s, t, c, cid, f FROM live WHERE cid = 0 OR id IN (SELECT message_id FROM claim)
+         RETURNING id
+       ), woke AS (
+         SELECT pg_notify($11, json_build_object('n', $12::text, 'e', json_build_array(json_build_array('m', l.r, l.id, l.w, l.cid, l.f, l.t, l.c)))::text)
+         FROM live l WHERE l.w IS NOT NULL AND l.id IN (SELECT id FROM ins)
+       )
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins) AS stored,
+              (SELECT coalesce(array_agg(id), '{}') FROM live) AS live,
+              (SELECT count(*) FROM woke) AS woke`,
+      [
+        c.map((o) => o.id),
+        c.map((o) => o.recipientId),
+        c.map((o) => o.senderId),
+        c.map((o) => o.sentAt),
+        c.map((o) => o.content.toString('latin1')),
+        c.map((o) => o.clientId),
+        c.map((o) => o.flags),
+        run.map((i) => digests[i]),
+        c.map((o) => o.wake ?? null),
+        c.length > 0 ? c[0]!.sentAt - c[0]!.dedupSince : 0,
+        this.channel,
+        this.nodeId,
+      ],
+    );
+    const stored = new Set(r.rows[0]!.stored);
+    const live = new Set(r.rows[0]!.live);
+    const lost: number[] = [];
+    for (const i of run) {
+      const o = ops[i]!;
+      if (stored.has(o.id)) results[i] = { stored: true };
+      else if (!live.has(o.id)) results[i] = { stored: false, noSuchRecipient: true };
+      else lost.push(i);
+    }
+    if (lost.length > 0) {
+      // Resends inside the window: the record says which message they repeat.
+      const prev = await this.db.query<{ sender_id: number; client_id: number; message_id: number; recipient_id: number; digest: number | null }>(
+        `SELECT s.sender_id, s.client_id, s.message_id, s.recipient_id, s.digest FROM sends s
+         JOIN unnest($1::bigint[], $2::bigint[]) AS k(s, c) ON s.sender_id = k.s AND s.client_id = k.c`,
+        [lost.map((i) => ops[i]!.senderId), lost.map((i) => ops[i]!.clientId)],
       );
-      const won = new Set(taken.rows.map((r) => `${r.sender_id}:${r.client_id}`));
-      const lost = claims.filter((i) => !won.has(`${ops[i]!.senderId}:${ops[i]!.clientId}`));
-      if (lost.length > 0) {
-        const prev = await this.db.query<{ sender_id: number; client_id: number; message_id: number; recipient_id: number; digest: number | null }>(
-          `SELECT s.sender_id, s.client_id, s.message_id, s.recipient_id, s.digest FROM sends s
-           JOIN unnest($1::bigint[], $2::bigint[]) AS k(s, c) ON s.sender_id = k.s AND s.client_id = k.c`,
-          [lost.map((i) => ops[i]!.senderId), lost.map((i) => ops[i]!.clientId)],
-        );
-        const byKey = new Map(prev.rows.map((r) => [`${r.sender_id}:${r.client_id}`, r]));
-        for (const i of lost) {
-          const o = ops[i]!;
-          const p = byKey.get(`${o.senderId}:${o.clientId}`)!;
-          const same = p.recipient_id === o.recipientId && (p.digest === null || p.digest === digests[i]);
-          results[i] = same ? { stored: false, duplicateOf: p.message_id } : { stored: false, reused: true };
-        }
+      const byKey = new Map(prev.rows.map((x) => [`${x.sender_id}:${x.client_id}`, x]));
+      for (const i of lost) {
+        const o = ops[i]!;
+        const p = byKey.get(`${o.senderId}:${o.clientId}`)!;
+        const same = p.recipient_id === o.recipientId && (p.digest === null || p.digest === digests[i]);
+        results[i] = same ? { stored: false, duplicateOf: p.message_id } : { stored: false, reused: true };
       }
     }
-    const store: InsertOp[] = [];
-    for (let i = 0; i < ops.length; i++) {
-      if (results[i] === undefined) {
-        results[i] = { stored: true };
-        store.push(ops[i]!);
-      }
-    }
-    if (store.length > 0) {
-      const contents = store.map((o) => o.content.toString('latin1'));
-      await this.db.query(
-        `INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::int[])`,
-        [
-          store.map((o) => o.id),
-          store.map((o) => o.recipientId),
-          store.map((o) => o.senderId),
-          store.map((o) => o.sentAt),
-          contents,
-          store.map((o) => o.clientId),
-          store.map((o) => o.flags),
-        ],
-      );
-      store.forEach((o, k) => {
-        if (o.wake !== undefined) this.wakes.push(['m', o.recipientId, o.id, o.wake, o.clientId, o.flags, o.sentAt, contents[k]!]);
-      });
+    for (const [i, first] of repeatOf) {
+      const o = ops[i]!;
+      const f = ops[first]!;
+      const was = results[first]!;
+      const same = f.recipientId === o.recipientId && digests[first] === digests[i];
+      if ('noSuchRecipient' in was) results[i] = same ? was : { stored: false, reused: true };
+      else if (!same || 'reused' in was) results[i] = { stored: false, reused: true };
+      else results[i] = { stored: false, duplicateOf: 'duplicateOf' in was ? was.duplicateOf : f.id };
     }
     return results as InsertResult[];
   }
 
-  /** A run of Acks in one DELETE. */
+  /**
+   * A run of Acks in one statement. It also routes the delivery receipts: a sender with a live
+   * session on another node is sent them there (a wake-up), an offline sender keeps them for its
+   * next Login; only those of senders on this node are left to the service (not `handled`).
+   */
   private async acks(ops: ReadonlyArray<Extract<Op, { op: 'ack' }>>): Promise<Array<{ receipts: Receipt[]; bytes: number }>> {
     const ids: number[] = [];
     const recipients: number[] = [];
@@ -340,11 +375,27 @@ export class BatchRunner {
     }
     const out = ops.map(() => ({ receipts: [] as Receipt[], bytes: 0 }));
     if (ids.length === 0) return out;
-    const r = await this.db.query<{ id: number; recipient_id: number; sender_id: number; len: number }>(
-      `DELETE FROM messages m USING unnest($1::bigint[], $2::bigint[]) AS k(id, r)
-       WHERE m.id = k.id AND m.recipient_id = k.r
-       RETURNING m.id, m.recipient_id, m.sender_id, octet_length(m.content) AS len`,
-      [ids, recipients],
+    const r = await this.db.query<{ id: number; recipient_id: number; sender_id: number; len: number; here: boolean }>(
+      `WITH gone AS (
+         DELETE FROM messages m USING unnest($1::bigint[], $2::bigint[]) AS k(id, r)
+         WHERE m.id = k.id AND m.recipient_id = k.r
+         RETURNING m.id, m.recipient_id, m.sender_id, octet_length(m.content) AS len
+       ), seen AS (
+         SELECT g.*, p.node_id FROM gone g LEFT JOIN presence p ON p.account_id = g.sender_id
+       ), kept AS (
+         INSERT INTO receipts (sender_id, message_id)
+         SELECT s.sender_id, s.id FROM seen s JOIN accounts a ON a.id = s.sender_id AND a.deleted_at IS NULL WHERE s.node_id IS NULL
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), woke AS (
+         SELECT pg_notify($3, json_build_object('n', $4::text, 'e', json_build_array(jsonb_build_array('r', x.sender_id) || jsonb_agg(x.id ORDER BY x.id)))::text)
+         FROM (SELECT sender_id, id, (row_number() OVER (PARTITION BY sender_id ORDER BY id) - 1) / 500 AS chunk
+               FROM seen WHERE node_id IS NOT NULL AND node_id <> $5::uuid) x
+         GROUP BY x.sender_id, x.chunk
+       )
+       SELECT s.id, s.recipient_id, s.sender_id, s.len, coalesce(s.node_id = $5::uuid, false) AS here,
+              (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke
+       FROM seen s`,
+      [ids, recipients, this.channel, this.nodeId, this.nodeId],
     );
     // Each removed row goes to the Ack that named it (the first, should two name the same id).
     const owner = new Map<string, number>();
@@ -353,7 +404,7 @@ export class BatchRunner {
     });
     for (const row of r.rows.sort((a, b) => a.id - b.id)) {
       const slot = out[owner.get(`${row.recipient_id}:${row.id}`)!]!;
-      slot.receipts.push({ id: row.id, senderId: row.sender_id });
+      slot.receipts.push(row.here ? { id: row.id, senderId: row.sender_id } : { id: row.id, senderId: row.sender_id, handled: true });
       slot.bytes += row.len;
     }
     return out;

@@ -34,6 +34,11 @@ export interface StoredMessage {
 export interface Receipt {
   id: number;
   senderId: number;
+  /**
+   * A store shared by several nodes has dealt with it already: sent to the sender's node, or kept
+   * for an offline sender. Only receipts of senders on this node are left to the service.
+   */
+  handled?: true;
 }
 
 export type DeleteResult = { deleted: true } | { deleted: false; waiting: number };
@@ -73,7 +78,10 @@ export type Op =
   | InsertOp
   /** Removes these messages from the recipient's queue; result: a Receipt for each that went, and their content bytes. */
   | { op: 'ack'; recipientId: number; ids: number[] }
-  /** Keeps delivery receipts for senders that are offline (not for a deleted sender). */
+  /**
+   * Keeps delivery receipts for senders that are offline (not for a deleted sender). A store shared
+   * by several nodes sends those of a sender with a live session on another node there instead.
+   */
   | { op: 'addReceipts'; receipts: Receipt[] }
   /** The ids of the sender's kept receipts, removed in the same operation: each is handed out once. */
   | { op: 'takeReceipts'; senderId: number }
@@ -157,8 +165,8 @@ export type NodeEvent =
   | { type: 'takeover'; accountId: number; claim: number }
   /** The account's first session began, or its last ended (also when its node's lease ran out). */
   | { type: 'presence'; name: string; online: boolean }
-  /** Delivery receipts were kept for this sender: if it is online here, hand them over. */
-  | { type: 'receipts'; senderId: number }
+  /** Delivery receipts for a sender with a live session: push them if it is here (keep them if it just left). */
+  | { type: 'receipts'; senderId: number; ids: number[] }
   /** An account was created or deleted on another node. */
   | { type: 'account'; name: string; id: number; live: boolean }
   /**
