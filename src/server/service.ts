@@ -402,6 +402,8 @@ export class ChatService {
     if (this.closing) throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down');
     if (!turn.check) throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     const account = isValidUsername(username) ? await this.queue.run<Account | undefined>({ op: 'findAccount', name: username }) : undefined;
+    // Shared store: an account registered on another node a moment ago may not be in the directory yet.
+    if (this.shared && account !== undefined && !this.directory.has(account.name)) this.directory.set(account.name, account.id);
     const ok = await this.hasher.verify(password, account?.hash, s);
     // The account may have been deleted while the hash ran.
     if (!ok || !account || this.directory.get(account.name) !== account.id) {

@@ -8,9 +8,13 @@ import net from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
-import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, type ChildServer, drain } from './helpers.js';
+import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, TEST_COST, type ChildServer, drain } from './helpers.js';
 import { record } from './events.js';
 import { freshSchema, pgTest } from './pg.js';
+import pg from 'pg';
+import { PasswordHasher } from '../../src/server/auth.js';
+import { parseUrl } from '../../src/server/store/postgres.js';
+import { ident } from '../../src/server/store/postgresSchema.js';
 
 const test = await pgTest();
 /** Short leases, so a killed node's sessions go quickly. */
@@ -94,6 +98,25 @@ test('senders on three nodes at once: their recipient is pushed every message on
   await Promise.all(senders.map((c) => Promise.all(Array.from({ length: per }, (_, k) => c.send('carol', `#${k}`)))));
   await done;
   for (let i = 0; i < 3; i++) t.deepEqual(got.get(`s${i}`), Array.from({ length: per }, (_, k) => k), `s${i} in order, once each`);
+});
+
+test('an account no node was told about (its wake-up lost) can still log in anywhere and be written to', async (t) => {
+  const url = freshSchema(t);
+  const [a, b] = await nodes(t, 2, url);
+  const alice = await user(t, a!, 'alice');
+  // Created behind the nodes' backs, as if its NOTIFY had been lost: only the database knows it.
+  const { connectionString, schema } = parseUrl(url);
+  const db = new pg.Client({ connectionString });
+  await db.connect();
+  t.teardown(() => db.end());
+  const hash = await new PasswordHasher({ cost: TEST_COST }).hash(PASSWORD);
+  await db.query(`INSERT INTO ${ident(schema)}.accounts (name, hash, created_at) VALUES ('ghost', $1, 0)`, [hash]);
+  const ghost = await client(t, b!);
+  t.deepEqual(await ghost.login('ghost', PASSWORD), { undelivered: 0 });
+  const got = inbox(ghost);
+  const id = await alice.send('ghost', 'found you');
+  t.like((await got.until(1))[0], { id, content: 'found you' });
+  await t.throwsAsync(client(t, a!).then((c) => c.register('ghost', PASSWORD)), { code: 'USERNAME_TAKEN' } as never);
 });
 
 test('delivery receipts and deletions cross nodes', async (t) => {
