@@ -8,7 +8,8 @@ import tls from 'node:tls';
 import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
-import { DEFAULT_MAX_BODY, FrameDecoder } from './framing.js';
+import { DEFAULT_MAX_BODY, type Frame } from './framing.js';
+import { MessageReader } from './messageReader.js';
 import { FifoMap } from './fifoMap.js';
 import { schema } from './schema.js';
 
@@ -88,7 +89,7 @@ interface Pending {
 
 export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly pending = new Map<number, Pending>();
-  private readonly decoder: FrameDecoder;
+  private readonly reader: MessageReader;
   private nextRequestId = 1;
   private nextClientId = (Math.random() * 0xffffffff) >>> 0;
   private readonly writer: FrameWriter;
@@ -107,7 +108,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   ) {
     super();
     this.repeats = repeats ?? new RepeatFilter();
-    this.decoder = new FrameDecoder(maxBody);
+    this.reader = new MessageReader(['response', 'push'], maxBody);
     this.writer = new FrameWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -239,30 +240,23 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
-    let frames;
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.socket.destroy(err as Error);
+    const broken = this.reader.read(chunk, this.onFrame);
+    if (broken) this.socket.destroy(broken);
+  }
+
+  private readonly onFrame = (msg: Message | ProtocolError, f: Frame): void => {
+    if (msg instanceof ProtocolError) {
+      // A response we cannot read still settles its request, so no caller hangs.
+      const p = f.requestId ? this.pending.get(f.requestId) : undefined;
+      if (p) {
+        this.pending.delete(f.requestId);
+        p.reject(msg);
+      }
       return;
     }
-    for (const f of frames) {
-      let msg: Message;
-      try {
-        msg = decode(f.opcode, f.body);
-      } catch (err) {
-        // A response we cannot read still settles its request, so no caller hangs.
-        const p = f.requestId ? this.pending.get(f.requestId) : undefined;
-        if (p) {
-          this.pending.delete(f.requestId);
-          p.reject(err as Error);
-        }
-        continue;
-      }
-      if (f.requestId === 0) this.onPush(msg);
-      else this.onResponse(f.requestId, msg);
-    }
-  }
+    if (f.requestId === 0) this.onPush(msg);
+    else this.onResponse(f.requestId, msg);
+  };
 
   private onResponse(id: number, msg: Message): void {
     const p = this.pending.get(id);
