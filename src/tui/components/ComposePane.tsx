@@ -11,7 +11,7 @@ interface Props {
   compact: boolean;
 }
 
-/** Who the line goes to, how many of the 512 bytes it takes, and the line itself. */
+/** Who the line goes to, how many of a message's bytes it takes, and the line itself. */
 export function ComposePane({ state, active, width, compact }: Props) {
   const { compose, convs } = state;
   const text = compose.line.text;
