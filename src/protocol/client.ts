@@ -5,15 +5,19 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
+import { encode, type Body, type Message, type Push, type Request, type Response } from './codec.js';
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
 import { DEFAULT_MAX_BODY, type Frame } from './framing.js';
 import { MessageReader } from './messageReader.js';
 import { FifoMap } from './fifoMap.js';
+import { maxValue } from './fields.js';
 import { schema } from './schema.js';
 
-export type ChatMessage = Omit<MessageOf<'Message'>, 'type'>;
+/** A chat message as pushed or fetched (the schema's Message fields). */
+export type ChatMessage = Body<'Message'>;
+/** What deleteAccount() resolves with: done, or how many messages would be discarded (ConfirmDelete). */
+export type DeleteOutcome = { deleted: true } | ({ deleted: false } & Body<'ConfirmDelete'>);
 
 /**
  * Recognises a message pushed again under a new id (same sender and clientId; clientId 0 is never a
@@ -33,6 +37,24 @@ export class RepeatFilter {
     if (this.seen.has(key)) return true;
     this.seen.set(key, m.id);
     return false;
+  }
+}
+
+const MAX_CLIENT_ID = maxValue(schema.Send.fields.clientId);
+
+/**
+ * Client message ids, from a random start, never 0 (which means "no id": never recognised as a
+ * repeat), wrapping at the field's width. One per sender, kept across reconnects, so that a resend
+ * reuses its id and a new message never does.
+ */
+export class ClientIds {
+  private next = 1 + Math.floor(Math.random() * MAX_CLIENT_ID);
+
+  /** A fresh id. */
+  take(): number {
+    const id = this.next;
+    this.next = id >= MAX_CLIENT_ID ? 1 : id + 1;
+    return id;
   }
 }
 
@@ -91,7 +113,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly pending = new Map<number, Pending>();
   private readonly reader: MessageReader;
   private nextRequestId = 1;
-  private nextClientId = (Math.random() * 0xffffffff) >>> 0;
+  private readonly clientIds = new ClientIds();
   private readonly writer: FrameWriter;
   private readonly repeats: RepeatFilter;
   private closed = false;
@@ -170,7 +192,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Logs in; resolves with how many messages wait to be fetched. */
-  async login(username: string, password: string): Promise<{ undelivered: number }> {
+  async login(username: string, password: string): Promise<Body<'LoginOk'>> {
     const r = await this.call({ type: 'Login', username, password }, 'LoginOk');
     return { undelivered: r.undelivered };
   }
@@ -180,16 +202,14 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** One page of the accounts matching a wildcard (`*`, `?`), sorted, with the total. */
-  async listAccounts(pattern = '*', offset = 0, limit = 50): Promise<{ total: number; names: string[] }> {
+  async listAccounts(pattern = '*', offset = 0, limit = 50): Promise<Body<'AccountList'>> {
     const r = await this.call({ type: 'ListAccounts', pattern, offset, limit }, 'AccountList');
     return { total: r.total, names: r.names };
   }
 
   /** A fresh client message id; reuse one only to resend the same message after a lost connection. */
   newClientId(): number {
-    const id = this.nextClientId;
-    this.nextClientId = (id + 1) >>> 0;
-    return id;
+    return this.clientIds.take();
   }
 
   /** Sends a message; resolves with the server's message id once it is stored durably. */
@@ -199,7 +219,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Fetches up to `max` waiting messages, oldest first. They stay queued until ack(). */
-  async fetch(max = 100): Promise<{ remaining: number; messages: ChatMessage[] }> {
+  async fetch(max = 100): Promise<Body<'MessageBatch'>> {
     const r = await this.call({ type: 'FetchUndelivered', max }, 'MessageBatch');
     return { remaining: r.remaining, messages: r.messages };
   }
@@ -210,7 +230,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Deletes the account; without confirm, resolves with the waiting count instead when messages wait. */
-  async deleteAccount(password: string, confirm = false): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
+  async deleteAccount(password: string, confirm = false): Promise<DeleteOutcome> {
     const r = await this.call({ type: 'DeleteAccount', password, confirm: confirm ? 1 : 0 }, 'Ok', 'ConfirmDelete');
     return r.type === 'Ok' ? { deleted: true } : { deleted: false, waiting: r.waiting };
   }
