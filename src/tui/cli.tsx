@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ChatClient, RepeatFilter } from '../protocol/client.js';
 import { App } from './App.js';
 import { defaultHistoryDir } from './history.js';
-import { isLocalHost, probe, startLocalServer } from './localServer.js';
+import { autoStartTarget, probe, startLocalServer } from './localServer.js';
 import { log, openLog } from './log.js';
 import { DEFAULT_SERVER, parseServerList, serversName, type ServerAddress } from './servers.js';
 import { clearScreen, enterFullScreen, restoreTerminal, setTitle } from './terminal.js';
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   try {
     servers = parseServerList(values.server ?? process.env['TERMCHAT_SERVER'] ?? DEFAULT_SERVER);
   } catch (err) {
-    process.stderr.write(`termchat: --server: ${(err as Error).message}\n`);
+    const from = values.server !== undefined ? '--server' : 'TERMCHAT_SERVER';
+    process.stderr.write(`termchat: ${from}: ${(err as Error).message}\n`);
     process.exitCode = 2;
     return;
   }
@@ -118,11 +119,9 @@ async function main(): Promise<void> {
   const tlsOption = secure ? (ca ? { ca } : true) : undefined;
 
   let notice: string | null = null;
-  // A local server started here speaks plain TCP: not with --tls; and only for a single server
-  // (a list names servers someone runs).
-  const only = servers.length === 1 ? servers[0]! : undefined;
-  if (only && !secure && !values['no-local-server'] && isLocalHost(only.host) && !(await probe(only.host, only.port))) {
-    const { host, port } = only;
+  const local = autoStartTarget(servers, { secure, noLocalServer: values['no-local-server'] });
+  if (local && !(await probe(local.host, local.port))) {
+    const { host, port } = local;
     const { pid, entry } = startLocalServer(host, port, dataDir);
     notice = `started a local termchat-server (pid ${pid}) on port ${port}, data in ${path.resolve(dataDir)}`;
     log('started local server', { pid, entry });
