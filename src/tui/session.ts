@@ -8,7 +8,7 @@
 import { MAX_WATCH, MessageFlags } from '../protocol/schema.js';
 import { FifoMap } from '../protocol/fifoMap.js';
 import { ClientIds, type ChatClient, type ChatMessage } from '../protocol/client.js';
-import { validate } from '../protocol/codec.js';
+import { validate, type Body } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
 import { log } from './log.js';
 import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
@@ -62,11 +62,9 @@ const stored = (m: IncomingMessage): StoredMessage => ({
   text: m.text,
 });
 
-interface Outgoing {
-  recipient: string;
+/** A message on its way: the Send fields, what the user typed, and when. */
+interface Outgoing extends Pick<Body<'Send'>, 'recipient' | 'content' | 'flags'> {
   text: string;
-  content: string;
-  flags: number;
   at: number;
   /** Sent before without an answer (the link dropped): a retry is flagged RESEND. */
   tried?: boolean;
@@ -228,7 +226,7 @@ export class ChatSession {
       return;
     }
     this.dispatch({ type: 'loginStarted' });
-    let r: { undelivered: number };
+    let r: Body<'LoginOk'>;
     try {
       if (register) await c.register(username, password);
       r = await c.login(username, password);
