@@ -40,6 +40,9 @@ export class RepeatFilter {
   }
 }
 
+/** A duration for a sentence: "0.3 s", "25 s". */
+const seconds = (ms: number): string => `${ms < 10_000 ? Math.round(ms / 100) / 10 : Math.round(ms / 1000)} s`;
+
 const MAX_CLIENT_ID = maxValue(schema.Send.fields.clientId);
 
 /**
@@ -93,6 +96,19 @@ export interface ConnectOptions {
    * which the certificate must then list). The certificate is always verified.
    */
   tls?: boolean | { ca?: string | Buffer; servername?: string };
+  /** Gives up connecting (TCP and TLS handshake) after this many ms; default: when the OS does. */
+  connectTimeoutMs?: number;
+  /**
+   * Notices a server that went silent (its machine or the network gone, no reset ever comes): after
+   * `idleMs` without a byte from it, a Ping; nothing back within `answerMs`, and the connection is
+   * closed with an error saying so. Off when absent.
+   */
+  heartbeat?: Heartbeat;
+}
+
+export interface Heartbeat {
+  idleMs: number;
+  answerMs: number;
 }
 
 /** Sentinel error for requests that were in flight when the connection closed. */
@@ -117,6 +133,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly writer: FrameWriter;
   private readonly repeats: RepeatFilter;
   private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
   /** Bytes written and read, counted at the socket (for the benchmark). */
   bytesOut = 0;
   bytesIn = 0;
@@ -127,6 +144,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     repeats: RepeatFilter | undefined,
     /** The connection is TLS (the server's certificate was verified). */
     readonly secure = false,
+    heartbeat?: Heartbeat,
   ) {
     super();
     this.repeats = repeats ?? new RepeatFilter();
@@ -136,6 +154,31 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.shutdown(err));
     socket.on('close', () => this.shutdown(undefined));
+    if (heartbeat) this.startHeartbeat(heartbeat);
+  }
+
+  private startHeartbeat({ idleMs, answerMs }: Heartbeat): void {
+    let heard = this.bytesIn;
+    let heardAt = Date.now();
+    let askedAt: number | undefined;
+    this.heartbeat = setInterval(
+      () => {
+        const now = Date.now();
+        if (this.bytesIn !== heard) {
+          heard = this.bytesIn;
+          heardAt = now;
+          askedAt = undefined;
+        } else if (askedAt === undefined) {
+          if (now - heardAt < idleMs) return;
+          askedAt = now;
+          this.ping().catch(() => undefined);
+        } else if (now - askedAt >= answerMs) {
+          this.socket.destroy(new Error(`the server did not answer for ${seconds(now - heardAt)}`));
+        }
+      },
+      Math.max(10, Math.min(idleMs, answerMs) / 4),
+    );
+    this.heartbeat.unref();
   }
 
   /** Opens a connection; resolves once it is established. */
@@ -146,11 +189,19 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       const socket = t
         ? tls.connect({ host, port: opts.port, ca: t.ca, servername: t.servername ?? (net.isIP(host) ? undefined : host) })
         : net.connect({ host, port: opts.port });
-      const fail = (err: Error) => reject(err);
+      const timer =
+        opts.connectTimeoutMs === undefined
+          ? undefined
+          : setTimeout(() => socket.destroy(new Error(`no answer from ${host}:${opts.port} within ${seconds(opts.connectTimeoutMs!)}`)), opts.connectTimeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
       socket.once('error', fail);
       socket.once(t ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
         socket.off('error', fail);
-        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined));
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined, opts.heartbeat));
       });
     });
   }
@@ -319,6 +370,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private shutdown(err: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     const e = new ConnectionClosedError(err ? `connection to the server lost: ${err.message}` : undefined);
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();

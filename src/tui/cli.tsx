@@ -42,6 +42,13 @@ in the background (it keeps running after you quit; a second termchat joins it).
 for the keys.
 `;
 
+/**
+ * How soon a dead server is noticed when nothing says so (its machine or the network gone): a
+ * connect gives up after 10 s, and a silent link is tested after 15 s and given up 10 s later. Then
+ * the session goes on to the next server.
+ */
+const LIVENESS = { connectTimeoutMs: 10_000, heartbeat: { idleMs: 15_000, answerMs: 10_000 } } as const;
+
 function version(): string {
   try {
     const here = path.dirname(new URL(import.meta.url).pathname);
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
 
   const instance = render(
     <App
-      connect={({ host, port }) => ChatClient.connect({ host, port, repeats, ...(tlsOption ? { tls: tlsOption } : {}) })}
+      connect={({ host, port }) => ChatClient.connect({ host, port, repeats, ...LIVENESS, ...(tlsOption ? { tls: tlsOption } : {}) })}
       servers={servers}
       secure={secure}
       notice={notice}

@@ -215,3 +215,41 @@ test('the status bar shows the server in use, and the next one once it moved', a
   await see('alice: found you');
   t.false((ui.lastFrame() ?? '').includes(a.label));
 });
+
+/** How the TUI connects, with a heartbeat short enough for a test (see LIVENESS in cli.tsx). */
+const watchful = (a: ServerAddress) => ChatClient.connect({ ...a, connectTimeoutMs: 5_000, heartbeat: { idleMs: 200, answerMs: 1_000 } });
+
+test('the network to its server goes away without a word: the heartbeat notices, and the client moves on to the next server', async (t) => {
+  const [a, b] = [await node(t), await node(t)];
+  for (const n of [a, b]) await accounts(n.address, 'bob', 'alice');
+  const tapA = await Tap.start(a.address);
+  t.teardown(() => tapA.close());
+  const s = session(t, [tapA.address, b.address], watchful);
+  s.session.start();
+  await until(() => s.state.conn === 'connected', 'connected');
+  await s.session.login('bob', PASSWORD, false);
+  const alice = await reader(t, b.address, 'alice');
+  const mark = s.actions.length;
+  tapA.blackhole(); // no reset, no FIN: nothing at all comes back any more
+  await until(() => resumedOn(s, b.label, mark), 'logged in again on the next server');
+  const lost = s.actions.slice(mark).find((x) => x.type === 'conn' && x.status === 'disconnected');
+  t.regex((lost as { error?: string } | undefined)?.error ?? '', new RegExp(`connection to ${formatServer(tapA.address)} lost`));
+  s.session.send('alice', 'over the other road');
+  await until(() => alice.got.some((m) => m.content === 'over the other road'), 'the message arrived');
+});
+
+test('a server that accepts connections and never answers is left for the next one', async (t) => {
+  const mute = net.createServer((sock) => sock.on('error', () => undefined));
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    mute.close();
+  });
+  const muteAddress = { host: '127.0.0.1', port: (mute.address() as net.AddressInfo).port };
+  const up = await node(t);
+  await accounts(up.address, 'bob');
+  const s = session(t, [muteAddress, up.address], watchful);
+  s.session.start();
+  await until(() => s.state.server === up.label && s.state.conn === 'connected', 'on the server that answers');
+  await s.session.login('bob', PASSWORD, false);
+  t.is(s.state.screen, 'main');
+});

@@ -17,6 +17,8 @@ interface Pair {
   held: Buffer[];
   /** Requests sent on this connection and not answered yet, by request id. */
   open: Map<number, Request>;
+  /** Blackholed: nothing more passes either way. */
+  dark?: boolean;
 }
 
 export class Tap {
@@ -66,6 +68,14 @@ export class Tap {
     this.holding = on;
     if (on) return;
     for (const p of this.pairs) this.flush(p);
+  }
+
+  /**
+   * Every byte either way on the connections open now is lost from now on, and none of them ends:
+   * a network that went away without a word (a pulled cable, a machine that died).
+   */
+  blackhole(): void {
+    for (const p of this.pairs) p.dark = true;
   }
 
   /** Cuts every connection at once, both sides, as a dead network would. What is held is lost. */
@@ -125,6 +135,7 @@ export class Tap {
     client.on('error', end).on('close', end);
     server.on('error', end).on('close', end);
     client.on('data', (d: Buffer) => {
+      if (pair.dark) return;
       fromClient.read(d, (m, f) => {
         if (m instanceof ProtocolError) return;
         this.requests.push(m as Request);
@@ -133,6 +144,7 @@ export class Tap {
       server.write(d);
     });
     server.on('data', (d: Buffer) => {
+      if (pair.dark) return;
       fromServer.read(d, (m: Message | ProtocolError, f) => {
         if (m instanceof ProtocolError) return;
         this.fromServer.push(m);
