@@ -130,6 +130,7 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
     const stdout = ui.stdout as unknown as { write: (f: string) => void };
     const write = stdout.write;
     const times: number[] = [];
+    const sent: Promise<number>[] = [];
     for (let r = 0; r < rounds && Date.now() < deadline; r++) {
       const marker = `push-${r}-marker`;
       const t0 = performance.now();
@@ -143,9 +144,10 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
           }
         };
       });
-      void alice.send('bench', marker);
+      sent.push(alice.send('bench', marker));
       await done;
     }
+    await Promise.all(sent);
     await alice.close();
     ui.unmount();
     return times;

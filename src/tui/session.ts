@@ -12,7 +12,7 @@ import { validate, type Body } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
 import { log } from './log.js';
 import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
-import { formatServer, type ServerAddress } from './servers.js';
+import { DEFAULT_SERVER, formatServer, parseServer, type ServerAddress } from './servers.js';
 import { fromWire, toWire } from './text/unicode.js';
 
 /** The part of ChatClient the TUI uses. */
@@ -101,7 +101,7 @@ export class ChatSession {
     private readonly opts: SessionOptions = {},
   ) {
     this.autoFetch = opts.autoFetch ?? true;
-    this.servers = opts.servers?.length ? opts.servers : [{ host: '127.0.0.1', port: 7878 }];
+    this.servers = opts.servers?.length ? opts.servers : [parseServer(DEFAULT_SERVER)];
     this.history = new HistoryKeeper(opts.historyDir, opts.server ?? 'default', dispatch, opts.historyLimit);
   }
 
