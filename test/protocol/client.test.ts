@@ -73,7 +73,7 @@ test('a connect that gets no answer (a TLS handshake nobody finishes) gives up a
   const s = await silent();
   t.teardown(() => s.close());
   const err = await t.throwsAsync(ChatClient.connect({ port: s.port, tls: true, connectTimeoutMs: 300 }));
-  t.regex(err!.message, new RegExp(`^no answer from 127\\.0\\.0\\.1:${s.port} within \\d+ s$`));
+  t.regex(err!.message, new RegExp(`^no answer from 127\\.0\\.0\\.1:${s.port} within [\\d.]+ s$`));
 });
 
 test('heartbeat: a server that goes silent is noticed; the connection closes with an error saying so and pending requests fail', async (t) => {
@@ -81,11 +81,14 @@ test('heartbeat: a server that goes silent is noticed; the connection closes wit
   t.teardown(() => s.close());
   const c = await ChatClient.connect({ port: s.port, heartbeat: { idleMs: 100, answerMs: 300 } });
   const closed = new Promise<Error | undefined>((resolve) => c.once('close', resolve));
-  const pending = c.listAccounts();
+  const pending = c.listAccounts().then(
+    () => undefined,
+    (e: Error & { code?: string }) => e,
+  );
   const err = await closed;
-  t.regex(err?.message ?? '', /the server did not answer for \d+ s/);
+  t.regex(err?.message ?? '', /the server did not answer for [\d.]+ s/);
   t.false(c.isOpen);
-  await t.throwsAsync(pending, { code: 'CONNECTION_CLOSED' } as never);
+  t.is((await pending)?.code, 'CONNECTION_CLOSED');
 });
 
 test('heartbeat: a server that answers keeps the connection, however long nothing else happens', async (t) => {
