@@ -3,7 +3,7 @@
  *  1. process start -> login screen visible, in a real pseudo-terminal (node-pty + headless xterm);
  *  2. a message sent by another user -> on screen, with 10,000 messages already in the inbox
  *     (in-process: a memory-store server over loopback, ink rendering into ink-testing-library's
- *     stdout; the inbox comes from the history file at a real login);
+ *     stdout; the inbox sent for real and fetched at login);
  *  3. the client's memory (RSS) with 10,000 messages in its history: the built client (dist/, run
  *     as its #! line says) against a real server; the messages are sent for real and fetched at a
  *     first login, then restored from the history file at a second, scrolled, and chatted over.
@@ -19,9 +19,6 @@ import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { render } from 'ink-testing-library';
 import { App } from '../src/tui/App.js';
-import type { StoredMessage } from '../src/tui/state/index.js';
-import { History } from '../src/tui/history.js';
-import { formatServer } from '../src/tui/servers.js';
 import { ChatClient } from '../src/protocol/client.js';
 import { startServer } from '../src/server/server.js';
 import { toWire } from '../src/tui/text/unicode.js';
@@ -88,31 +85,23 @@ async function startupOnce(): Promise<number> {
   return seenAt - t0;
 }
 
-/** Send-to-screen with `n` messages already in the inbox (restored from the history file at login). */
+/** Send-to-screen with `n` messages already in the inbox (sent for real and fetched at login). */
 async function pushLatency(n: number, rounds: number): Promise<number[]> {
   const server = await benchServer();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-bench-tui-'));
   const address = { host: '127.0.0.1', port: server.port };
   try {
-    const h = History.open(dir, formatServer(address), 'bench');
-    const msgs: StoredMessage[] = Array.from({ length: n }, (_, i) => ({
-      id: i + 1,
-      sender: `user${i % 50}`,
-      peer: `user${i % 50}`,
-      own: false,
-      clientId: 0,
-      sentAt: Date.now(),
-      text: `message number ${i} `.repeat(1 + (i % 4)),
-    }));
-    h.add(msgs);
-    h.close();
+    const alice = await ChatClient.connect(address);
+    await alice.login('alice', 'alicepw');
+    for (let i = 0; i < n; i += 500) {
+      await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, k) => alice.send('bench', `message number ${i + k} `.repeat(1 + ((i + k) % 4)).trim())));
+    }
     const ui = render(
       createElement(App, {
         connect: (a) => ChatClient.connect(a),
         servers: [address],
         onQuit: () => undefined,
         usersRefreshMs: 600_000,
-        session: { historyDir: dir, historyLimit: n },
+        session: { historyDir: null },
       }),
     );
     const frame = () => ui.lastFrame() ?? '';
@@ -124,9 +113,7 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
     ui.stdin.write('benchpw');
     await until(() => frame().includes('Password: *******'), 'password typed');
     ui.stdin.write('\r');
-    await until(() => frame().includes(`Inbox (${n})`), 'first frame', 60_000);
-    const alice = await ChatClient.connect(address);
-    await alice.login('alice', 'alicepw');
+    await until(() => frame().includes(`Inbox (${n})`) && !frame().includes('fetching'), 'the inbox fetched', 60_000);
     const stdout = ui.stdout as unknown as { write: (f: string) => void };
     const write = stdout.write;
     const times: number[] = [];
@@ -145,7 +132,9 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
         };
       });
       sent.push(alice.send('bench', marker));
-      await done;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${marker} not on screen after 30 s`)), 30_000)))]);
+      clearTimeout(timer);
     }
     await Promise.all(sent);
     await alice.close();
@@ -153,7 +142,6 @@ async function pushLatency(n: number, rounds: number): Promise<number[]> {
     return times;
   } finally {
     await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
