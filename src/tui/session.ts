@@ -84,6 +84,8 @@ export class ChatSession {
   private readonly servers: readonly ServerAddress[];
   /** Which of `servers` the session is on, or tries next. */
   private serverIndex = 0;
+  /** The server closed the connection for idleness: reconnect to it, not the next. */
+  private stayOnServer = false;
   private fetching = false;
   private readonly history: HistoryKeeper;
   private readonly autoFetch: boolean;
@@ -172,6 +174,11 @@ export class ChatSession {
       this.dispatch({ type: 'loggedOut', reason: 'Logged in elsewhere: this session was logged out.' });
     });
     c.on('serverClosing', () => this.dispatch({ type: 'notice', text: 'the server is shutting down' }));
+    // A server that hangs up on an idle connection (the login screen left alone) is alive: come back
+    // to it rather than move on to the next.
+    c.on('serverError', (e) => {
+      if (e.code === 'IDLE_TIMEOUT') this.stayOnServer = true;
+    });
     c.on('close', (err) => this.onClose(c, err));
     log('connected', server);
     this.dispatch({ type: 'conn', status: 'connected', error: null, server });
@@ -186,7 +193,8 @@ export class ChatSession {
     this.client = null;
     this.loggedIn = false;
     if (this.stopped) return;
-    this.nextServer();
+    if (!this.stayOnServer) this.nextServer();
+    this.stayOnServer = false;
     this.dispatch({ type: 'conn', status: 'disconnected', error: `connection to ${lost} lost; reconnecting` });
     this.scheduleReconnect();
   }

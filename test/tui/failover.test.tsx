@@ -23,8 +23,8 @@ interface Node {
 }
 
 /** An in-process server on the memory store; stopped when the test ends if not before. */
-async function node(t: ExecutionContext): Promise<Node & { server: RunningServer }> {
-  const server = await startServer({ port: 0, store: 'memory', scryptCost: TEST_COST, connections: { authTimeoutMs: 0 } });
+async function node(t: ExecutionContext, authTimeoutMs = 0): Promise<Node & { server: RunningServer }> {
+  const server = await startServer({ port: 0, store: 'memory', scryptCost: TEST_COST, connections: { authTimeoutMs } });
   t.teardown(() => server.close());
   const address = { host: '127.0.0.1', port: server.port };
   return { server, address, label: formatServer(address), stop: () => server.close() };
@@ -252,4 +252,20 @@ test('a server that accepts connections and never answers is left for the next o
   await until(() => s.state.server === up.label && s.state.conn === 'connected', 'on the server that answers');
   await s.session.login('bob', PASSWORD, false);
   t.is(s.state.screen, 'main');
+});
+
+test('a server that hangs up on a connection left idle at the login screen is alive: the client comes back to it, not the next', async (t) => {
+  const [a, b] = [await node(t, 300), await node(t)];
+  const tapA = await Tap.start(a.address);
+  const tapB = await Tap.start(b.address);
+  t.teardown(async () => {
+    await tapA.close();
+    await tapB.close();
+  });
+  const s = session(t, [tapA.address, tapB.address]);
+  s.session.start();
+  await until(() => tapA.accepted >= 3, 'closed for idleness twice, and back each time');
+  await until(() => s.state.conn === 'connected', 'connected');
+  t.is(s.state.server, formatServer(tapA.address));
+  t.is(tapB.accepted, 0, 'never went to the next server');
 });
