@@ -1,8 +1,9 @@
 /**
  * TUI benchmark (`npm run bench:tui`), about a minute (it builds dist/ for the memory figure):
  *  1. process start -> login screen visible, in a real pseudo-terminal (node-pty + headless xterm);
- *  2. a pushed message -> on screen, with 10,000 messages already in the inbox (in-process, ink
- *     rendering into ink-testing-library's stdout, fake client);
+ *  2. a message sent by another user -> on screen, with 10,000 messages already in the inbox
+ *     (in-process: a memory-store server over loopback, ink rendering into ink-testing-library's
+ *     stdout; the inbox sent for real and fetched at login);
  *  3. the client's memory (RSS) with 10,000 messages in its history: the built client (dist/, run
  *     as its #! line says) against a real server; the messages are sent for real and fetched at a
  *     first login, then restored from the history file at a second, scrolled, and chatted over.
@@ -18,10 +19,8 @@ import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { render } from 'ink-testing-library';
 import { App } from '../src/tui/App.js';
-import { initialState, reduce, type IncomingMessage, type State } from '../src/tui/state/index.js';
-import { FakeServer, until, type FakeClient } from '../test/tui/fakeClient.js';
-import { spawnServer } from '../test/server/helpers.js';
 import { ChatClient } from '../src/protocol/client.js';
+import { startServer } from '../src/server/server.js';
 import { toWire } from '../src/tui/text/unicode.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +29,25 @@ const deadline = Date.now() + 55_000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** Polls until check() holds; throws naming `what` after `timeout` ms. */
+async function until(check: () => boolean, what: string, timeout = 30_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** An in-process server on the memory store, with bob and alice registered (cheap password hashes). */
+async function benchServer() {
+  const server = await startServer({ store: 'memory', port: 0, scryptCost: 1024 });
+  const c = await ChatClient.connect({ port: server.port });
+  await c.register('bench', 'benchpw');
+  await c.register('alice', 'alicepw');
+  await c.close();
+  return server;
+}
 
 /** Start-up: spawn termchat on a pty and wait for the login box. */
 async function startupOnce(): Promise<number> {
@@ -67,44 +85,64 @@ async function startupOnce(): Promise<number> {
   return seenAt - t0;
 }
 
-/** Push-to-screen with `n` messages already in the inbox. */
+/** Send-to-screen with `n` messages already in the inbox (sent for real and fetched at login). */
 async function pushLatency(n: number, rounds: number): Promise<number[]> {
-  const msgs: IncomingMessage[] = Array.from({ length: n }, (_, i) => ({
-    id: i + 1,
-    sender: `user${i % 50}`,
-    clientId: 0,
-    flags: 0,
-    sentAt: Date.now(),
-    text: `message number ${i} `.repeat(1 + (i % 4)),
-  }));
-  let s: State = reduce(initialState('bench:1'), { type: 'loggedIn', me: 'bob', undelivered: 0 });
-  s = reduce(s, { type: 'messages', messages: msgs, live: false });
-  const server = new FakeServer();
-  const ui = render(createElement(App, { connect: server.connect, server: 'bench:1', onQuit: () => undefined, initial: s, usersRefreshMs: 600_000 }));
-  await until(() => server.clients.length > 0 && (ui.lastFrame() ?? '').includes(`Inbox (${n})`), 'first frame', 30_000);
-  const client = server.clients[0] as FakeClient;
-  const stdout = ui.stdout as unknown as { write: (f: string) => void };
-  const write = stdout.write;
-  const times: number[] = [];
-  let id = n + 1;
-  for (let r = 0; r < rounds && Date.now() < deadline; r++) {
-    const marker = `push-${r}-marker`;
-    const t0 = performance.now();
-    const done = new Promise<void>((resolve) => {
-      stdout.write = (f: string) => {
-        write(f);
-        if (f.includes(marker)) {
-          times.push(performance.now() - t0);
-          stdout.write = write;
-          resolve();
-        }
-      };
-    });
-    client.emit('message', { id: id++, sender: 'alice', clientId: 0, flags: 0, sentAt: Date.now(), content: marker });
-    await done;
+  const server = await benchServer();
+  const address = { host: '127.0.0.1', port: server.port };
+  try {
+    const alice = await ChatClient.connect(address);
+    await alice.login('alice', 'alicepw');
+    for (let i = 0; i < n; i += 500) {
+      await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, k) => alice.send('bench', `message number ${i + k} `.repeat(1 + ((i + k) % 4)).trim())));
+    }
+    const ui = render(
+      createElement(App, {
+        connect: (a) => ChatClient.connect(a),
+        servers: [address],
+        onQuit: () => undefined,
+        usersRefreshMs: 600_000,
+        session: { historyDir: null },
+      }),
+    );
+    const frame = () => ui.lastFrame() ?? '';
+    await until(() => frame().includes('connected)'), 'login screen');
+    ui.stdin.write('bench');
+    await until(() => frame().includes('Username: bench'), 'username typed');
+    ui.stdin.write('\t');
+    await until(() => frame().includes('› Password:'), 'password field');
+    ui.stdin.write('benchpw');
+    await until(() => frame().includes('Password: *******'), 'password typed');
+    ui.stdin.write('\r');
+    await until(() => frame().includes(`Inbox (${n})`) && !frame().includes('fetching'), 'the inbox fetched', 60_000);
+    const stdout = ui.stdout as unknown as { write: (f: string) => void };
+    const write = stdout.write;
+    const times: number[] = [];
+    const sent: Promise<number>[] = [];
+    for (let r = 0; r < rounds && Date.now() < deadline; r++) {
+      const marker = `push-${r}-marker`;
+      const t0 = performance.now();
+      const done = new Promise<void>((resolve) => {
+        stdout.write = (f: string) => {
+          write(f);
+          if (f.includes(marker)) {
+            times.push(performance.now() - t0);
+            stdout.write = write;
+            resolve();
+          }
+        };
+      });
+      sent.push(alice.send('bench', marker));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${marker} not on screen after 30 s`)), 30_000)))]);
+      clearTimeout(timer);
+    }
+    await Promise.all(sent);
+    await alice.close();
+    ui.unmount();
+    return times;
+  } finally {
+    await server.close();
   }
-  ui.unmount();
-  return times;
 }
 
 /** VmRSS and VmHWM (peak) of a process, in MB (Linux /proc). */
@@ -119,12 +157,9 @@ async function memoryWithHistory(n: number): Promise<{ rss: number; peak: number
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   const entry = 'dist/tui/main.js';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-bench-tui-'));
-  const { child: server, port } = await spawnServer(path.join(dir, 'server'));
+  const server = await benchServer();
+  const { port } = server;
   try {
-    const c = await ChatClient.connect({ port });
-    await c.register('bench', 'benchpw');
-    await c.register('alice', 'alicepw');
-    await c.close();
     const historyDir = path.join(dir, 'history');
     // The history is made the real way: alice sends n messages (some Unicode, as UTF-7), the
     // client fetches them at login and keeps them; the figure is taken in a second client start,
@@ -193,7 +228,7 @@ async function memoryWithHistory(n: number): Promise<{ rss: number; peak: number
     await exited;
     return { ...m, entry: `node ${[...nodeFlags, entry].join(' ')}` };
   } finally {
-    server.kill('SIGTERM');
+    await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

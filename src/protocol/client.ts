@@ -5,14 +5,19 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { decode, encode, type Message, type MessageOf, type Push, type Request, type Response } from './codec.js';
+import { encode, type Body, type Message, type Push, type Request, type Response } from './codec.js';
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
-import { DEFAULT_MAX_BODY, FrameDecoder } from './framing.js';
+import { DEFAULT_MAX_BODY, type Frame } from './framing.js';
+import { MessageReader } from './messageReader.js';
 import { FifoMap } from './fifoMap.js';
+import { maxValue } from './fields.js';
 import { schema } from './schema.js';
 
-export type ChatMessage = Omit<MessageOf<'Message'>, 'type'>;
+/** A chat message as pushed or fetched (the schema's Message fields). */
+export type ChatMessage = Body<'Message'>;
+/** What deleteAccount() resolves with: done, or how many messages would be discarded (ConfirmDelete). */
+export type DeleteOutcome = { deleted: true } | ({ deleted: false } & Body<'ConfirmDelete'>);
 
 /**
  * Recognises a message pushed again under a new id (same sender and clientId; clientId 0 is never a
@@ -32,6 +37,27 @@ export class RepeatFilter {
     if (this.seen.has(key)) return true;
     this.seen.set(key, m.id);
     return false;
+  }
+}
+
+/** A duration for a sentence: "0.3 s", "25 s". */
+const seconds = (ms: number): string => `${ms < 10_000 ? Math.round(ms / 100) / 10 : Math.round(ms / 1000)} s`;
+
+const MAX_CLIENT_ID = maxValue(schema.Send.fields.clientId);
+
+/**
+ * Client message ids, from a random start, never 0 (which means "no id": never recognised as a
+ * repeat), wrapping at the field's width. One per sender, kept across reconnects, so that a resend
+ * reuses its id and a new message never does.
+ */
+export class ClientIds {
+  private next = 1 + Math.floor(Math.random() * MAX_CLIENT_ID);
+
+  /** A fresh id. */
+  take(): number {
+    const id = this.next;
+    this.next = id >= MAX_CLIENT_ID ? 1 : id + 1;
+    return id;
   }
 }
 
@@ -70,6 +96,19 @@ export interface ConnectOptions {
    * which the certificate must then list). The certificate is always verified.
    */
   tls?: boolean | { ca?: string | Buffer; servername?: string };
+  /** Gives up connecting (TCP and TLS handshake) after this many ms; default: when the OS does. */
+  connectTimeoutMs?: number;
+  /**
+   * Notices a server that went silent (its machine or the network gone, no reset ever comes): after
+   * `idleMs` without a byte from it, a Ping; nothing back within `answerMs`, and the connection is
+   * closed with an error saying so. Off when absent.
+   */
+  heartbeat?: Heartbeat;
+}
+
+export interface Heartbeat {
+  idleMs: number;
+  answerMs: number;
 }
 
 /** Sentinel error for requests that were in flight when the connection closed. */
@@ -88,12 +127,13 @@ interface Pending {
 
 export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly pending = new Map<number, Pending>();
-  private readonly decoder: FrameDecoder;
+  private readonly reader: MessageReader;
   private nextRequestId = 1;
-  private nextClientId = (Math.random() * 0xffffffff) >>> 0;
+  private readonly clientIds = new ClientIds();
   private readonly writer: FrameWriter;
   private readonly repeats: RepeatFilter;
   private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
   /** Bytes written and read, counted at the socket (for the benchmark). */
   bytesOut = 0;
   bytesIn = 0;
@@ -104,15 +144,41 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     repeats: RepeatFilter | undefined,
     /** The connection is TLS (the server's certificate was verified). */
     readonly secure = false,
+    heartbeat?: Heartbeat,
   ) {
     super();
     this.repeats = repeats ?? new RepeatFilter();
-    this.decoder = new FrameDecoder(maxBody);
+    this.reader = new MessageReader(['response', 'push'], maxBody);
     this.writer = new FrameWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.shutdown(err));
     socket.on('close', () => this.shutdown(undefined));
+    if (heartbeat) this.startHeartbeat(heartbeat);
+  }
+
+  private startHeartbeat({ idleMs, answerMs }: Heartbeat): void {
+    let heard = this.bytesIn;
+    let heardAt = Date.now();
+    let askedAt: number | undefined;
+    this.heartbeat = setInterval(
+      () => {
+        const now = Date.now();
+        if (this.bytesIn !== heard) {
+          heard = this.bytesIn;
+          heardAt = now;
+          askedAt = undefined;
+        } else if (askedAt === undefined) {
+          if (now - heardAt < idleMs) return;
+          askedAt = now;
+          this.ping().catch(() => undefined);
+        } else if (now - askedAt >= answerMs) {
+          this.socket.destroy(new Error(`the server did not answer for ${seconds(now - heardAt)}`));
+        }
+      },
+      Math.max(10, Math.min(idleMs, answerMs) / 4),
+    );
+    this.heartbeat.unref();
   }
 
   /** Opens a connection; resolves once it is established. */
@@ -123,11 +189,19 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       const socket = t
         ? tls.connect({ host, port: opts.port, ca: t.ca, servername: t.servername ?? (net.isIP(host) ? undefined : host) })
         : net.connect({ host, port: opts.port });
-      const fail = (err: Error) => reject(err);
+      const timer =
+        opts.connectTimeoutMs === undefined
+          ? undefined
+          : setTimeout(() => socket.destroy(new Error(`no answer from ${host}:${opts.port} within ${seconds(opts.connectTimeoutMs!)}`)), opts.connectTimeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
       socket.once('error', fail);
       socket.once(t ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
         socket.off('error', fail);
-        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined));
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined, opts.heartbeat));
       });
     });
   }
@@ -169,7 +243,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Logs in; resolves with how many messages wait to be fetched. */
-  async login(username: string, password: string): Promise<{ undelivered: number }> {
+  async login(username: string, password: string): Promise<Body<'LoginOk'>> {
     const r = await this.call({ type: 'Login', username, password }, 'LoginOk');
     return { undelivered: r.undelivered };
   }
@@ -179,16 +253,14 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** One page of the accounts matching a wildcard (`*`, `?`), sorted, with the total. */
-  async listAccounts(pattern = '*', offset = 0, limit = 50): Promise<{ total: number; names: string[] }> {
+  async listAccounts(pattern = '*', offset = 0, limit = 50): Promise<Body<'AccountList'>> {
     const r = await this.call({ type: 'ListAccounts', pattern, offset, limit }, 'AccountList');
     return { total: r.total, names: r.names };
   }
 
   /** A fresh client message id; reuse one only to resend the same message after a lost connection. */
   newClientId(): number {
-    const id = this.nextClientId;
-    this.nextClientId = (id + 1) >>> 0;
-    return id;
+    return this.clientIds.take();
   }
 
   /** Sends a message; resolves with the server's message id once it is stored durably. */
@@ -198,7 +270,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Fetches up to `max` waiting messages, oldest first. They stay queued until ack(). */
-  async fetch(max = 100): Promise<{ remaining: number; messages: ChatMessage[] }> {
+  async fetch(max = 100): Promise<Body<'MessageBatch'>> {
     const r = await this.call({ type: 'FetchUndelivered', max }, 'MessageBatch');
     return { remaining: r.remaining, messages: r.messages };
   }
@@ -209,7 +281,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** Deletes the account; without confirm, resolves with the waiting count instead when messages wait. */
-  async deleteAccount(password: string, confirm = false): Promise<{ deleted: true } | { deleted: false; waiting: number }> {
+  async deleteAccount(password: string, confirm = false): Promise<DeleteOutcome> {
     const r = await this.call({ type: 'DeleteAccount', password, confirm: confirm ? 1 : 0 }, 'Ok', 'ConfirmDelete');
     return r.type === 'Ok' ? { deleted: true } : { deleted: false, waiting: r.waiting };
   }
@@ -239,30 +311,23 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
-    let frames;
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.socket.destroy(err as Error);
+    const broken = this.reader.read(chunk, this.onFrame);
+    if (broken) this.socket.destroy(broken);
+  }
+
+  private readonly onFrame = (msg: Message | ProtocolError, f: Frame): void => {
+    if (msg instanceof ProtocolError) {
+      // A response we cannot read still settles its request, so no caller hangs.
+      const p = f.requestId ? this.pending.get(f.requestId) : undefined;
+      if (p) {
+        this.pending.delete(f.requestId);
+        p.reject(msg);
+      }
       return;
     }
-    for (const f of frames) {
-      let msg: Message;
-      try {
-        msg = decode(f.opcode, f.body);
-      } catch (err) {
-        // A response we cannot read still settles its request, so no caller hangs.
-        const p = f.requestId ? this.pending.get(f.requestId) : undefined;
-        if (p) {
-          this.pending.delete(f.requestId);
-          p.reject(err as Error);
-        }
-        continue;
-      }
-      if (f.requestId === 0) this.onPush(msg);
-      else this.onResponse(f.requestId, msg);
-    }
-  }
+    if (f.requestId === 0) this.onPush(msg);
+    else this.onResponse(f.requestId, msg);
+  };
 
   private onResponse(id: number, msg: Message): void {
     const p = this.pending.get(id);
@@ -305,6 +370,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private shutdown(err: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     const e = new ConnectionClosedError(err ? `connection to the server lost: ${err.message}` : undefined);
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();

@@ -13,14 +13,15 @@ import { WindowsPane } from './components/WindowsPane.js';
 import type { KeyContext } from './keyContext.js';
 import { layout, MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { routeInput } from './routeKey.js';
+import { formatServer, serversName, type ServerAddress } from './servers.js';
 import type { Connect, SessionOptions } from './session.js';
 import { filterPattern, initialState, totalUnread, type State } from './state/index.js';
 import { useChat } from './useChat.js';
 
 export interface AppProps {
   connect: Connect;
-  /** host:port, for display and to name the history file. */
-  server: string;
+  /** The servers to use, in turn (the status bar shows the one in use; the list names the history file). */
+  servers: readonly ServerAddress[];
   /** The connection is TLS: the status bar says so. */
   secure?: boolean;
   notice?: string | null;
@@ -33,8 +34,8 @@ export interface AppProps {
   initial?: State;
   /** How often the user list is refreshed, ms. */
   usersRefreshMs?: number;
-  /** History and auto-fetch (see SessionOptions); server is taken from `server`. */
-  session?: Omit<SessionOptions, 'server'>;
+  /** History and auto-fetch (see SessionOptions); the servers are taken from `servers`. */
+  session?: Omit<SessionOptions, 'server' | 'servers'>;
 }
 
 /** Terminal size, following resizes. */
@@ -52,8 +53,12 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ connect, server, secure = false, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000, session: opts }: AppProps) {
-  const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(server, notice), { ...opts, server });
+export function App({ connect, servers, secure = false, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000, session: opts }: AppProps) {
+  const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(formatServer(servers[0]!), notice), {
+    ...opts,
+    servers,
+    server: serversName(servers),
+  });
   const { columns, rows } = useTerminalSize();
   const [tick, setTick] = useState(0);
   const L = layout(columns, rows);

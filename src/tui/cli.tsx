@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ChatClient } from '../protocol/client.js';
+import { ChatClient, RepeatFilter } from '../protocol/client.js';
 import { App } from './App.js';
 import { defaultHistoryDir } from './history.js';
-import { isLocalHost, probe, startLocalServer } from './localServer.js';
+import { autoStartTarget, probe, startLocalServer } from './localServer.js';
 import { log, openLog } from './log.js';
+import { DEFAULT_SERVER, parseServerList, serversName, type ServerAddress } from './servers.js';
 import { clearScreen, enterFullScreen, restoreTerminal, setTitle } from './terminal.js';
 
 const HELP = `termchat: a terminal chat client
@@ -16,7 +17,10 @@ const HELP = `termchat: a terminal chat client
 Usage: termchat [options]
 
 Options:
-  --server HOST:PORT   server to use (default 127.0.0.1:7878, env TERMCHAT_SERVER)
+  --server LIST        server(s) to use, HOST:PORT[,HOST:PORT...] (default 127.0.0.1:7878,
+                       env TERMCHAT_SERVER); with several, termchat uses the first that answers
+                       and moves to the next one in turn when its server goes away, logged in
+                       again as before
   --no-local-server    never start a server; just connect (and keep retrying)
   --tls                connect with TLS (the server's certificate is verified; no local server
                        is started), env TERMCHAT_TLS=1
@@ -33,9 +37,17 @@ Options:
   -h, --help           show this help
   -v, --version        show the version
 
-If nothing answers on a local address, termchat starts termchat-server in the background
-(it keeps running after you quit; a second termchat joins it). Press ? inside for the keys.
+If a single local server is given and nothing answers there, termchat starts termchat-server
+in the background (it keeps running after you quit; a second termchat joins it). Press ? inside
+for the keys.
 `;
+
+/**
+ * How soon a dead server is noticed when nothing says so (its machine or the network gone): a
+ * connect gives up after 10 s, and a silent link is tested after 15 s and given up 10 s later. Then
+ * the session goes on to the next server.
+ */
+const LIVENESS = { connectTimeoutMs: 10_000, heartbeat: { idleMs: 15_000, answerMs: 10_000 } } as const;
 
 function version(): string {
   try {
@@ -45,14 +57,6 @@ function version(): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** "host:port" -> parts; a bare port means localhost. */
-export function parseServer(s: string): { host: string; port: number } {
-  const m = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(s.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port > 0 && port < 65536)) throw new Error(`--server wants HOST:PORT, got "${s}"`);
-  return { host: m[1] || '127.0.0.1', port };
 }
 
 async function main(): Promise<void> {
@@ -81,7 +85,15 @@ async function main(): Promise<void> {
     process.stdout.write(`termchat ${version()}\n`);
     return;
   }
-  const { host, port } = parseServer(values.server ?? process.env['TERMCHAT_SERVER'] ?? '127.0.0.1:7878');
+  let servers: ServerAddress[];
+  try {
+    servers = parseServerList(values.server ?? process.env['TERMCHAT_SERVER'] ?? DEFAULT_SERVER);
+  } catch (err) {
+    const from = values.server !== undefined ? '--server' : 'TERMCHAT_SERVER';
+    process.stderr.write(`termchat: ${from}: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const scrollback = values.scrollback === undefined ? undefined : Number(values.scrollback);
   if (scrollback !== undefined && !(Number.isInteger(scrollback) && scrollback >= 0)) {
     process.stderr.write(`termchat: --scrollback wants a whole number, got "${values.scrollback}"\n`);
@@ -91,7 +103,7 @@ async function main(): Promise<void> {
   const historyDir = values['no-history'] ? null : (values['history-dir'] ?? process.env['TERMCHAT_HISTORY_DIR'] ?? defaultHistoryDir());
   const dataDir = values.data ?? process.env['TERMCHAT_DATA'] ?? './termchat-data';
   openLog(values.log ?? process.env['TERMCHAT_LOG'] ?? path.join(os.tmpdir(), `termchat-${os.userInfo().username}.log`));
-  log('start', { host, port, pid: process.pid });
+  log('start', { servers: serversName(servers), pid: process.pid });
 
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('termchat needs a terminal (stdin and stdout must be a TTY).\n');
@@ -114,13 +126,16 @@ async function main(): Promise<void> {
   const tlsOption = secure ? (ca ? { ca } : true) : undefined;
 
   let notice: string | null = null;
-  // A local server started here speaks plain TCP: not with --tls.
-  if (!secure && !values['no-local-server'] && isLocalHost(host) && !(await probe(host, port))) {
+  const local = autoStartTarget(servers, { secure, noLocalServer: values['no-local-server'] });
+  if (local && !(await probe(local.host, local.port))) {
+    const { host, port } = local;
     const { pid, entry } = startLocalServer(host, port, dataDir);
     notice = `started a local termchat-server (pid ${pid}) on port ${port}, data in ${path.resolve(dataDir)}`;
     log('started local server', { pid, entry });
   }
 
+  // One for every connection: a message pushed again after a reconnect (to any node) is recognised.
+  const repeats = new RepeatFilter();
   enterFullScreen(process.stdout);
   let quitting = false;
   const quit = (code = 0) => {
@@ -142,8 +157,8 @@ async function main(): Promise<void> {
 
   const instance = render(
     <App
-      connect={() => ChatClient.connect({ host, port, ...(tlsOption ? { tls: tlsOption } : {}) })}
-      server={`${host}:${port}`}
+      connect={({ host, port }) => ChatClient.connect({ host, port, repeats, ...LIVENESS, ...(tlsOption ? { tls: tlsOption } : {}) })}
+      servers={servers}
       secure={secure}
       notice={notice}
       onQuit={() => quit(0)}

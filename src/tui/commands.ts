@@ -1,10 +1,11 @@
 /** What Enter does with the compose line: send it (to the view's conversation or as addressed), or run a /command. */
+import { username } from '../protocol/schema.js';
 import type { KeyContext } from './keyContext.js';
 import { splitMessage } from './text/split.js';
 import { CONTENT_MAX, wireBytes } from './text/unicode.js';
 import { composeTarget, type State } from './state/index.js';
 
-const NAME = /^[A-Za-z0-9_.-]{1,16}$/;
+const NAME = new RegExp(`^[A-Za-z0-9_.-]{1,${username.size}}$`);
 
 /** Sends the message part of the line, or offers to split it when it is over the limit. */
 function sendLine(s: State, ctx: KeyContext): void {

@@ -69,7 +69,7 @@ export class HistoryKeeper {
   /** Matches as view entries, or null when no history is open (search memory instead). */
   search(query: string): Entry[] | null {
     if (!this.history) return null;
-    return this.history.search(query).map((m, i) => entryOfStored(m, `s${m.own ? 'o' : 'i'}${m.id}`, i + 1));
+    return this.history.search(query).map((m, i) => entryOfStored(m, `s${m.own ? 'o' : 'i'}${m.id}@${m.sentAt}`, i + 1));
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServerAddress } from './servers.js';
 
 /** Whether something accepts TCP connections at host:port. */
 export function probe(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -24,6 +25,15 @@ export function probe(host: string, port: number, timeoutMs = 1000): Promise<boo
 }
 
 export const isLocalHost = (host: string): boolean => ['127.0.0.1', 'localhost', '::1', '0.0.0.0'].includes(host);
+
+/**
+ * The server to start when none answers, if any: only a single server on this machine, over plain
+ * TCP (a local server speaks no TLS), unless told never to. A list names servers someone runs.
+ */
+export function autoStartTarget(servers: readonly ServerAddress[], opts: { secure: boolean; noLocalServer: boolean }): ServerAddress | undefined {
+  if (servers.length !== 1 || opts.secure || opts.noLocalServer) return undefined;
+  return isLocalHost(servers[0]!.host) ? servers[0] : undefined;
+}
 
 /** The server entry next to this build: dist/server/main.js, or src/server/main.ts under tsx. */
 export function serverEntry(selfUrl: string = import.meta.url): string {

@@ -1,46 +1,37 @@
 /**
- * ChatSession: owns the connection for the TUI. Connects (and reconnects with backoff), logs in
- * again by itself after a lost link, fetches waiting messages unless told not to, resends messages
+ * ChatSession: owns the connection for the TUI. Connects to the first server of its list that
+ * answers; when the link dies, reconnects (with backoff) to the next one in turn, logs in
+ * again by itself, fetches waiting messages unless told not to, resends messages
  * that were in flight with the same client id, acks what reached the screen, keeps the history
  * file, and reports everything to the reducer as actions.
  */
 import { MAX_WATCH, MessageFlags } from '../protocol/schema.js';
 import { FifoMap } from '../protocol/fifoMap.js';
-import type { ChatMessage } from '../protocol/client.js';
-import { encode } from '../protocol/codec.js';
+import { ClientIds, type ChatClient, type ChatMessage } from '../protocol/client.js';
+import { validate, type Body } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
 import { log } from './log.js';
 import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
+import { DEFAULT_SERVER, formatServer, parseServer, type ServerAddress } from './servers.js';
 import { fromWire, toWire } from './text/unicode.js';
 
-/** The part of ChatClient the TUI uses (a fake implements it in tests). */
-export interface ClientLike {
-  register(username: string, password: string): Promise<void>;
-  login(username: string, password: string): Promise<{ undelivered: number }>;
-  logout(): Promise<void>;
-  listAccounts(pattern?: string, offset?: number, limit?: number): Promise<{ total: number; names: string[] }>;
-  send(recipient: string, content: string, clientId?: number, flags?: number): Promise<number>;
-  fetch(max?: number): Promise<{ remaining: number; messages: ChatMessage[] }>;
-  ack(upTo: number): Promise<void>;
-  deleteAccount(password: string, confirm?: boolean): Promise<{ deleted: true } | { deleted: false; waiting: number }>;
-  watch(names: readonly string[]): Promise<string[]>;
-  close(): Promise<void>;
-  on(event: 'message', fn: (m: ChatMessage) => void): unknown;
-  on(event: 'delivered', fn: (ids: number[]) => void): unknown;
-  on(event: 'presence', fn: (name: string, online: boolean) => void): unknown;
-  on(event: 'loggedInElsewhere' | 'serverClosing', fn: () => void): unknown;
-  on(event: 'close', fn: (err?: Error) => void): unknown;
-  removeAllListeners(): unknown;
-}
+/** The part of ChatClient the TUI uses. */
+export type ClientLike = Pick<
+  ChatClient,
+  'register' | 'login' | 'listAccounts' | 'send' | 'fetch' | 'ack' | 'deleteAccount' | 'watch' | 'close' | 'on' | 'removeAllListeners'
+>;
 
-export type Connect = () => Promise<ClientLike>;
+/** Opens a connection to one server of the list. */
+export type Connect = (server: ServerAddress) => Promise<ClientLike>;
 
 export interface SessionOptions {
+  /** The servers to use, tried in turn (default: 127.0.0.1:7878 alone). */
+  servers?: readonly ServerAddress[];
   /** Fetch waiting messages at login and after a reconnect (default true). */
   autoFetch?: boolean;
   /** Directory for history files; null keeps no history. */
   historyDir?: string | null;
-  /** host:port, naming the history file. */
+  /** Names the history file (the server list as given). */
   server?: string;
   /** How many messages of history to load at login. */
   historyLimit?: number;
@@ -59,14 +50,7 @@ export function isConnectionError(err: unknown): boolean {
 export const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** A received message as the view wants it: UTF-7 decoded. */
-export const incoming = (m: ChatMessage): IncomingMessage => ({
-  id: m.id,
-  sender: m.sender,
-  clientId: m.clientId,
-  flags: m.flags,
-  sentAt: m.sentAt,
-  text: fromWire(m.content, m.flags),
-});
+export const incoming = ({ content, ...m }: ChatMessage): IncomingMessage => ({ ...m, text: fromWire(content, m.flags) });
 
 const stored = (m: IncomingMessage): StoredMessage => ({
   id: m.id,
@@ -78,11 +62,9 @@ const stored = (m: IncomingMessage): StoredMessage => ({
   text: m.text,
 });
 
-interface Outgoing {
-  recipient: string;
+/** A message on its way: the Send fields, what the user typed, and when. */
+interface Outgoing extends Pick<Body<'Send'>, 'recipient' | 'content' | 'flags'> {
   text: string;
-  content: string;
-  flags: number;
   at: number;
   /** Sent before without an answer (the link dropped): a retry is flagged RESEND. */
   tried?: boolean;
@@ -97,7 +79,13 @@ export class ChatSession {
   private timer: NodeJS.Timeout | null = null;
   /** Sent but not yet accepted, in order; resent after a reconnect with the same client id. */
   private readonly outbox = new Map<number, Outgoing>();
-  private nextClientId = ((Math.random() * 0xfffffffe) >>> 0) + 1;
+  /** Client message ids, kept across connections (a resend reuses its id). */
+  private readonly clientIds = new ClientIds();
+  private readonly servers: readonly ServerAddress[];
+  /** Which of `servers` the session is on, or tries next. */
+  private serverIndex = 0;
+  /** The server closed the connection for idleness: reconnect to it, not the next. */
+  private stayOnServer = false;
   private fetching = false;
   private readonly history: HistoryKeeper;
   private readonly autoFetch: boolean;
@@ -115,6 +103,7 @@ export class ChatSession {
     private readonly opts: SessionOptions = {},
   ) {
     this.autoFetch = opts.autoFetch ?? true;
+    this.servers = opts.servers?.length ? opts.servers : [parseServer(DEFAULT_SERVER)];
     this.history = new HistoryKeeper(opts.historyDir, opts.server ?? 'default', dispatch, opts.historyLimit);
   }
 
@@ -140,15 +129,27 @@ export class ChatSession {
     return this.client !== null;
   }
 
+  /** The server the session is on (or tries now), as host:port. */
+  get server(): string {
+    return formatServer(this.servers[this.serverIndex]!);
+  }
+
+  /** On to the next server of the list (round-robin); the same one when there is only one. */
+  private nextServer(): void {
+    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    this.dispatch({ type: 'conn', status: 'connecting' });
+    const server = this.server;
+    this.dispatch({ type: 'conn', status: 'connecting', server });
     let c: ClientLike;
     try {
-      c = await this.connectFn();
+      c = await this.connectFn(this.servers[this.serverIndex]!);
     } catch (err) {
-      log('connect failed', describe(err));
-      this.dispatch({ type: 'conn', status: 'disconnected', error: `cannot reach the server: ${describe(err)}` });
+      log('connect failed', server, describe(err));
+      this.dispatch({ type: 'conn', status: 'disconnected', error: `cannot reach ${server}: ${describe(err)}` });
+      this.nextServer();
       this.scheduleReconnect();
       return;
     }
@@ -173,19 +174,28 @@ export class ChatSession {
       this.dispatch({ type: 'loggedOut', reason: 'Logged in elsewhere: this session was logged out.' });
     });
     c.on('serverClosing', () => this.dispatch({ type: 'notice', text: 'the server is shutting down' }));
+    // A server that hangs up on an idle connection (the login screen left alone) is alive: come back
+    // to it rather than move on to the next.
+    c.on('serverError', (e) => {
+      if (e.code === 'IDLE_TIMEOUT') this.stayOnServer = true;
+    });
     c.on('close', (err) => this.onClose(c, err));
-    this.dispatch({ type: 'conn', status: 'connected', error: null });
+    log('connected', server);
+    this.dispatch({ type: 'conn', status: 'connected', error: null, server });
     if (this.creds) await this.relogin(c);
   }
 
   private onClose(c: ClientLike, err?: Error): void {
     if (this.client !== c) return;
-    log('connection closed', err ? describe(err) : 'cleanly');
+    const lost = this.server;
+    log('connection closed', lost, err ? describe(err) : 'cleanly');
     c.removeAllListeners();
     this.client = null;
     this.loggedIn = false;
     if (this.stopped) return;
-    this.dispatch({ type: 'conn', status: 'disconnected', error: 'connection to the server lost; reconnecting' });
+    if (!this.stayOnServer) this.nextServer();
+    this.stayOnServer = false;
+    this.dispatch({ type: 'conn', status: 'disconnected', error: `connection to ${lost} lost; reconnecting` });
     this.scheduleReconnect();
   }
 
@@ -224,7 +234,7 @@ export class ChatSession {
       return;
     }
     this.dispatch({ type: 'loginStarted' });
-    let r: { undelivered: number };
+    let r: Body<'LoginOk'>;
     try {
       if (register) await c.register(username, password);
       r = await c.login(username, password);
@@ -290,12 +300,11 @@ export class ChatSession {
    * non-ASCII characters goes as UTF-7, flagged.
    */
   send(recipient: string, text: string, fromCompose = true, at = Date.now()): void {
-    const clientId = this.nextClientId;
-    this.nextClientId = clientId >= 0xffffffff ? 1 : clientId + 1;
+    const clientId = this.clientIds.take();
     const { content, flags } = toWire(text);
     try {
       // Checks the field widths the same way the wire does, before anything is queued.
-      encode({ type: 'Send', recipient, clientId, flags, content }, 1);
+      validate({ type: 'Send', recipient, clientId, flags, content });
     } catch (err) {
       this.dispatch({ type: 'composeError', text: describe(err) });
       return;

@@ -5,6 +5,7 @@ import { ChatClient } from '../../src/protocol/client.js';
 import { encode } from '../../src/protocol/codec.js';
 import { HEADER_SIZE, writeHeader } from '../../src/protocol/framing.js';
 import { schema } from '../../src/protocol/schema.js';
+import { startServer } from '../../src/server/server.js';
 
 /** A server that writes the given frames to the first connection, then answers one Ping. */
 async function scripted(frames: Buffer[]): Promise<{ port: number; close(): void }> {
@@ -48,4 +49,66 @@ test('ChatClient ignores pushes whose opcode it does not know and raises no even
   t.deepEqual(seen, ['delivered 5,6', 'presence carol true']);
   t.true(c.isOpen, 'the connection stays up');
   await c.close();
+});
+
+/** A server that accepts connections and never says a word. */
+async function silent(): Promise<{ port: number; close(): void }> {
+  const socks: net.Socket[] = [];
+  const server = net.createServer((sock) => {
+    sock.on('error', () => undefined);
+    socks.push(sock);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of socks) s.destroy();
+      server.close();
+    },
+  };
+}
+
+test('a connect that gets no answer (a TLS handshake nobody finishes) gives up after connectTimeoutMs with a sentence naming the server', async (t) => {
+  const s = await silent();
+  t.teardown(() => s.close());
+  const err = await t.throwsAsync(ChatClient.connect({ port: s.port, tls: true, connectTimeoutMs: 300 }));
+  t.regex(err!.message, new RegExp(`^no answer from 127\\.0\\.0\\.1:${s.port} within [\\d.]+ s$`));
+});
+
+test('heartbeat: a server that goes silent is noticed; the connection closes with an error saying so and pending requests fail', async (t) => {
+  const s = await silent();
+  t.teardown(() => s.close());
+  const c = await ChatClient.connect({ port: s.port, heartbeat: { idleMs: 100, answerMs: 300 } });
+  const closed = new Promise<Error | undefined>((resolve) => c.once('close', resolve));
+  const pending = c.listAccounts().then(
+    () => undefined,
+    (e: Error & { code?: string }) => e,
+  );
+  const err = await closed;
+  t.regex(err?.message ?? '', /the server did not answer for [\d.]+ s/);
+  t.false(c.isOpen);
+  t.is((await pending)?.code, 'CONNECTION_CLOSED');
+});
+
+test('heartbeat: a server that answers keeps the connection, however long nothing else happens', async (t) => {
+  const server = await startServer({ port: 0, store: 'memory' });
+  t.teardown(() => server.close());
+  const c = await ChatClient.connect({ port: server.port, heartbeat: { idleMs: 50, answerMs: 10_000 } });
+  t.teardown(() => c.close());
+  let closed = false;
+  c.on('close', () => (closed = true));
+  // Three Pongs answered to the heartbeat's Pings, and nothing else sent or received.
+  const start = c.bytesIn;
+  const pong = encode({ type: 'Pong' }, 1).length;
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (c.bytesIn - start >= 3 * pong || closed) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 10);
+  });
+  t.false(closed);
+  t.true(c.isOpen);
 });

@@ -6,9 +6,12 @@ import path from 'node:path';
 import { App, type AppProps } from '../../src/tui/App.js';
 import { StatusBar } from '../../src/tui/components/StatusBar.js';
 import { initialState } from '../../src/tui/state/index.js';
+import { encode } from '../../src/protocol/codec.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
+import { historyFile } from '../../src/tui/history.js';
+import { serversName } from '../../src/tui/servers.js';
 import { fromWire } from '../../src/tui/text/unicode.js';
-import { FakeServer, until } from './fakeClient.js';
+import { realServer, until, type RealServer } from './realServer.js';
 
 type Ui = ReturnType<typeof render>;
 
@@ -34,9 +37,9 @@ function resize(ui: Ui, columns: number, rows: number): void {
 }
 
 /** Renders the App; it is unmounted when the test ends even if it failed (a mounted App keeps the process alive). */
-function start(t: ExecutionContext, server: FakeServer, extra: Partial<AppProps> = {}, size?: [number, number]) {
+function start(t: ExecutionContext, h: RealServer, extra: Partial<AppProps> = {}, size?: [number, number]) {
   let quit = false;
-  const ui = render(<App connect={server.connect} server="fake:1" onQuit={() => (quit = true)} usersRefreshMs={60_000} {...extra} />);
+  const ui = render(<App connect={h.connect} servers={h.servers} onQuit={() => (quit = true)} usersRefreshMs={60_000} {...extra} />);
   t.teardown(() => ui.unmount());
   if (size) resize(ui, size[0], size[1]);
   return { ui, quitted: () => quit };
@@ -63,8 +66,8 @@ function assertIntact(t: { true: (v: boolean, m?: string) => void }, frame: stri
 }
 
 test('a wrong password shows the server error on the login screen', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'right');
+  const server = await realServer(t);
+  await server.account('bob');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'wrong');
   const frame = await see(ui, 'wrong username or password');
@@ -73,8 +76,8 @@ test('a wrong password shows the server error on the login screen', async (t) =>
 });
 
 test('defect 13: the login screen offers only keys that work there; after a takeover the title and status forget the session', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
   const titles: string[] = [];
   const { ui } = start(t, server, { setTitle: (x) => titles.push(x) });
   const login = await see(ui, 'connected)');
@@ -85,10 +88,9 @@ test('defect 13: the login screen offers only keys that work there; after a take
   await see(ui, /Inbox \(0\)/);
   ui.stdin.write('/query carol\r');
   await see(ui, 'carol (0)');
-  server.deliver('alice', 'bob', 'unread one');
+  await server.deliver('alice', 'bob', 'unread one');
   await until(() => titles.at(-1) === 'termchat: bob (1 unread)', 'unread in the title');
-  const other = await server.connect();
-  await other.login('bob', 'pw');
+  await server.user('bob');
   const frame = await see(ui, 'Logged in elsewhere');
   // The title is set in an effect, which may run just after the frame is written.
   await until(() => titles.at(-1) === 'termchat', 'the plain title back');
@@ -98,54 +100,60 @@ test('defect 13: the login screen offers only keys that work there; after a take
 });
 
 test('Ctrl-R registers a new account and logs in', async (t) => {
-  const server = new FakeServer();
+  const server = await realServer(t);
   const { ui } = start(t, server);
   await see(ui, 'connected)');
   ui.stdin.write('\x12');
   await see(ui, 'create an account');
   await logIn(ui, 'newbie', 'pw');
   await see(ui, /Inbox \(0\)/);
-  t.true(server.accounts.has('newbie'));
+  t.true((await server.accounts()).includes('newbie'));
   ui.unmount();
 });
 
 test('a pushed message appears at once with its sender, and a conversation window for them', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.accounts.set('alice', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
+  await server.account('alice');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  server.deliver('alice', 'bob', 'hello bob', { sentAt: new Date(2026, 0, 1, 9, 5).getTime() });
-  const frame = await see(ui, '09:05 alice: hello bob');
+  const id = await server.deliver('alice', 'bob', 'hello bob');
+  await until(() => server.tap.pushes.some((p) => p.type === 'Message' && p.id === id), 'pushed');
+  // The server stamps the time: the line shows its hour and minute, the day above it.
+  const push = server.tap.pushes.find((p) => p.type === 'Message' && p.id === id) as { sentAt: number };
+  const at = new Date(push.sentAt);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const frame = await see(ui, `${two(at.getHours())}:${two(at.getMinutes())} alice: hello bob`);
   t.true(frame.includes('Inbox (1)'));
   t.true(frame.includes('2 alice'));
-  t.true(frame.includes('Thu 1 Jan 2026'));
+  const day = `${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][at.getDay()]} ${at.getDate()} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][at.getMonth()]} ${at.getFullYear()}`;
+  t.true(frame.includes(day), `${day} above the message`);
   ui.unmount();
 });
 
 test('a UTF-7 message is shown decoded; what we type in Unicode is sent as flagged UTF-7', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.accounts.set('alice', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
+  await server.account('alice');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  server.deliver('alice', 'bob', 'caf+AOk +APw-ber', { flags: MessageFlags.UTF7 });
+  await server.deliver('alice', 'bob', 'caf+AOk +APw-ber', { flags: MessageFlags.UTF7 });
   await see(ui, 'alice: café über');
   ui.stdin.write('/msg alice 日本 🎉');
   await see(ui, /\d+\/512/);
   ui.stdin.write('\r');
   await see(ui, 'you → alice: 日本 🎉');
-  t.deepEqual(server.sends.map((s) => [s.flags, fromWire(s.content, s.flags)]), [[MessageFlags.UTF7, '日本 🎉']]);
-  t.regex(server.sends[0]!.content, /^[\x20-\x7e]+$/);
+  t.deepEqual(server.tap.sends.map((s) => [s.flags, fromWire(s.content, s.flags)]), [[MessageFlags.UTF7, '日本 🎉']]);
+  t.regex(server.tap.sends[0]!.content, /^[\x20-\x7e]+$/);
   ui.unmount();
 });
 
 test('defect 7: a 700-character paste is kept, the counter says how far over it is, and Enter offers to split it', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.accounts.set('alice', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
+  await server.account('alice');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
@@ -156,45 +164,61 @@ test('defect 7: a 700-character paste is kept, the counter says how far over it 
   await see(ui, '699/512: 187 bytes over');
   ui.stdin.write('\r');
   await see(ui, 'Send it to alice as 2 messages');
-  t.deepEqual(server.sends, [], 'nothing sent before the answer');
+  await server.settle();
+  t.deepEqual(server.tap.sends, [], 'nothing sent before the answer');
   ui.stdin.write('y');
   await see(ui, 'alice (2)');
-  await until(() => server.sends.length === 2, 'both parts sent');
-  t.is(server.sends.map((m) => m.content).join(' '), words);
+  await until(() => server.tap.sends.length === 2, 'both parts sent');
+  t.is(server.tap.sends.map((m) => m.content).join(' '), words);
 });
 
-test('a pushed message repeated by the server shows once', async (t) => {
-  const server = new FakeServer();
-  server.repeatPushes = true;
-  server.accounts.set('bob', 'pw');
+test('a pushed message repeated by the server shows once; messages without a client id are never taken for repeats', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  server.deliver('alice', 'bob', 'only once', { clientId: 77 });
-  server.deliver('alice', 'bob', 'no id, twice', { clientId: 0 });
-  const frame = await see(ui, 'Inbox (2)');
+  // The same client id twice without the RESEND flag: the server pushes it again under a new id.
+  await server.deliver('alice', 'bob', 'only once', { clientId: 77 });
+  await server.deliver('alice', 'bob', 'only once', { clientId: 77 });
+  await server.deliver('alice', 'bob', 'no id, twice', { clientId: 0 });
+  await server.deliver('alice', 'bob', 'no id, twice', { clientId: 0 });
+  const frame = await see(ui, 'Inbox (3)');
+  t.is(server.tap.pushes.filter((p) => p.type === 'Message').length, 4);
   t.is(frame.split('only once').length - 1, 1);
+  t.is(frame.split('no id, twice').length - 1, 2);
   ui.unmount();
 });
 
 test('nothing the server sends reaches the terminal as a control sequence (an OSC title, a bell)', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  server.deliver('mallory', 'bob', 'hi\x1b]0;pwned\x07 there\r');
-  const frame = await see(ui, 'mallory: hi');
+  // A hostile server (here the tap, writing frames of its own): a sender name may carry control
+  // bytes on the wire (the field is ASCII); content may not (the decoder drops such a message).
+  const push = (id: number, sender: string, content: string) =>
+    encode({ type: 'Message', id, sender, clientId: 0, flags: 0, sentAt: Date.now(), content }, 0);
+  const evil = push(9001, 'hi\x1b]0;pwned\x07x\r', 'there');
+  const bad = push(9002, 'mallory', 'hi XX]0;pwned YY there');
+  bad.write('\x1b', bad.indexOf('XX'), 'latin1');
+  bad.write('\x07', bad.indexOf('YY'), 'latin1');
+  await server.settle(); // the stream is between frames
+  server.tap.inject(Buffer.concat([bad, evil]));
+  await server.deliver('alice', 'bob', 'after them');
+  const frame = await see(ui, 'alice: after them');
   const written = ui.stdout.frames.join('');
   t.false(written.includes('\x1b]0;pwned'));
   t.false(written.includes('\x07'));
-  t.true(frame.includes('^[]0;pwned^G there^M'));
+  t.true(frame.includes('hi^[]0;pwned^Gx^M: there'), frame);
+  t.false(frame.includes('mallory'), 'a message with control bytes in its content is refused by the decoder');
   ui.unmount();
 });
 
 test('keys that arrive in one chunk give the same line as typed one by one (printable, Backspace, Ctrl, escape sequences)', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
   const lineAfter = async (chunks: string[]): Promise<string> => {
     const { ui } = start(t, server);
     await logIn(ui, 'bob', 'pw');
@@ -217,8 +241,8 @@ test('keys that arrive in one chunk give the same line as typed one by one (prin
 });
 
 test('/help shows keys and commands readable at 80 columns: no description cut', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
   const { ui } = start(t, server, {}, [80, 40]);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
@@ -239,9 +263,9 @@ for (const [columns, rows] of [
   [80, 24],
 ] as const) {
   test(`defect 11: at ${columns}x${rows} the login screen and the main screen keep whole borders`, async (t) => {
-    const server = new FakeServer();
-    server.accounts.set('bob', 'pw');
-    server.accounts.set('alice', 'pw');
+    const server = await realServer(t);
+    await server.account('bob');
+    await server.account('alice');
     const { ui } = start(t, server, {}, [columns, rows]);
     const login = await see(ui, 'connected)');
     assertIntact(t, login, columns);
@@ -249,7 +273,7 @@ for (const [columns, rows] of [
     t.true(login.includes('Password:'));
     await logIn(ui, 'bob', 'pw');
     await see(ui, /Inbox \(0\)/);
-    server.deliver('alice', 'bob', 'a message long enough to wrap at forty columns for sure, yes');
+    await server.deliver('alice', 'bob', 'a message long enough to wrap at forty columns for sure, yes');
     ui.stdin.write('typed');
     const frame = await see(ui, '> typed');
     assertIntact(t, frame, columns);
@@ -259,7 +283,7 @@ for (const [columns, rows] of [
 }
 
 test('below 40x10 the client says the window is too small', async (t) => {
-  const server = new FakeServer();
+  const server = await realServer(t);
   const { ui } = start(t, server, {}, [39, 10]);
   await see(ui, 'window too small');
   resize(ui, 40, 10);
@@ -269,8 +293,8 @@ test('below 40x10 the client says the window is too small', async (t) => {
 });
 
 test('users pane: /who filters with a wildcard, an empty result says so, Enter opens the conversation', async (t) => {
-  const server = new FakeServer();
-  for (const n of ['bob', 'alice', 'albert', 'carol']) server.accounts.set(n, 'pw');
+  const server = await realServer(t);
+  await server.account('bob', 'alice', 'albert', 'carol');
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, 'Users (4)');
@@ -289,13 +313,13 @@ test('users pane: /who filters with a wildcard, an empty result says so, Enter o
   ui.stdin.write('hi');
   ui.stdin.write('\r');
   await see(ui, 'you → albert: hi');
-  t.deepEqual(server.sends.map((s) => [s.recipient, s.content]), [['albert', 'hi']]);
+  t.deepEqual(server.tap.sends.map((s) => [s.recipient, s.content]), [['albert', 'hi']]);
   ui.unmount();
 });
 
 test('q types a q and never quits; /quit quits', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
   const { ui, quitted } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
@@ -312,9 +336,9 @@ test('q types a q and never quits; /quit quits', async (t) => {
 });
 
 test('the delete dialog reports waiting messages before deleting (with auto-fetch off)', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.deliver('alice', 'bob', 'waiting one');
+  const server = await realServer(t);
+  await server.account('bob');
+  await server.deliver('alice', 'bob', 'waiting one');
   const { ui } = start(t, server, { session: { autoFetch: false } });
   await logIn(ui, 'bob', 'pw');
   await see(ui, '1 waiting');
@@ -326,14 +350,14 @@ test('the delete dialog reports waiting messages before deleting (with auto-fetc
   await see(ui, '1 waiting message will be discarded');
   ui.stdin.write('y');
   await see(ui, 'account bob deleted');
-  t.false(server.accounts.has('bob'));
+  t.false((await server.accounts()).includes('bob'));
   ui.unmount();
 });
 
 test('waiting messages are fetched at login by default', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  for (let i = 0; i < 3; i++) server.deliver('alice', 'bob', `queued ${i}`);
+  const server = await realServer(t);
+  await server.account('bob');
+  for (let i = 0; i < 3; i++) await server.deliver('alice', 'bob', `queued ${i}`);
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
   const frame = await see(ui, 'queued 2');
@@ -342,9 +366,9 @@ test('waiting messages are fetched at login by default', async (t) => {
 });
 
 test('with auto-fetch off they wait until Ctrl-F, which works with the focus anywhere', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  for (let i = 0; i < 3; i++) server.deliver('alice', 'bob', `queued ${i}`);
+  const server = await realServer(t);
+  await server.account('bob');
+  for (let i = 0; i < 3; i++) await server.deliver('alice', 'bob', `queued ${i}`);
   const { ui } = start(t, server, { session: { autoFetch: false } });
   await logIn(ui, 'bob', 'pw');
   await see(ui, '3 waiting');
@@ -360,20 +384,20 @@ test('with auto-fetch off they wait until Ctrl-F, which works with the focus any
 test('history: kept in a 0600 file, restored at the next login, searchable', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-history-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.accounts.set('alice', 'pw');
+  const server = await realServer(t);
+  await server.account('bob');
+  await server.account('alice');
   let { ui } = start(t, server, { session: { historyDir: dir } });
   await logIn(ui, 'bob', 'pw');
   await see(ui, /Inbox \(0\)/);
-  server.deliver('alice', 'bob', 'remember the milk');
+  await server.deliver('alice', 'bob', 'remember the milk');
   await see(ui, 'alice: remember the milk');
   ui.stdin.write('/msg alice noted, naïvely\r');
   await see(ui, /you → alice: noted, naïvely ✓/);
   ui.unmount();
-  const files = fs.readdirSync(path.join(dir, 'fake_1'));
-  t.true(files.includes('bob.sqlite'));
-  t.is(fs.statSync(path.join(dir, 'fake_1', 'bob.sqlite')).mode & 0o777, 0o600);
+  const file = historyFile(dir, serversName(server.servers), 'bob');
+  t.true(fs.existsSync(file));
+  t.is(fs.statSync(file).mode & 0o777, 0o600);
 
   ({ ui } = start(t, server, { session: { historyDir: dir } }));
   await logIn(ui, 'bob', 'pw');
@@ -387,10 +411,9 @@ test('history: kept in a 0600 file, restored at the next login, searchable', asy
 });
 
 test('the users pane marks who is online; a sent message shows ✓✓ once its recipient acknowledged it', async (t) => {
-  const server = new FakeServer();
-  for (const n of ['bob', 'alice', 'carol']) server.accounts.set(n, 'pw');
-  const alice = await server.connect();
-  await alice.login('alice', 'pw');
+  const server = await realServer(t);
+  await server.account('bob', 'alice', 'carol');
+  const alice = await server.user('alice');
   alice.on('message', (m) => void alice.ack(m.id));
   const { ui } = start(t, server);
   await logIn(ui, 'bob', 'pw');
@@ -398,8 +421,7 @@ test('the users pane marks who is online; a sent message shows ✓✓ once its r
   t.true(frame.includes('○ carol'));
   ui.stdin.write('/msg alice hi\r');
   frame = await see(ui, 'you → alice: hi ✓✓');
-  const carol = await server.connect();
-  await carol.login('carol', 'pw');
+  await server.user('carol');
   await see(ui, '● carol');
   ui.unmount();
 });

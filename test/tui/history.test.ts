@@ -6,7 +6,7 @@ import { defaultHistoryDir, History, historyFile } from '../../src/tui/history.j
 import { DEFAULT_SCROLLBACK, HistoryKeeper } from '../../src/tui/historyKeeper.js';
 import { ChatSession } from '../../src/tui/session.js';
 import { initialState, reduce, type State, type StoredMessage } from '../../src/tui/state/index.js';
-import { FakeServer, until } from './fakeClient.js';
+import { realServer, until } from './realServer.js';
 
 function tempDir(t: { teardown: (f: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-history-'));
@@ -63,20 +63,24 @@ test('search matches text in any case, with % and _ taken literally', (t) => {
 
 test('deleting the account deletes its history file (a new account of that name must not read it)', async (t) => {
   const dir = tempDir(t);
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
+  const h = await realServer(t);
+  await h.account('bob');
   let state: State = initialState();
-  const session = new ChatSession(server.connect, (a) => (state = reduce(state, a)), { historyDir: dir, server: 's:1' });
+  const session = new ChatSession(h.connect, (a) => (state = reduce(state, a)), { servers: h.servers, historyDir: dir, server: 's:1' });
+  t.teardown(() => session.stop());
   session.start();
   await until(() => state.conn === 'connected');
   await session.login('bob', 'pw', false);
-  server.deliver('alice', 'bob', 'kept');
+  await h.deliver('alice', 'bob', 'kept');
+  await until(() => state.convs.entries.some((e) => e.text === 'kept'), 'shown');
   const file = historyFile(dir, 's:1', 'bob');
   t.true(fs.existsSync(file));
+  const h1 = History.open(dir, 's:1', 'bob');
+  t.deepEqual(h1.recent().map((x) => x.text), ['kept']);
+  h1.close();
   await session.deleteAccount('pw', true);
+  t.is(state.screen, 'login');
   t.false(fs.existsSync(file));
-  await session.stop();
-
 });
 
 test('the same id at another time is another message (a server that lost its data counts ids again)', (t) => {
@@ -90,23 +94,27 @@ test('the same id at another time is another message (a server that lost its dat
 
 test('a delivery receipt is kept in the history file', async (t) => {
   const dir = tempDir(t);
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.accounts.set('alice', 'x');
+  const h = await realServer(t);
+  await h.account('bob');
+  const alice = await h.user('alice');
   let state: State = initialState();
-  const session = new ChatSession(server.connect, (a) => (state = reduce(state, a)), { historyDir: dir, server: 's:1' });
+  const session = new ChatSession(h.connect, (a) => (state = reduce(state, a)), { servers: h.servers, historyDir: dir, server: 's:1' });
+  t.teardown(() => session.stop());
   session.start();
   await until(() => state.conn === 'connected');
   await session.login('bob', 'pw', false);
   session.send('alice', 'hello');
   await until(() => state.convs.entries.at(-1)?.delivery === 'queued', 'accepted');
   const id = state.convs.entries.at(-1)!.id;
-  server.clients[0]!.emit('delivered', [id]);
-  t.is(state.convs.entries.at(-1)!.delivery, 'delivered');
+  // alice reads it: her Ack sends bob the receipt.
+  const { messages } = await alice.fetch();
+  t.deepEqual(messages.map((m) => m.id), [id]);
+  await alice.ack(id);
+  await until(() => state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt');
   await session.stop();
-  const h = History.open(dir, 's:1', 'bob');
-  t.is(h.recent().find((x) => x.id === id)?.delivery, 'delivered');
-  h.close();
+  const hist = History.open(dir, 's:1', 'bob');
+  t.is(hist.recent().find((x) => x.id === id)?.delivery, 'delivered');
+  hist.close();
 });
 
 test('at login only the newest messages up to the scrollback come back; /search still finds the older ones', (t) => {

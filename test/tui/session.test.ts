@@ -1,66 +1,86 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import type { ChatMessage } from '../../src/protocol/client.js';
+import { MessageFlags } from '../../src/protocol/schema.js';
 import { ChatSession, type SessionOptions } from '../../src/tui/session.js';
 import { initialState, reduce, type Action, type State } from '../../src/tui/state/index.js';
-import { MessageFlags } from '../../src/protocol/schema.js';
-import { FakeServer, until, type FakeClient } from './fakeClient.js';
+import { realServer, until, untilAsync, type RealServer } from './realServer.js';
 
-function setup(server = new FakeServer(), opts: SessionOptions = { autoFetch: false }) {
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+async function setup(t: ExecutionContext, h?: RealServer, opts: SessionOptions = { autoFetch: false }) {
+  const server = h ?? (await realServer(t));
   let state: State = initialState();
   const actions: Action[] = [];
-  const session = new ChatSession(server.connect, (a) => {
-    actions.push(a);
-    state = reduce(state, a);
-  }, opts);
-  return { server, session, actions, get state() { return state; } };
+  const session = new ChatSession(
+    server.connect,
+    (a) => {
+      actions.push(a);
+      state = reduce(state, a);
+    },
+    { servers: server.servers, ...opts },
+  );
+  t.teardown(() => session.stop());
+  return {
+    h: server,
+    session,
+    actions,
+    get state() {
+      return state;
+    },
+  };
 }
 
-async function loggedIn(name = 'bob', server = new FakeServer(), opts?: SessionOptions) {
-  server.accounts.set(name, 'pw');
-  const s = setup(server, opts);
+/** A session logged in as `name` (the account is created first unless it exists). */
+async function loggedIn(t: ExecutionContext, name = 'bob', h?: RealServer, opts?: SessionOptions): Promise<Setup> {
+  const s = await setup(t, h, opts);
+  if (!(await s.h.accounts()).includes(name)) await s.h.account(name);
   s.session.start();
   await until(() => s.state.conn === 'connected', 'connected');
   await s.session.login(name, 'pw', false);
+  if (s.state.screen !== 'main') throw new Error(`login failed: ${s.state.login.error}`);
   return s;
 }
 
+/** The Ack requests answered Ok, as the tap saw them. */
+const ackedUpTo = (h: RealServer): number[] =>
+  h.tap.answers.filter((a) => a.request.type === 'Ack' && a.answer.type === 'Ok').map((a) => (a.request as { upTo: number }).upTo);
+
 test('register then log in reaches the main screen', async (t) => {
-  const s = setup();
+  const s = await setup(t);
   s.session.start();
   await until(() => s.state.conn === 'connected');
   await s.session.login('amy', 'pw', true);
   t.is(s.state.screen, 'main');
-  t.true(s.server.accounts.has('amy'));
-  await s.session.stop();
+  t.deepEqual(await s.h.accounts(), ['amy']);
 });
 
 test('a failed login shows the server sentence', async (t) => {
-  const s = setup();
+  const s = await setup(t);
   s.session.start();
   await until(() => s.state.conn === 'connected');
   await s.session.login('ghost', 'pw', false);
   t.is(s.state.login.error, 'wrong username or password');
-  await s.session.stop();
+  t.is(s.state.screen, 'login');
 });
 
 test('a pushed message lands in the inbox and is acked', async (t) => {
-  const s = await loggedIn();
-  const client = s.server.clients[0]!;
-  const m = s.server.deliver('alice', 'bob', 'hi');
-  t.is(s.state.convs.entries.at(-1)!.text, 'hi');
-  await until(() => client.acks.includes(m.id), 'ack');
-  await s.session.stop();
+  const s = await loggedIn(t);
+  const id = await s.h.deliver('alice', 'bob', 'hi');
+  await until(() => s.state.convs.entries.at(-1)?.text === 'hi', 'shown');
+  t.is(s.state.convs.entries.at(-1)!.id, id);
+  await until(() => ackedUpTo(s.h).some((upTo) => upTo >= id), 'ack');
+  t.is(await s.h.waiting('bob'), 0);
 });
 
 test('a push is acked at once without dropping unfetched waiting messages; a fetch takes all pages and acks', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  for (let i = 0; i < 5; i++) server.deliver('alice', 'bob', `old ${i}`);
-  const s = await loggedIn('bob', server);
+  const h = await realServer(t);
+  await h.account('bob');
+  for (let i = 0; i < 5; i++) await h.deliver('alice', 'bob', `old ${i}`);
+  const s = await loggedIn(t, 'bob', h);
   t.is(s.state.waiting, 5);
-  const client = server.clients[0]!;
-  const live = server.deliver('carol', 'bob', 'live');
-  await until(() => client.acks.includes(live.id), 'ack of the live message');
-  t.is(server.queues.get('bob')!.length, 5, 'the five older messages still wait');
+  const live = await h.deliver('carol', 'bob', 'live');
+  await until(() => ackedUpTo(h).some((upTo) => upTo >= live), 'ack of the live message');
+  t.is(await h.waiting('bob'), 5, 'the five older messages still wait');
   t.is(s.state.waiting, 5);
   await s.session.fetchWaiting(2);
   t.is(s.state.waiting, 0);
@@ -69,227 +89,262 @@ test('a push is acked at once without dropping unfetched waiting messages; a fet
     s.state.convs.entries.map((e) => e.text),
     ['old 0', 'old 1', 'old 2', 'old 3', 'old 4', 'live'],
   );
-  t.is(server.queues.get('bob')!.length, 0);
-  await s.session.stop();
+  t.is(await h.waiting('bob'), 0);
+  t.deepEqual(
+    h.tap.requests.filter((r) => r.type === 'FetchUndelivered').map((r) => (r as { max: number }).max),
+    [2, 2, 2],
+    'three pages of two',
+  );
 });
 
 test('send: accepted marks it queued; an unknown recipient fails inline', async (t) => {
-  const s = await loggedIn();
-  s.server.accounts.set('alice', 'x');
+  const s = await loggedIn(t);
+  await s.h.account('alice');
   s.session.send('alice', 'hello');
   await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued');
-  t.is(s.state.convs.entries.at(-1)!.id, s.server.sends.length);
+  const alice = await s.h.user('alice');
+  const { messages } = await alice.fetch();
+  t.deepEqual(
+    messages.map((m) => [m.id, m.sender, m.content]),
+    [[s.state.convs.entries.at(-1)!.id, 'bob', 'hello']],
+  );
   s.session.send('nobody', 'hello');
   await until(() => s.state.compose.error !== null);
   t.is(s.state.compose.error, 'no user named nobody');
-  await s.session.stop();
 });
 
 test('non-ASCII text is sent as UTF-7 with the flag; plain ASCII unflagged', async (t) => {
-  const s = await loggedIn();
-  s.server.accounts.set('alice', 'x');
+  const s = await loggedIn(t);
+  await s.h.account('alice');
   s.session.send('alice', 'café');
   s.session.send('alice', 'plain');
-  await until(() => s.server.sends.length === 2);
+  await until(() => s.state.convs.entries.filter((e) => e.delivery === 'queued').length === 2, 'both accepted');
   t.deepEqual(
-    s.server.sends.map((m) => [m.flags, m.content]),
+    s.h.tap.sends.map((m) => [m.flags, m.content]),
     [
       [MessageFlags.UTF7, 'caf+AOk-'],
       [0, 'plain'],
     ],
   );
-  await s.session.stop();
+  const { messages } = await (await s.h.user('alice')).fetch();
+  t.deepEqual(
+    messages.map((m) => [m.flags, m.content]),
+    [
+      [MessageFlags.UTF7, 'caf+AOk-'],
+      [0, 'plain'],
+    ],
+  );
 });
 
 test('the 512-byte limit counts encoded bytes: over it, nothing is queued', async (t) => {
-  const s = await loggedIn();
+  const s = await loggedIn(t);
   s.session.send('alice', 'é'.repeat(200));
   t.regex(s.state.compose.error ?? '', /content|512/);
   t.is(s.state.convs.entries.length, 0);
-  t.is(s.server.sends.length, 0);
-  await s.session.stop();
+  await s.h.settle();
+  t.is(s.h.tap.sends.length, 0);
 });
 
 test('received UTF-7 is decoded for display', async (t) => {
-  const s = await loggedIn();
-  s.server.deliver('alice', 'bob', '+ZeVnLIqe-', { flags: MessageFlags.UTF7 });
+  const s = await loggedIn(t);
+  await s.h.deliver('alice', 'bob', '+ZeVnLIqe-', { flags: MessageFlags.UTF7 });
+  await until(() => s.state.convs.entries.length > 0, 'shown');
   t.is(s.state.convs.entries.at(-1)!.text, '日本語');
-  await s.session.stop();
 });
 
-test('a push the server repeats (same sender and clientId) is shown once and acked', async (t) => {
-  const server = new FakeServer();
-  server.repeatPushes = true;
-  const s = await loggedIn('bob', server);
-  server.deliver('alice', 'bob', 'once', { clientId: 5 });
-  t.deepEqual(s.state.convs.entries.map((e) => e.text), ['once']);
-  await s.session.stop();
+test('a push the server repeats (same sender and clientId) is shown once', async (t) => {
+  const s = await loggedIn(t);
+  // The same client id again without the RESEND flag: the server pushes it again at once.
+  await s.h.deliver('alice', 'bob', 'once', { clientId: 5 });
+  await s.h.deliver('alice', 'bob', 'once', { clientId: 5 });
+  const repeats = () => s.h.tap.pushes.filter((p) => p.type === 'Message' && p.clientId === 5).length;
+  await until(() => repeats() === 2, 'pushed twice');
+  await s.h.deliver('alice', 'bob', 'after');
+  await until(() => s.state.convs.entries.some((e) => e.text === 'after'), 'the next message shown');
+  t.deepEqual(
+    s.state.convs.entries.map((e) => e.text),
+    ['once', 'after'],
+  );
 });
 
 test('auto-fetch (the default) brings waiting messages in at login', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  for (let i = 0; i < 250; i++) server.deliver('alice', 'bob', `old ${i}`);
-  const s = await loggedIn('bob', server, {});
+  const h = await realServer(t);
+  await h.account('bob');
+  const alice = await h.user('alice');
+  await Promise.all(Array.from({ length: 250 }, (_, i) => alice.send('bob', `old ${i}`)));
+  const s = await loggedIn(t, 'bob', h, {});
   await until(() => s.state.waiting === 0 && s.state.convs.entries.length === 250, 'auto-fetched');
-  t.is(server.queues.get('bob')!.length, 0);
-  await s.session.stop();
+  await untilAsync(async () => (await h.waiting('bob')) === 0, 'all acknowledged');
+  t.pass();
 });
 
 test('auto-fetch runs after a reconnect too', async (t) => {
-  const server = new FakeServer();
-  const s = await loggedIn('bob', server, {});
-  (server.clients[0] as FakeClient).drop();
-  server.deliver('alice', 'bob', 'while away');
+  const s = await loggedIn(t, 'bob', undefined, {});
+  await s.h.tap.refuse();
+  await until(() => s.state.conn === 'disconnected', 'disconnected');
+  await s.h.deliver('alice', 'bob', 'while away');
+  await s.h.tap.accept();
   await until(() => s.state.convs.entries.some((e) => e.text === 'while away'), 'fetched after reconnect');
   t.is(s.state.screen, 'main');
-  await s.session.stop();
+  t.is(s.h.tap.accepted, 2);
 });
 
 test('a lost link reconnects, logs in again and resends in-flight messages with the same client id', async (t) => {
-  const s = await loggedIn();
-  s.server.accounts.set('alice', 'x');
-  const first = s.server.clients[0]! as FakeClient;
-  first.drop(new Error('reset'));
-  t.is(s.state.conn, 'disconnected');
+  const s = await loggedIn(t);
+  await s.h.account('alice');
+  await s.h.tap.refuse();
+  await until(() => s.state.conn === 'disconnected', 'disconnected');
   s.session.send('alice', 'while offline');
   t.is(s.state.convs.entries.at(-1)!.delivery, 'pending');
+  await s.h.tap.accept();
   await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent');
   t.is(s.state.screen, 'main');
-  t.is(s.server.clients.length, 2);
-  t.is(s.server.sends.length, 1);
-  t.is(s.server.sends[0]!.flags & MessageFlags.RESEND, 0, 'never sent before: not flagged as a resend');
-  await s.session.stop();
+  t.is(s.h.tap.accepted, 2);
+  t.is(s.h.tap.sends.length, 1);
+  t.is(s.h.tap.sends[0]!.flags & MessageFlags.RESEND, 0, 'never sent before: not flagged as a resend');
+  t.is(s.h.tap.requests.filter((r) => r.type === 'Login').length, 2, 'logged in again by itself');
+  t.is(await s.h.waiting('alice'), 1);
 });
 
-test('a message in flight when the link drops is sent again with the same client id, flagged RESEND', async (t) => {
-  const s = await loggedIn();
-  s.server.accounts.set('alice', 'x');
-  s.server.stallSends = true;
+test('a message in flight when the link drops is sent again with the same client id, flagged RESEND, and stored once', async (t) => {
+  const s = await loggedIn(t);
+  await s.h.account('alice');
+  s.h.tap.hold(true);
   s.session.send('alice', 'in flight');
-  await until(() => s.server.sends.length === 1, 'sent once');
-  s.server.stallSends = false;
-  (s.server.clients[0] as FakeClient).drop(new Error('reset'));
+  await until(() => s.h.tap.answers.some((a) => a.answer.type === 'Accepted'), 'stored, the answer held back');
+  s.h.tap.dropAll();
+  s.h.tap.hold(false);
   await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent and accepted');
-  const [first, again] = s.server.sends;
+  const [first, again] = s.h.tap.sends;
+  t.is(s.h.tap.sends.length, 2);
   t.is(again?.clientId, first?.clientId);
   t.is(first!.flags & MessageFlags.RESEND, 0);
   t.is(again!.flags & MessageFlags.RESEND, MessageFlags.RESEND);
-  await s.session.stop();
+  const accepted = s.h.tap.answers.filter((a) => a.answer.type === 'Accepted').map((a) => (a.answer as { messageId: number }).messageId);
+  t.is(new Set(accepted).size, 1, 'the resend is answered with the first id');
+  t.is(await s.h.waiting('alice'), 1);
 });
 
 test('logged in elsewhere: back to login, no automatic login after a drop', async (t) => {
-  const s = await loggedIn();
-  const other = await s.server.connect();
-  await other.login('bob', 'pw');
-  t.is(s.state.screen, 'login');
+  const s = await loggedIn(t);
+  await s.h.user('bob');
+  await until(() => s.state.screen === 'login', 'logged out');
   t.regex(s.state.login.error ?? '', /elsewhere/);
-  (s.server.clients[0] as FakeClient).drop();
-  await until(() => s.server.clients.length === 3 && s.state.conn === 'connected', 'reconnected');
+  s.h.tap.dropAll();
+  await until(() => s.h.tap.accepted === 2 && s.state.conn === 'connected', 'reconnected');
   t.is(s.state.screen, 'login');
-  await s.session.stop();
+  // A request after the reconnect, so a Login sent by the reconnect would have passed the tap before it.
+  await s.session.login('bob', 'wrong', false);
+  t.is(s.h.tap.requests.filter((r) => r.type === 'Login' && r.password === 'pw').length, 1);
 });
 
 test('a refused connection retries with backoff', async (t) => {
-  const server = new FakeServer();
-  server.refuse = true;
-  const s = setup(server);
+  const s = await setup(t);
+  await s.h.tap.refuse();
   s.session.start();
   await until(() => s.state.conn === 'disconnected');
   t.regex(s.state.error ?? '', /cannot reach/);
-  server.refuse = false;
+  await s.h.tap.accept();
   await until(() => s.state.conn === 'connected', 'connected after retry');
-  t.pass();
-  await s.session.stop();
+  t.is(s.h.tap.accepted, 1);
 });
 
 test('delete account: waiting messages are reported, then confirmed', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('bob', 'pw');
-  server.deliver('alice', 'bob', 'unread');
-  const s = await loggedIn('bob', server);
+  const h = await realServer(t);
+  await h.account('bob');
+  await h.deliver('alice', 'bob', 'unread');
+  const s = await loggedIn(t, 'bob', h);
   await s.session.deleteAccount('wrong', false);
   t.is(s.state.dialogs.del.error, 'wrong password');
   await s.session.deleteAccount('pw', false);
   t.is(s.state.dialogs.del.step, 'confirm');
   t.is(s.state.dialogs.del.waiting, 1);
-  t.true(server.accounts.has('bob'));
+  t.true((await h.accounts()).includes('bob'));
   await s.session.deleteAccount('pw', true);
-  t.false(server.accounts.has('bob'));
+  t.false((await h.accounts()).includes('bob'));
   t.is(s.state.screen, 'login');
-  await s.session.stop();
 });
 
 test('listAccounts loads a page into the users pane', async (t) => {
-  const s = await loggedIn();
-  for (const n of ['al', 'bo', 'cy']) s.server.accounts.set(n, 'x');
+  const s = await loggedIn(t);
+  await s.h.account('al', 'bo', 'cy');
   await s.session.listAccounts('*', 1, 2);
   t.is(s.state.users.total, 4);
   t.deepEqual(s.state.users.names, ['bo', 'bob']);
-  await s.session.stop();
 });
 
 test('a delivery receipt marks the sent message delivered', async (t) => {
-  const s = await loggedIn();
-  const alice = await loggedIn('alice', s.server);
+  const s = await loggedIn(t);
+  const alice = await loggedIn(t, 'alice', s.h);
   s.session.send('alice', 'hello');
   await until(() => s.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt after alice acked');
   t.true(alice.state.convs.entries.some((e) => e.text === 'hello'));
-  await alice.session.stop();
-  await s.session.stop();
 });
 
 test('a receipt that comes before the Accepted of its message is not lost', async (t) => {
-  const s = await loggedIn();
-  s.server.accounts.set('alice', 'x');
-  const client = s.server.clients[0] as FakeClient;
-  // The server answers a resend with the id of a message already delivered, after its receipt.
-  client.emit('delivered', [s.server.nextId]);
+  const s = await loggedIn(t);
+  const alice = await s.h.user('alice');
+  const pushed: ChatMessage[] = [];
+  alice.on('message', (m) => pushed.push(m));
+  const bobOnline: boolean[] = [];
+  alice.on('presence', (name, online) => name === 'bob' && bobOnline.push(online));
+  await alice.watch(['bob']);
+  // The Send is stored, its Accepted held back; then the link dies and alice acknowledges while bob is
+  // away: the receipt waits for bob's next login, which comes before the answer to his resend.
+  s.h.tap.hold(true);
   s.session.send('alice', 'hello');
+  await until(() => s.h.tap.answers.some((a) => a.answer.type === 'Accepted') && pushed.length === 1, 'stored and pushed');
+  await s.h.tap.refuse();
+  s.h.tap.hold(false);
+  await until(() => bobOnline.at(-1) === false, 'bob offline');
+  const id = pushed[0]!.id;
+  await alice.ack(id);
+  await s.h.tap.accept();
   await until(() => s.state.convs.entries.at(-1)?.delivery !== 'pending', 'accepted');
+  t.is(s.state.convs.entries.at(-1)!.id, id);
   t.is(s.state.convs.entries.at(-1)!.delivery, 'delivered');
-  await s.session.stop();
+  const order = s.h.tap.fromServer.map((m) => (m.type === 'Delivered' && m.ids.includes(id) ? 'receipt' : m.type === 'Accepted' ? 'accepted' : '')).filter(Boolean);
+  t.deepEqual(order, ['accepted', 'receipt', 'accepted'], 'the first answer was lost with the link; the receipt came before the second');
 });
 
 test('presence: the watched names are sent, answered, kept up to date and watched again after a reconnect', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('alice', 'x');
-  server.accounts.set('carol', 'x');
-  const s = await loggedIn('bob', server);
-  const alice = await loggedIn('alice', server);
+  const s = await loggedIn(t);
+  await s.h.account('carol');
+  const alice = await s.h.user('alice');
+  const watches = () => s.h.tap.requests.filter((r) => r.type === 'Watch').map((r) => (r as { names: string[] }).names);
   s.session.watch(['carol', 'alice', 'alice']);
   await until(() => s.state.users.online !== null, 'presence answer');
   t.deepEqual([...s.state.users.online!], ['alice']);
-  t.deepEqual((server.clients[0] as FakeClient).watches, [['alice', 'carol']]);
+  t.deepEqual(watches(), [['alice', 'carol']]);
   s.session.watch(['alice', 'carol']);
-  t.is((server.clients[0] as FakeClient).watches.length, 1, 'the same set is not sent again');
+  await s.h.settle();
+  t.is(watches().length, 1, 'the same set is not sent again');
 
-  const carol = await loggedIn('carol', server);
-  t.true(s.state.users.online!.has('carol'));
-  await alice.session.stop();
-  t.false(s.state.users.online!.has('alice'));
+  const carol = await s.h.user('carol');
+  await until(() => s.state.users.online!.has('carol'), 'carol online');
+  await alice.close();
+  await until(() => !s.state.users.online!.has('alice'), 'alice offline');
 
-  (server.clients[0] as FakeClient).drop(new Error('reset'));
-  await until(() => server.clients.length > 3 && (server.clients.at(-1) as FakeClient).watches.length > 0, 'watched again');
-  t.deepEqual((server.clients.at(-1) as FakeClient).watches, [['alice', 'carol']]);
-  await carol.session.stop();
+  s.h.tap.dropAll();
+  await until(() => watches().length === 2, 'watched again');
+  t.deepEqual(watches()[1], ['alice', 'carol']);
+  await until(() => s.state.conn === 'connected' && s.state.users.online?.has('carol') === true, 'carol online after the reconnect');
+  await carol.close();
   await until(() => !s.state.users.online!.has('carol'), 'carol offline');
-  await s.session.stop();
+  t.pass();
 });
 
 test('a presence change that comes while a Watch is unanswered is applied after the answer', async (t) => {
-  const server = new FakeServer();
-  server.accounts.set('carol', 'x');
-  const s = await loggedIn('bob', server);
-  const client = server.clients[0] as FakeClient;
-  const watch = client.watch.bind(client);
-  client.watch = async (names) => {
-    const online = await watch(names);
-    client.emit('presence', 'carol', true); // came online after the server answered
-    return online;
-  };
+  const s = await loggedIn(t);
+  await s.h.account('carol');
+  // The Watch answer (carol offline) is held back; carol logs in meanwhile, and the answer and the
+  // push then arrive together: the push is the newer news.
+  s.h.tap.hold(true);
   s.session.watch(['carol']);
+  await until(() => s.h.tap.answers.some((a) => a.answer.type === 'Presence'), 'answered');
+  await s.h.user('carol');
+  await until(() => s.h.tap.pushes.some((p) => p.type === 'PresenceChanged' && p.name === 'carol'), 'pushed');
+  s.h.tap.hold(false);
   await until(() => s.state.users.online !== null, 'presence answer');
   t.deepEqual([...s.state.users.online!], ['carol']);
-  await s.session.stop();
 });

@@ -11,11 +11,11 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { decode, encodeInto, frameSize, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
+import { encodeInto, frameSize, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
 import { FrameWriter } from '../../protocol/connection.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
-import { FrameDecoder, type Frame } from '../../protocol/framing.js';
-import { schema } from '../../protocol/schema.js';
+import type { Frame } from '../../protocol/framing.js';
+import { MessageReader } from '../../protocol/messageReader.js';
 import { isLoopback } from '../throttle.js';
 import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
 
@@ -111,7 +111,7 @@ interface Slot {
 
 
 class Connection {
-  private readonly decoder = new FrameDecoder();
+  private readonly reader = new MessageReader(['request']);
   private readonly session: Session;
   private readonly writer: FrameWriter;
   /** Frames read and not yet started. */
@@ -235,14 +235,11 @@ class Connection {
   private onData(chunk: Buffer): void {
     if (this.dead) return;
     this.heard = true;
-    let frames: Frame[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
+    const frames = this.reader.frames(chunk);
+    if (frames instanceof ProtocolError) {
       // The stream cannot be resynced: say why, then hang up on this peer only.
-      const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_SIZE', 'unreadable stream');
-      this.complain(e);
-      this.closeWith(e.code, e.message);
+      this.complain(frames);
+      this.closeWith(frames.code, frames.message);
       return;
     }
     if (frames.length === 0) return;
@@ -301,17 +298,10 @@ class Connection {
   private start(f: Frame): void {
     const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0, auth: false };
     this.slots.push(slot);
-    let msg: Message;
-    try {
-      msg = decode(f.opcode, f.body);
-    } catch (err) {
-      const e = err instanceof ProtocolError ? err : new ProtocolError('BAD_FIELD', 'undecodable body');
-      this.complain(e);
-      this.answer(slot, errorResponse(e.code, e.message));
-      return;
-    }
-    if (schema[msg.type].dir !== 'request') {
-      this.answer(slot, errorResponse('UNEXPECTED_MESSAGE', `${msg.type} is not a request`));
+    const msg = this.reader.message(f);
+    if (msg instanceof ProtocolError) {
+      this.complain(msg);
+      this.answer(slot, errorResponse(msg.code, msg.message));
       return;
     }
     if ((msg.type === 'Login' || msg.type === 'Register') && !this.authed) {

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { CONTENT_MAX } from '../text/unicode.js';
+import { printable } from '../text/printable.js';
 import { composeBytes, composeTarget, type State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
@@ -11,7 +12,7 @@ interface Props {
   compact: boolean;
 }
 
-/** Who the line goes to, how many of the 512 bytes it takes, and the line itself. */
+/** Who the line goes to, how many of a message's bytes it takes, and the line itself. */
 export function ComposePane({ state, active, width, compact }: Props) {
   const { compose, convs } = state;
   const text = compose.line.text;
@@ -32,11 +33,11 @@ export function ComposePane({ state, active, width, compact }: Props) {
         {command ? (
           <Text dimColor>(command)</Text>
         ) : to ? (
-          <Text color="cyan">{to}</Text>
+          <Text color="cyan">{printable(to)}</Text>
         ) : (
           <Text dimColor>(inbox: /msg NAME text, /query NAME)</Text>
         )}
-        {compose.error ? <Text color="red">{`  ✗ ${compose.error}`}</Text> : counter}
+        {compose.error ? <Text color="red">{`  ✗ ${printable(compose.error)}`}</Text> : counter}
       </Text>
     </Box>
   );

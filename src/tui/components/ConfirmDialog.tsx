@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { wireBytes } from '../text/unicode.js';
+import { CONTENT_MAX, wireBytes } from '../text/unicode.js';
 import type { State } from '../state/index.js';
 
 interface Props {
@@ -18,7 +18,7 @@ export function ConfirmDialog({ state, height, width }: Props) {
     body = (
       <>
         <Text bold wrap="wrap">
-          Too long for one message (512 bytes each).
+          Too long for one message ({CONTENT_MAX} bytes each).
         </Text>
         <Text wrap="wrap">{`Send it to ${recipient} as ${parts.length} messages, split between words (${parts.map((p) => wireBytes(p)).join(' + ')} bytes)?`}</Text>
         <Text dimColor>y / Enter: send them · n / Esc: keep editing</Text>

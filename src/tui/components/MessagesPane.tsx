@@ -51,7 +51,7 @@ export function MessagesPane({ state, active, width, height, rows }: Props) {
     ? `Search "${printable(convs.search.query)}" (${count} found · Esc closes)`
     : convs.view === null
       ? `Inbox (${count})`
-      : `${convs.view} (${count})`;
+      : `${printable(convs.view)} (${count})`;
   const title = `${active ? '▶ ' : ''}${name}` + (state.waiting > 0 ? ` · ${state.waiting} waiting: Ctrl-F` : '');
   let footer = ' ';
   if (convs.scroll > 0) footer = (convs.newBelow > 0 ? `▼ ${convs.newBelow} new below` : `▼ ${convs.scroll} more lines below`) + ' · End / PgDn';
@@ -63,7 +63,7 @@ export function MessagesPane({ state, active, width, height, rows }: Props) {
       <Box flexDirection="column" height={rows} justifyContent="flex-end" overflow="hidden">
         {count === 0 ? (
           <Text dimColor wrap="truncate">
-            {convs.search ? 'Nothing found.' : convs.view === null ? 'No messages yet.' : `No messages with ${convs.view} yet.`}
+            {convs.search ? 'Nothing found.' : convs.view === null ? 'No messages yet.' : `No messages with ${printable(convs.view)} yet.`}
           </Text>
         ) : null}
         {lines.map((l) => (

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { colorFor } from '../colors.js';
+import { printable } from '../text/printable.js';
 import { windows, type State } from '../state/index.js';
 
 interface Props {
@@ -8,7 +9,7 @@ interface Props {
   height: number;
 }
 
-/** The windows: 1 the inbox, then one per conversation, with unread counts; the one on screen is marked. */
+/** The windows (names shown printable: a server may send any byte in one): 1 the inbox, then one per conversation, with unread counts; the one on screen is marked. */
 export function WindowsPane({ state, width, height }: Props) {
   const { convs } = state;
   const list = windows(convs);
@@ -27,7 +28,7 @@ export function WindowsPane({ state, width, height }: Props) {
           const i = Math.max(0, start) + k;
           const n = v === null ? 0 : (convs.unread[v] ?? 0);
           const badge = n > 0 ? ` ${n}` : '';
-          const label = `${i + 1} ${v ?? 'Inbox'}`.slice(0, Math.max(1, inner - 1 - badge.length));
+          const label = `${i + 1} ${v === null ? 'Inbox' : printable(v)}`.slice(0, Math.max(1, inner - 1 - badge.length));
           const here = v === convs.view;
           return (
             <Text key={v ?? ''} wrap="truncate" inverse={here}>

@@ -10,7 +10,7 @@ export type ConnStatus = 'connecting' | 'connected' | 'disconnected';
 export type Field = 'username' | 'password' | 'compose' | 'deletePassword';
 
 export type Action =
-  | { type: 'conn'; status: ConnStatus; error?: string | null }
+  | { type: 'conn'; status: ConnStatus; error?: string | null; /** host:port of the server it is about. */ server?: string }
   | { type: 'notice'; text: string | null }
   | { type: 'error'; text: string | null }
   | { type: 'edit'; field: Field; input: string; key: EditKey }

@@ -20,7 +20,7 @@ export interface ComposeState {
 export const initialCompose: ComposeState = { line: emptyLine, history: [], historyIndex: null, draft: '', error: null, completion: null };
 
 /**
- * Longest line the compose field holds. Far above one message (512 bytes) on purpose: a long paste
+ * Longest line the compose field holds. Far above one message (CONTENT_MAX bytes) on purpose: a long paste
  * is kept whole, shown over the limit, and offered as several messages, never cut silently.
  */
 export const LINE_MAX = 16_384;
@@ -37,7 +37,7 @@ export function composeTarget(text: string, view: string | null): { recipient: s
   return { recipient: view, content: literal.trim(), addressed: false };
 }
 
-/** Bytes the message part takes on the wire, for the n/512 counter. */
+/** Bytes the message part takes on the wire, for the n/CONTENT_MAX counter. */
 export function composeBytes(text: string, view: string | null): { bytes: number; over: number } {
   if (text.startsWith('/') && !text.startsWith('//') && !/^\/msg\s/i.test(text)) return { bytes: 0, over: 0 };
   const bytes = wireBytes(composeTarget(text, view).content);

@@ -148,7 +148,7 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
     }
     if (ck) newClient.add(ck);
     added.push({
-      key: `i${m.id}`,
+      key: `i${ik}`,
       id: m.id,
       seq: seq++,
       sender: m.sender,
@@ -187,7 +187,7 @@ function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
   const entries: Entry[] = kept.map((m) => {
     if (m.clientId !== 0) clientKeys.push(clientKey(m.sender, m.clientId));
     if (!open.includes(m.peer)) open.push(m.peer);
-    return entryOfStored(m, `${m.own ? 'h' : 'i'}${m.id}`, seq++);
+    return entryOfStored(m, `${m.own ? 'h' : 'i'}${idKey(m.id, m.sentAt)}`, seq++);
   });
   entries.sort(compare);
   return { ...c, entries, seenIds: seenFrom(ids), seenClient: seenFrom(clientKeys), open, nextSeq: seq };

@@ -1,4 +1,5 @@
 /** The overlays over the main screen: help, delete account, quit with a draft, split a long message. */
+import { password as passwordField } from '../../protocol/schema.js';
 import { editLine, emptyLine, type Line } from '../lineEdit.js';
 import type { Action, Overlay } from './actions.js';
 
@@ -28,7 +29,7 @@ export function dialogs(d: DialogState, a: Action): DialogState {
     case 'offerSplit':
       return { ...d, overlay: 'split', split: { recipient: a.recipient, parts: a.parts } };
     case 'edit':
-      return a.field === 'deletePassword' ? { ...d, del: { ...d.del, password: editLine(d.del.password, a.input, a.key, 64), error: null } } : d;
+      return a.field === 'deletePassword' ? { ...d, del: { ...d.del, password: editLine(d.del.password, a.input, a.key, passwordField.size), error: null } } : d;
     case 'deleteStep':
       return { ...d, del: { ...d.del, step: a.step, waiting: a.waiting ?? d.del.waiting, error: null } };
     case 'deleteFailed':

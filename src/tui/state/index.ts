@@ -19,7 +19,7 @@ export { filterPattern, selectedRow } from './users.js';
 export interface State {
   readonly screen: 'login' | 'main';
   readonly conn: ConnStatus;
-  /** host:port we talk to. */
+  /** host:port of the server we are on (or trying). */
   readonly server: string;
   /** An informational line for the status bar (e.g. "started a local server"). */
   readonly notice: string | null;
@@ -66,7 +66,7 @@ export const totalUnread = (s: State): number => convUnread(s.convs);
 function shared(s: State, a: Action): State {
   switch (a.type) {
     case 'conn':
-      return { ...s, conn: a.status, error: a.error !== undefined ? a.error : s.error };
+      return { ...s, conn: a.status, server: a.server ?? s.server, error: a.error !== undefined ? a.error : s.error };
     case 'notice':
       return { ...s, notice: a.text };
     case 'error':

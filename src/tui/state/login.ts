@@ -1,4 +1,5 @@
 /** The login/register form. */
+import { password as passwordField, username as usernameField } from '../../protocol/schema.js';
 import { editLine, emptyLine, type Line } from '../lineEdit.js';
 import type { Action } from './actions.js';
 
@@ -16,8 +17,8 @@ export const initialLogin: LoginState = { username: emptyLine, password: emptyLi
 export function login(l: LoginState, a: Action): LoginState {
   switch (a.type) {
     case 'edit':
-      if (a.field === 'username') return { ...l, username: editLine(l.username, a.input, a.key, 16), error: null };
-      if (a.field === 'password') return { ...l, password: editLine(l.password, a.input, a.key, 64), error: null };
+      if (a.field === 'username') return { ...l, username: editLine(l.username, a.input, a.key, usernameField.size), error: null };
+      if (a.field === 'password') return { ...l, password: editLine(l.password, a.input, a.key, passwordField.size), error: null };
       return l;
     case 'loginField':
       return { ...l, field: l.field === 'username' ? 'password' : 'username' };

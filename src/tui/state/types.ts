@@ -1,4 +1,5 @@
 /** The data the reducers share: messages as the view keeps them, and what arrives from the session. */
+import type { Body } from '../../protocol/codec.js';
 
 /** What became of a message we sent: 'delivered' once the server's receipt (Delivered push) says so. */
 export type Delivery = 'pending' | 'queued' | 'delivered';
@@ -25,24 +26,12 @@ export interface Entry {
   readonly delivery?: Delivery;
 }
 
-/** A received message as the session hands it over: text already decoded. */
-export interface IncomingMessage {
-  readonly id: number;
-  readonly sender: string;
-  readonly clientId: number;
-  readonly flags: number;
-  readonly sentAt: number;
-  readonly text: string;
-}
+/** A received message as the session hands it over: the schema's Message fields, the text decoded instead of `content`. */
+export type IncomingMessage = Readonly<Omit<Body<'Message'>, 'content'>> & { readonly text: string };
 
 /** A message read back from the history file. */
-export interface StoredMessage {
-  readonly id: number;
-  readonly sender: string;
+export type StoredMessage = Pick<IncomingMessage, 'id' | 'sender' | 'clientId' | 'sentAt' | 'text'> & {
   readonly peer: string;
   readonly own: boolean;
-  readonly clientId: number;
-  readonly sentAt: number;
-  readonly text: string;
   readonly delivery?: Delivery;
-}
+};

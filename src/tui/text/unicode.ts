@@ -4,15 +4,15 @@
  * unflagged, so clients that predate the flag see no change.
  */
 import iconv from 'iconv-lite';
-import { MessageFlags } from '../../protocol/schema.js';
+import { content, MessageFlags } from '../../protocol/schema.js';
 
 /** The content field's width in bytes. */
-export const CONTENT_MAX = 512;
+export const CONTENT_MAX = content.size;
 
 export interface WireText {
   readonly content: string;
   readonly flags: number;
-  /** Bytes the content takes on the wire (what the 512-byte limit counts). */
+  /** Bytes the content takes on the wire (what the content field's width limits). */
   readonly bytes: number;
 }
 

@@ -171,4 +171,11 @@ test('a server that lost its data and reuses an id is not taken for repeating a 
   t.deepEqual(texts(s), ['old'], 'the same message again is dropped');
   s = run(s, arrive(msg(1, 'alice', 'new after a reset', { sentAt: 5000 })));
   t.deepEqual(texts(s), ['old', 'new after a reset']);
+  t.is(new Set(s.convs.entries.map((e) => e.key)).size, 2, 'each has a key of its own');
+});
+
+test('live messages that share an id (from servers that count ids apart) are both shown, each with its own key', (t) => {
+  const s = run(loggedIn(), arrive(msg(7, 'alice', 'from the first server', { sentAt: 1000 })), arrive(msg(7, 'carol', 'from the next one', { sentAt: 2000 })));
+  t.deepEqual(texts(s), ['from the first server', 'from the next one']);
+  t.is(new Set(s.convs.entries.map((e) => e.key)).size, 2);
 });

@@ -1,0 +1,65 @@
+/** Driving a real termchat in a pseudo-terminal (node-pty) and reading its screen back (headless xterm). */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pty from 'node-pty';
+import xterm from '@xterm/headless';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const COLS = 100;
+export const ROWS = 30;
+export const TIMEOUT = 60_000;
+
+/** Polls until check() is truthy; fails with `what` and the last screen after `timeout`. */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, screen?: () => string, timeout = TIMEOUT): Promise<T> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${screen ? `\n--- screen ---\n${screen()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Screen {
+  proc: pty.IPty;
+  term: xterm.Terminal;
+  text(): string;
+  exited: Promise<number>;
+  waitText(s: string | RegExp): Promise<void>;
+  type(s: string): void;
+}
+
+/** A termchat on a pty for `servers` (the --server value); `historyDir` keeps its history under the test's temp directory. */
+export function startTui(servers: string, logFile: string, historyDir = path.join(path.dirname(logFile), 'history')): Screen {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env['CONTINUOUS_INTEGRATION'];
+  env['CI'] = 'false'; // ink renders only the last frame when it believes it runs in CI
+  env['TERM'] = 'xterm-256color';
+  env['TERMCHAT_LOG'] = logFile;
+  const proc = pty.spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/tui/main.ts', '--server', servers, '--no-local-server', '--history-dir', historyDir],
+    { name: 'xterm-256color', cols: COLS, rows: ROWS, cwd: ROOT, env },
+  );
+  const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
+  proc.onData((d) => term.write(d));
+  const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => resolve(exitCode)));
+  const text = () => {
+    const b = term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < ROWS; i++) lines.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
+    return lines.join('\n');
+  };
+  return {
+    proc,
+    term,
+    text,
+    exited,
+    waitText: async (s) => {
+      await waitFor(() => (typeof s === 'string' ? text().includes(s) : s.test(text())), `screen to show ${String(s)}`, text);
+    },
+    type: (s) => proc.write(s),
+  };
+}
+
