@@ -1,16 +1,17 @@
 /**
- * One batch of store operations as one PostgreSQL transaction. Runs of consecutive Sends become one
- * multi-row INSERT (and one resend-record upsert), runs of Acks one DELETE: a batch costs a handful
- * of round trips however many messages it carries. What a batch must tell the other nodes is
- * gathered as wake-ups and sent with NOTIFY inside the same transaction, so it is heard exactly when
- * the data it names is visible.
+ * One batch of store operations on PostgreSQL. A run of consecutive operations of one kind (Sends,
+ * Acks, receipts, account lookups) is one statement however many it carries; a batch that is such
+ * a run alone needs no transaction around it (see BatchRunner.alone), anything else runs inside the
+ * caller's. What the other nodes must hear is sent with NOTIFY in the statement or transaction
+ * that makes it, so it is heard exactly when the data it names is visible: the run of Sends and of
+ * Acks notify in SQL, the rest gather wake-ups here for the caller to send before its COMMIT.
  */
 import type pg from 'pg';
 import { contentDigest } from './sqliteDb.js';
 import type { Account, Binding, DeleteResult, IdBlock, InsertOp, InsertResult, Op, Receipt, StoredMessage } from './store.js';
 import { ID_BLOCK } from './postgresSchema.js';
 
-/** One wake-up for the other nodes (see postgresNodes.ts for the wire form). */
+/** One wake-up for the other nodes (postgresLink.ts reads them back as NodeEvents). */
 export type Wake =
   | ['m', recipientId: number, id: number, sender: string, clientId: number, flags: number, sentAt: number, content: string]
   | ['t', accountId: number, claim: number]
@@ -33,7 +34,7 @@ export function globToLike(glob: string): string {
   return glob.replace(/[\\%_]/g, '\\$&').replace(/\*/g, '%').replace(/\?/g, '_');
 }
 
-/** Runs operations on one connection inside the caller's transaction, gathering wake-ups. */
+/** Runs operations on one connection, gathering the wake-ups the caller must send. */
 export class BatchRunner {
   readonly wakes: Wake[] = [];
 
