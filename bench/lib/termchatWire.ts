@@ -64,85 +64,91 @@ async function loggedIn(port: number, name: string): Promise<net.Socket> {
 
 export const termchatWire: SystemDriver = {
   name: 'termchat',
-  async pair(port) {
-    const n = seq++;
-    const [sName, rName] = [`ws${n}`, `wr${n}`];
-    await account(port, sName);
-    await account(port, rName);
-    const sender = await loggedIn(port, sName);
-    const recipient = await loggedIn(port, rName);
-    const template = encode({ type: 'Send', recipient: rName, clientId: 1, flags: 0, content: '' }, 1);
-    const writer = new FrameWriter(sender);
-    let clientId = 1;
-    const waiters: (() => void)[] = [];
-    // Answers to Sends: Accepted (or Error) frames; only counted, in order.
-    let pendingBytes = Buffer.alloc(0);
-    sender.on('data', (d: Buffer) => {
-      let buf = pendingBytes.length ? Buffer.concat([pendingBytes, d]) : d;
-      let at = 0;
-      while (buf.length - at >= HEADER_SIZE) {
-        const len = buf.readUInt32BE(at + LEN_AT);
-        if (buf.length - at < HEADER_SIZE + len) break;
-        // Pushes (request id 0) are not answers; every answer should be Accepted.
-        if (buf.readUInt32BE(at + ID_AT) !== 0) {
-          if (buf[at + OP_AT] !== ACCEPTED_OP) p.errors++;
-          waiters.shift()?.();
-        }
-        at += HEADER_SIZE + len;
-      }
-      buf = buf.subarray(at);
-      pendingBytes = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
-    });
-    const send = (content: string) => {
-      const f = Buffer.allocUnsafe(template.length);
-      template.copy(f, 0, 0, HEADER_SIZE + SEND_CONTENT.at);
-      f.writeUInt32BE(clientId, HEADER_SIZE + CLIENT_ID.at);
-      clientId = clientId >= maxValue(u32) ? 1 : clientId + 1;
-      const w = f.write(content, HEADER_SIZE + SEND_CONTENT.at, SEND_CONTENT.size, 'latin1');
-      f.fill(0, HEADER_SIZE + SEND_CONTENT.at + w);
-      writer.write(f);
-    };
-    const p: Pair = {
-      errors: 0,
-      onDeliver: () => {},
-      send,
-      roundTrip: (content) =>
-        new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          send(content);
-        }),
-      async close() {
-        sender.destroy();
-        recipient.destroy();
-      },
-    };
-    let acked = 0;
-    let rbuf = Buffer.alloc(0);
-    const rwriter = new FrameWriter(recipient);
-    recipient.on('data', (d: Buffer) => {
-      let buf = rbuf.length ? Buffer.concat([rbuf, d]) : d;
-      let at = 0;
-      let last = 0;
-      while (buf.length - at >= HEADER_SIZE) {
-        const len = buf.readUInt32BE(at + LEN_AT);
-        if (buf.length - at < HEADER_SIZE + len) break;
-        if (buf[at + OP_AT] === MESSAGE_OP) {
-          const body = at + HEADER_SIZE;
-          last = buf.readUInt32BE(body + PUSH_ID.at);
-          const c = body + PUSH_CONTENT.at;
-          p.onDeliver(Number(buf.toString('latin1', c, buf.indexOf(0x20, c))));
-        }
-        at += HEADER_SIZE + len;
-      }
-      // One cumulative Ack per read, as an interactive client does: the server then need not write
-      // to disk what was delivered and acknowledged before its group commit.
-      if (last > acked) {
-        acked = last;
-        rwriter.frame({ type: 'Ack', upTo: last }, 1);
-      }
-      buf = buf.subarray(at);
-      rbuf = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
-    });
-    return p;
-  },
+  pair: (port) => wirePair(port, port),
 };
+
+/**
+ * A pair whose sender is logged in on `senderPort` and recipient on `recipientPort`: two nodes of a
+ * cluster (the accounts are registered on the sender's node), or the same server twice.
+ */
+export async function wirePair(senderPort: number, recipientPort: number): Promise<Pair> {
+  const n = seq++;
+  const [sName, rName] = [`ws${n}`, `wr${n}`];
+  await account(senderPort, sName);
+  await account(senderPort, rName);
+  const sender = await loggedIn(senderPort, sName);
+  const recipient = await loggedIn(recipientPort, rName);
+  const template = encode({ type: 'Send', recipient: rName, clientId: 1, flags: 0, content: '' }, 1);
+  const writer = new FrameWriter(sender);
+  let clientId = 1;
+  const waiters: (() => void)[] = [];
+  // Answers to Sends: Accepted (or Error) frames; only counted, in order.
+  let pendingBytes = Buffer.alloc(0);
+  sender.on('data', (d: Buffer) => {
+    let buf = pendingBytes.length ? Buffer.concat([pendingBytes, d]) : d;
+    let at = 0;
+    while (buf.length - at >= HEADER_SIZE) {
+      const len = buf.readUInt32BE(at + LEN_AT);
+      if (buf.length - at < HEADER_SIZE + len) break;
+      // Pushes (request id 0) are not answers; every answer should be Accepted.
+      if (buf.readUInt32BE(at + ID_AT) !== 0) {
+        if (buf[at + OP_AT] !== ACCEPTED_OP) p.errors++;
+        waiters.shift()?.();
+      }
+      at += HEADER_SIZE + len;
+    }
+    buf = buf.subarray(at);
+    pendingBytes = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+  });
+  const send = (content: string) => {
+    const f = Buffer.allocUnsafe(template.length);
+    template.copy(f, 0, 0, HEADER_SIZE + SEND_CONTENT.at);
+    f.writeUInt32BE(clientId, HEADER_SIZE + CLIENT_ID.at);
+    clientId = clientId >= maxValue(u32) ? 1 : clientId + 1;
+    const w = f.write(content, HEADER_SIZE + SEND_CONTENT.at, SEND_CONTENT.size, 'latin1');
+    f.fill(0, HEADER_SIZE + SEND_CONTENT.at + w);
+    writer.write(f);
+  };
+  const p: Pair = {
+    errors: 0,
+    onDeliver: () => {},
+    send,
+    roundTrip: (content) =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        send(content);
+      }),
+    async close() {
+      sender.destroy();
+      recipient.destroy();
+    },
+  };
+  let acked = 0;
+  let rbuf = Buffer.alloc(0);
+  const rwriter = new FrameWriter(recipient);
+  recipient.on('data', (d: Buffer) => {
+    let buf = rbuf.length ? Buffer.concat([rbuf, d]) : d;
+    let at = 0;
+    let last = 0;
+    while (buf.length - at >= HEADER_SIZE) {
+      const len = buf.readUInt32BE(at + LEN_AT);
+      if (buf.length - at < HEADER_SIZE + len) break;
+      if (buf[at + OP_AT] === MESSAGE_OP) {
+        const body = at + HEADER_SIZE;
+        last = buf.readUInt32BE(body + PUSH_ID.at);
+        const c = body + PUSH_CONTENT.at;
+        p.onDeliver(Number(buf.toString('latin1', c, buf.indexOf(0x20, c))));
+      }
+      at += HEADER_SIZE + len;
+    }
+    // One cumulative Ack per read, as an interactive client does: the server then need not write
+    // to disk what was delivered and acknowledged before its group commit.
+    if (last > acked) {
+      acked = last;
+      rwriter.frame({ type: 'Ack', upTo: last }, 1);
+    }
+    buf = buf.subarray(at);
+    rbuf = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+  });
+  return p;
+}
