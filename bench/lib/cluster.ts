@@ -25,20 +25,20 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** One node; `store` is sqlite or a postgres:// URL. Resolves once it listens. */
-export async function startNode(store: string, dir: string, extra: string[] = []): Promise<Node> {
+/** One node; `store` is sqlite or a postgres:// URL; `nodeArgs` go to node itself (e.g. --cpu-prof). Resolves once it listens. */
+export async function startNode(store: string, dir: string, extra: string[] = [], nodeArgs: string[] = []): Promise<Node> {
   const args = ['--port', '0', '--data', dir, '--store', store, '--scrypt-cost', '2', '--stats-interval', String(STATS_MS), '--log-level', 'info'];
   // As in the main section: the load must never meet the per-recipient mailbox cap.
   args.push('--mailbox-max', '1000000', '--mailbox-max-bytes', String(1 << 30), ...extra);
-  const child = spawn(process.execPath, ['dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const s = await waitLine(child, /^termchat-server listening on [^\s]+:(\d+), /);
   return { child, port: Number(s.match[1]), pid: child.pid!, stats: collectStats(child) };
 }
 
 /** `n` nodes on `store` (started together: the first to come migrates the schema), each with its own data dir. */
-export async function startCluster(store: string, n: number, extra: string[] = []): Promise<Cluster> {
+export async function startCluster(store: string, n: number, extra: string[] = [], nodeArgs: string[] = []): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-scale-'));
-  const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => startNode(store, path.join(dir, `node${i}`), extra)));
+  const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => startNode(store, path.join(dir, `node${i}`), extra, nodeArgs)));
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stop = async () => {
     for (const x of nodes) await stopChild(x.child);
