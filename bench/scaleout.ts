@@ -119,6 +119,19 @@ async function runConfig(c: Config, o: ScaleOutOptions): Promise<ConfigFigures> 
       const l = spread ? await pushLatencyPairs(d, 0, 16, rate, CONTENT, t.lat) : await pushLatency(d, 0, rate, CONTENT, t.lat);
       out.latency[rate] = l.lost > 0 ? { cannot: `${l.lost} messages not delivered within 15 s at ${k}` } : { p50: l.p50, p99: l.p99, pairs: spread ? 16 : 1 };
     }
+    if (c.nodes >= 3) {
+      // Every node hears every NOTIFY of the schema: what a node pays for messages it neither sends nor receives.
+      o.log(`${c.name}: relay between two nodes, the others only listening`);
+      const by = cl.nodes.slice(2);
+      let c0 = 0;
+      let us = NaN;
+      const sum = () => by.reduce((x, n) => x + cpuMs(n.pid), 0);
+      await relayThroughput(crossNodeDriver(cl.nodes.slice(0, 2)), 0, 16, 256, CONTENT, t.thr, {
+        start: () => (c0 = sum()),
+        end: (n) => (us = n > 0 ? ((sum() - c0) * 1000) / n / by.length : NaN),
+      });
+      out.bystanderUs = us;
+    }
   } finally {
     await cl.stop();
     await schema?.drop().catch((err: unknown) => o.log(`dropping the schema failed: ${(err as Error).message}`));
