@@ -62,14 +62,20 @@ async function relayWithCosts(cl: Cluster, postgres: boolean, pairs: number, win
   let started: Promise<[void, number]> | undefined;
   let ended: Promise<[{ ours: number; all: number }, number]> | undefined;
   const sumCpu = () => pids.reduce((s, p) => s + cpuMs(p), 0);
+  // The clients (this process) share the cores with the nodes and PostgreSQL: their cost too.
+  let me0 = process.cpuUsage();
+  let meUs = 0;
   const rate = await relayThroughput(crossNodeDriver(cl.nodes), 0, pairs, window, CONTENT, t, {
     start: () => {
       node0 = sumCpu();
+      me0 = process.cpuUsage();
       from = Date.now();
       if (postgres) started = Promise.all([pgWin.start(), xactCommits()]);
     },
     end: (n) => {
       node1 = sumCpu();
+      const me = process.cpuUsage(me0);
+      meUs = me.user + me.system;
       to = Date.now();
       delivered = n;
       if (postgres) ended = Promise.all([pgWin.end(), xactCommits()]);
@@ -84,6 +90,7 @@ async function relayWithCosts(cl: Cluster, postgres: boolean, pairs: number, win
   return {
     rate,
     nodeUs: delivered > 0 ? ((node1 - node0) * 1000) / delivered : NaN,
+    clientUs: delivered > 0 ? meUs / delivered : NaN,
     pgUs: delivered > 0 ? (pgCpu.ours * 1000) / delivered : NaN,
     pgAllUs: delivered > 0 ? (pgCpu.all * 1000) / delivered : NaN,
     dbCommitsPerSec: (x1 - x0) / secs,
@@ -104,7 +111,7 @@ async function runConfig(c: Config, o: ScaleOutOptions): Promise<ConfigFigures> 
     out.thr1 = one.rate;
     o.log(`${c.name}: relay 16 pairs`);
     const many = await relayWithCosts(cl, c.postgres, 16, 256, t.thr);
-    Object.assign(out, { thr16: many.rate, nodeUs: many.nodeUs, dbCommitsPerSec: many.dbCommitsPerSec, nodeCommitsPerSec: many.nodeCommitsPerSec, msgPerNodeCommit: many.msgPerNodeCommit });
+    Object.assign(out, { thr16: many.rate, nodeUs: many.nodeUs, clientUs: many.clientUs, dbCommitsPerSec: many.dbCommitsPerSec, nodeCommitsPerSec: many.nodeCommitsPerSec, msgPerNodeCommit: many.msgPerNodeCommit });
     if (c.postgres) Object.assign(out, { pgUs: many.pgUs, pgAllUs: many.pgAllUs });
     for (const rate of RATES) {
       const k = `${rate / 1000}k msg/s`;

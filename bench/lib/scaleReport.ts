@@ -15,6 +15,8 @@ export interface ConfigFigures {
   nodeUs?: number;
   pgUs?: number;
   pgAllUs?: number;
+  /** CPU per message of the bench process (all the clients). */
+  clientUs?: number;
   /** CPU per message of a node that neither sends nor receives it (it only hears the NOTIFY). */
   bystanderUs?: number;
   dbCommitsPerSec?: number;
@@ -72,9 +74,10 @@ export function renderScaleOut(r: ScaleOutResults): string {
     ['5k msg/s: p99 (ms)', (f) => lat(f, 5000, 'p99'), 2],
     ['20k msg/s: p50 (ms)', (f) => lat(f, 20_000, 'p50'), 2],
     ['20k msg/s: p99 (ms)', (f) => lat(f, 20_000, 'p99'), 2],
-    ['Node CPU (us/msg)', (f) => f.nodeUs, 1],
+    ['Node CPU, all nodes (us/msg)', (f) => f.nodeUs, 1],
     ['PostgreSQL CPU (us/msg)', (f) => f.pgUs, 1],
     ['A node not in the pair (us/msg)', (f) => f.bystanderUs, 1],
+    ['Clients, the bench process (us/msg)', (f) => f.clientUs, 1],
     ['Node commits/s', (f) => f.nodeCommitsPerSec, 0],
     ['Messages per node commit', (f) => f.msgPerNodeCommit, 1],
     ['Database commits/s (all clients)', (f) => f.dbCommitsPerSec, 0],
@@ -156,7 +159,7 @@ export function renderScaleOut(r: ScaleOutResults): string {
   );
   out.push('- Latency: one pair at a fixed offered rate, measured by the recipient (same process as the sender, so one clock). When one pair\'s pipelined relay throughput in the same run was below 1.1x the rate but the 16 pairs\' was not, the rate is spread evenly over 16 pairs (said in the cell); "cannot sustain" when both were below.');
   out.push(
-    "- CPU per relayed message, over the 16-pair relay window: node = utime + stime of every termchat-server process (/proc); PostgreSQL = the backends serving those nodes (found by their client ports) plus PostgreSQL's shared processes (postmaster, WAL writer, checkpointer, background writer, autovacuum), from /proc; other clients' backends are left out (the machine runs other work on the same PostgreSQL). A node not in the pair: with 3 nodes, a further 16-pair relay between nodes 1 and 2 only; the CPU per message of node 3, which only hears the NOTIFYs (every node listens on the schema's one channel). Node commits: the nodes' own stats lines (store transactions); database commits: pg_stat_database.xact_commit of the whole database, other clients included.",
+    "- CPU per relayed message, over the 16-pair relay window: node = utime + stime of every termchat-server process (/proc); PostgreSQL = the backends serving those nodes (found by their client ports) plus PostgreSQL's shared processes (postmaster, WAL writer, checkpointer, background writer, autovacuum), from /proc; other clients' backends are left out (the machine runs other work on the same PostgreSQL); clients = this bench process (all the lean clients, and its few statistics queries), which shares the same 2 cores. A node not in the pair: with 3 nodes, a further 16-pair relay between nodes 1 and 2 only; the CPU per message of node 3, which only hears the NOTIFYs (every node listens on the schema's one channel). Node commits: the nodes' own stats lines (store transactions); database commits: pg_stat_database.xact_commit of the whole database, other clients included.",
   );
   out.push(
     "- Kill -9: three nodes with the default lease (15 s, renewed every 5 s). A sender on node 1 streams 2,000 msg/s (64-byte content, ChatClient, a clientId each) to a recipient on node 2 that acknowledges every 20 ms; a burst of 200 Sends is written just before node 1 gets SIGKILL, so Sends are in flight (perhaps committed, unanswered). The sender's client then connects to the next node, logs in (this takes its session over) and resends every unanswered Send with the RESEND flag and the same clientId, then streams on. A second account logged in on node 1 stays away: its release is what a watcher on node 3 hears (PresenceChanged offline). At the end the recipient fetches whatever was not pushed live; every Accepted clientId must have arrived with the id its sender was told.",
