@@ -103,34 +103,29 @@ export async function killNodeFigure(nodes: Node[], opts: { rate: number; burst:
 
   const all: Promise<void>[] = [];
   let seq = 0;
-  const stream = async (ms: number, client: () => ChatClient | undefined) => {
-    const start = Date.now();
-    while (Date.now() - start < ms) {
-      const due = Math.floor(((Date.now() - start) * opts.rate) / 1000);
-      const cl = client();
-      for (let k = 0; cl && k < due - (seq - streamStart); k++) {
-        const cid = cl.newClientId();
-        const s = seq++;
-        unanswered.set(cid, s);
-        all.push(sendOne(cl, cid, s, 0));
-      }
-      await sleep(2);
-    }
-  };
-  let streamStart = 0;
-  await stream(opts.beforeMs, () => sender);
-  // A burst written just before the kill, so Sends are in flight (some perhaps committed, unanswered).
-  for (let k = 0; k < opts.burst; k++) {
+  const write = () => {
     const cid = sender.newClientId();
     const s = seq++;
     unanswered.set(cid, s);
     all.push(sendOne(sender, cid, s, 0));
-  }
+  };
+  /** `opts.rate` Sends a second for `ms`, from whichever node the sender is on. */
+  const stream = async (ms: number) => {
+    const start = Date.now();
+    const first = seq;
+    while (Date.now() - start < ms) {
+      const due = Math.floor(((Date.now() - start) * opts.rate) / 1000);
+      while (seq - first < due) write();
+      await sleep(2);
+    }
+  };
+  await stream(opts.beforeMs);
+  // A burst written just before the kill, so Sends are in flight (some perhaps committed, unanswered).
+  for (let k = 0; k < opts.burst; k++) write();
   killedAt = Date.now();
   a.child.kill('SIGKILL');
   await moved;
-  streamStart = seq;
-  await stream(opts.afterMs, () => sender);
+  await stream(opts.afterMs);
   await Promise.all(all);
   await waitFor(() => releasedAt !== undefined, Math.max(0, killedAt + opts.releaseWaitMs - Date.now()));
 
