@@ -23,6 +23,7 @@ import { freshSchema, pgCpuWindow, pgMissing, xactCommits } from './lib/pgStats.
 import { cpuMs } from './lib/procStats.js';
 import { renderScaleOut, type ConfigFigures } from './lib/scaleReport.js';
 import { storeCommits } from './lib/serverStats.js';
+import { loginRetries } from './lib/termchatWire.js';
 
 const CONTENT = content.size;
 
@@ -104,6 +105,7 @@ async function runConfig(c: Config, o: ScaleOutOptions): Promise<ConfigFigures> 
   const t = timings(o.quick);
   const schema = c.postgres ? freshSchema() : undefined;
   const out: ConfigFigures = { config: c.name, latency: {} };
+  const retriesBefore = loginRetries;
   const cl = await startCluster(schema ? schema.url : 'sqlite', c.nodes);
   try {
     o.log(`${c.name}: relay 1 pair`);
@@ -142,8 +144,18 @@ async function runConfig(c: Config, o: ScaleOutOptions): Promise<ConfigFigures> 
   } finally {
     await cl.stop();
     await schema?.drop().catch((err: unknown) => o.log(`dropping the schema failed: ${(err as Error).message}`));
+    logWarnings(cl, c.name, o);
+    if (loginRetries > retriesBefore) o.log(`${c.name}: ${loginRetries - retriesBefore} Login(s) on another node refused right after the account was registered, accepted when repeated`);
+    out.loginRetries = loginRetries - retriesBefore;
   }
   return out;
+}
+
+/** What the nodes logged at warn level or above: an error under load belongs in the report. */
+function logWarnings(cl: Cluster, name: string, o: ScaleOutOptions): void {
+  cl.nodes.forEach((n, i) => {
+    if (n.warnings.length) o.log(`${name}: node ${i + 1} logged ${n.warnings.length} warning(s)/error(s), e.g. ${n.warnings.slice(0, 3).join(' | ')}`);
+  });
 }
 
 /** The kill -9 figure: three nodes with the default lease, on a fresh schema. */
@@ -155,6 +167,7 @@ async function runKill(o: ScaleOutOptions): Promise<Failover> {
   } finally {
     await cl.stop();
     await schema.drop().catch(() => undefined);
+    logWarnings(cl, 'kill -9', o);
   }
 }
 

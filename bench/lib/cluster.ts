@@ -18,6 +18,8 @@ export interface Node {
   port: number;
   pid: number;
   stats: StatsLine[];
+  /** The node's warning and error log lines (pino level >= 40), the last 100. */
+  warnings: string[];
 }
 
 export interface Cluster {
@@ -32,7 +34,27 @@ export async function startNode(store: string, dir: string, extra: string[] = []
   args.push('--mailbox-max', '1000000', '--mailbox-max-bytes', String(1 << 30), ...extra);
   const child = spawn(process.execPath, [...nodeArgs, 'dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const s = await waitLine(child, /^termchat-server listening on [^\s]+:(\d+), /);
-  return { child, port: Number(s.match[1]), pid: child.pid!, stats: collectStats(child) };
+  return { child, port: Number(s.match[1]), pid: child.pid!, stats: collectStats(child), warnings: warningsOf(child) };
+}
+
+/** Collects a node's pino lines of level warn and above from its stderr. */
+function warningsOf(child: ChildProcess): string[] {
+  const out: string[] = [];
+  let buf = '';
+  child.stderr?.on('data', (d: string | Buffer) => {
+    buf += typeof d === 'string' ? d : d.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const level = /"level":(\d+)/.exec(line);
+      if (level && Number(level[1]) >= 40) {
+        out.push(line.slice(0, 400));
+        if (out.length > 100) out.shift();
+      }
+    }
+  });
+  return out;
 }
 
 /** `n` nodes on `store` (started together: the first to come migrates the schema), each with its own data dir. */

@@ -15,6 +15,8 @@ export interface ConfigFigures {
   nodeUs?: number;
   pgUs?: number;
   pgAllUs?: number;
+  /** Logins refused on a node that had not heard of an account registered on another a moment before (repeated until accepted). */
+  loginRetries?: number;
   /** CPU per message of the bench process (all the clients). */
   clientUs?: number;
   /** CPU per message of a node that neither sends nor receives it (it only hears the NOTIFY). */
@@ -135,9 +137,18 @@ export function renderScaleOut(r: ScaleOutResults): string {
       });
       out.push(`- ${config}: throughput ${t.join(', ')}; node CPU ${c.join(', ')}`);
     }
+    const every = configs.filter((c) => c.startsWith('PostgreSQL')).map((c) => `${c}: ${spread(of(c).map((f) => f.pgAllUs), 1, () => 'n/a')}`);
+    if (every.length) out.push(`- Every postgres process, other clients' backends included (us/msg, the PostgreSQL column's cross-check): ${every.join('; ')}`);
     out.push('');
   }
 
+  const retries = r.runs.flat().reduce((n, f) => n + (f.loginRetries ?? 0), 0);
+  if (retries > 0) {
+    out.push(
+      `Seen meanwhile: ${retries} Login(s) on one node, moments after the account was registered on another, were refused "wrong username or password" and accepted when repeated (the bench repeats them for up to 5 s): the node had not yet heard of the account.`,
+      '',
+    );
+  }
   out.push('### Node kill -9 (3 nodes, default 15 s lease)', '');
   if (r.kills.length === 0) out.push('Not measured (--no-kill, or PostgreSQL not reachable).', '');
   else {

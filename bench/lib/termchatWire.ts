@@ -38,6 +38,33 @@ async function account(port: number, name: string): Promise<void> {
   }
 }
 
+/** A Login answered with an Error frame (`answer` is its decoded form). */
+class LoginRefused extends Error {
+  constructor(readonly answer: { type: string; text?: string }) {
+    super(`login failed: ${JSON.stringify(answer)}`);
+  }
+}
+
+/**
+ * Logins on a node other than the one the account was registered on that were refused ("wrong
+ * username or password") and succeeded when repeated: the node had not heard of the account yet.
+ */
+export let loginRetries = 0;
+
+/** Logs in on `port`, repeating a refused Login for up to 5 s (an account registered on another node a moment ago). */
+async function loggedInElsewhere(port: number, name: string): Promise<net.Socket> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await loggedIn(port, name);
+    } catch (err) {
+      if (!(err instanceof LoginRefused) || Date.now() > end) throw err;
+      loginRetries++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /** A raw socket logged in as `name`. */
 async function loggedIn(port: number, name: string): Promise<net.Socket> {
   const s = net.connect({ port, host: '127.0.0.1' });
@@ -53,7 +80,10 @@ async function loggedIn(port: number, name: string): Promise<net.Socket> {
         const m = decode(f.opcode, f.body);
         s.off('data', onData);
         if (m.type === 'LoginOk') resolve();
-        else reject(new Error(`login failed: ${JSON.stringify(m)}`));
+        else {
+          s.destroy();
+          reject(new LoginRefused(m as { type: string; text?: string }));
+        }
       }
     };
     s.on('data', onData);
@@ -77,7 +107,7 @@ export async function wirePair(senderPort: number, recipientPort: number): Promi
   await account(senderPort, sName);
   await account(senderPort, rName);
   const sender = await loggedIn(senderPort, sName);
-  const recipient = await loggedIn(recipientPort, rName);
+  const recipient = recipientPort === senderPort ? await loggedIn(recipientPort, rName) : await loggedInElsewhere(recipientPort, rName);
   const template = encode({ type: 'Send', recipient: rName, clientId: 1, flags: 0, content: '' }, 1);
   const writer = new FrameWriter(sender);
   let clientId = 1;
