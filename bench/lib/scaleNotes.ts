@@ -7,15 +7,18 @@
 export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-core machine)
 
 - **The two cores, shared by everything.** Across nodes a relayed message costs the nodes together
-  roughly 45-65 us (2-3 nodes; the SQLite node 15 us), PostgreSQL 30-50 us and the clients ~10 us:
-  110 us or more per message on 2 cores, i.e. a ceiling near 17-20k msg/s, which is where the 16-pair
-  relay stops. The issue's bare insert-notify-select-delete loop needed ~20 us of PostgreSQL and
-  ~11 us of client per message; termchat's nodes cost 4-6x that loop's client and PostgreSQL twice.
+  40-70 us with 2 nodes and 60-120 us with 3 (the SQLite node 15-19 us), PostgreSQL 32-52 us and the
+  clients 5-7 us (ranges over the runs of the day, busy or not): 100-180 us per message on 2 cores,
+  i.e. a ceiling of roughly 11-20k msg/s, where the 16-pair relay stops (its best, 16-20k, when the
+  neighbours were quiet). So on one machine, adding nodes lowers throughput (each node adds CPU per
+  message but no cores): 1 node on PostgreSQL is the fastest configuration here. The issue's bare
+  insert-notify-select-delete loop needed ~20 us of PostgreSQL and ~11 us of client per message;
+  termchat's nodes together need several times that client's CPU, and PostgreSQL about twice.
 - **PostgreSQL's ~40 us per message:** two indexed rows written per message (the resend record in
   \`sends\`, kept for the de-duplication window, and the message), the message's DELETE on Ack, its
   NOTIFY payload (the whole content as JSON) written to the notification queue and read by every
   listening node's backend, and the WAL of all of it.
-- **The nodes' 3-4x SQLite's CPU:** a message's content crosses many more sockets: client -> sender's
+- **The nodes' 3-7x SQLite's CPU:** a message's content crosses many more sockets: client -> sender's
   node -> PostgreSQL twice (an element of the INSERT's text array, escaped by pg, and again inside the
   JSON of a NOTIFY payload) -> every other node -> recipient's node -> client. A profile of one of
   three nodes under the 16-pair relay: about half of the time idle (waiting on PostgreSQL), socket
@@ -35,11 +38,11 @@ export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-co
   the COMMIT instead of 12.7. The Acks of those 500: one DELETE transaction, 3.5 ms.
 - **Latency** across nodes is about two batch cycles plus the NOTIFY's way to the recipient's node:
   a Send waits for the batch in flight on its node, then rides the next one (at 5k msg/s, one pair,
-  ~40 messages and ~9 round trips, 6-8 ms here), so p50 is 7-11 ms and p99 follows the neighbours'
-  load. p99 < 5 ms at 5k msg/s needs a batch cycle of 1-2 ms: fewer round trips (the NOTIFYs in one
+  ~40 messages and ~9 round trips, 6-8 ms here), so p50 is 7-11 ms on a calm machine (20-30 ms
+  while the neighbours ran) and p99 follows their load. p99 < 5 ms at 5k msg/s needs a batch cycle of 1-2 ms: fewer round trips (the NOTIFYs in one
   statement, or in the INSERT's) and a quiet machine. On one node the push does not wait for the
   commit, hence its sub-millisecond p50.
-- **Commits are not the limit (yet).** Batching works: the nodes commit 30-40 transactions a second
+- **Commits are not the limit (yet).** Batching works: the nodes commit 15-40 transactions a second
   in all at full load, so fsync (0.1-0.3 ms) is a small part of a ~28 ms batch. PostgreSQL
   serialises the commits of transactions that NOTIFY (one lock on the notification queue, held
   through the commit's fsync), so the nodes' commits queue behind each other; at tens a second that
@@ -48,8 +51,9 @@ export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-co
 #### A second machine (on paper)
 
 - **Nodes on one machine, PostgreSQL on the other:** the database machine keeps only PostgreSQL's
-  ~40 us per message, so its 2 cores would carry ~45-50k msg/s before saturating; the nodes' 45-65 us
-  and the clients' move off it. PostgreSQL's CPU saturates first.
+  ~40 us per message, so its 2 cores would carry ~40-50k msg/s before saturating; the nodes' 40-120
+  us and the clients' move off it (the nodes' machine then needs about as many cores as PostgreSQL's,
+  or more). PostgreSQL's CPU saturates first.
 - **Adding nodes** does not add database capacity and costs the database more per message: each
   listening node adds a backend that reads every NOTIFY, and each node commits its own batches, so
   more nodes mean more, smaller NOTIFY commits queued on the one notification lock. The nodes
