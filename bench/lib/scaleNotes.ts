@@ -7,9 +7,9 @@
 export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-core machine)
 
 - **The two cores, shared by everything.** Across nodes a relayed message costs the nodes together
-  40-70 us with 2 nodes and 60-120 us with 3 (the SQLite node 15-19 us), PostgreSQL 32-52 us and the
-  clients 5-7 us (ranges over the runs of the day, busy or not): 100-180 us per message on 2 cores,
-  i.e. a ceiling of roughly 11-20k msg/s, where the 16-pair relay stops (its best, 16-20k, when the
+  40-70 us with 2 nodes and 50-120 us with 3 (the SQLite node 11-19 us), PostgreSQL 32-52 us and the
+  clients 4-7 us (ranges over the runs of the day, busy or not): 90-180 us per message on 2 cores,
+  i.e. a ceiling of roughly 11-22k msg/s, where the 16-pair relay stops (its best, 18-21k, when the
   neighbours were quiet). So on one machine, adding nodes lowers throughput (each node adds CPU per
   message but no cores): 1 node on PostgreSQL is the fastest configuration here. The issue's bare
   insert-notify-select-delete loop needed ~20 us of PostgreSQL and ~11 us of client per message;
@@ -38,8 +38,8 @@ export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-co
   the COMMIT instead of 12.7. The Acks of those 500: one DELETE transaction, 3.5 ms.
 - **Latency** across nodes is about two batch cycles plus the NOTIFY's way to the recipient's node:
   a Send waits for the batch in flight on its node, then rides the next one (at 5k msg/s, one pair,
-  ~40 messages and ~9 round trips, 6-8 ms here), so p50 is 7-11 ms on a calm machine (20-30 ms
-  while the neighbours ran) and p99 follows their load. p99 < 5 ms at 5k msg/s needs a batch cycle of 1-2 ms: fewer round trips (the NOTIFYs in one
+  ~40 messages and ~9 round trips, 6-8 ms here), so p50 is 7-17 ms in most runs (20-100 ms while
+  the neighbours ran) and p99 follows their load. p99 < 5 ms at 5k msg/s needs a batch cycle of 1-2 ms: fewer round trips (the NOTIFYs in one
   statement, or in the INSERT's) and a quiet machine. On one node the push does not wait for the
   commit, hence its sub-millisecond p50.
 - **Commits are not the limit (yet).** Batching works: the nodes commit 15-40 transactions a second
