@@ -4,10 +4,11 @@
  * Mosquitto (MQTT QoS 1), NATS JetStream and NATS core, all measured in this one run on loopback with
  * their own temporary data. Also the disk's fsync floor, the termchat server's event-loop delay and
  * every server's CPU per relayed message, and the termchat server under the two attacks of issue 8.
- * Writes bench/results.md and prints it.
+ * Then the scale-out section (bench/scaleout.ts: SQLite next to 1, 2 and 3 nodes on PostgreSQL, three
+ * runs; one with --quick). Writes bench/results.md and prints it.
  *
  * Flags: --quick (a short smoke run), --profile (the termchat server runs with --cpu-prof; the
- * profile directory is printed), --only termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks
+ * profile directory is printed), --only termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks,scaleout
  * (a subset of columns and sections),
  * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost),
  * --note TEXT (one more line in the results header, e.g. what server version or machine state it was).
@@ -31,6 +32,7 @@ import { NGIRCD, startNgircd, type Ircd } from './lib/ngircd.js';
 import { grpc, ircDriver, ircMaxContent, rawDriver, type SystemDriver } from './lib/systems.js';
 import { termchatWire } from './lib/termchatWire.js';
 import { content } from '../src/protocol/schema.js';
+import { scaleOut } from './scaleout.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -38,7 +40,7 @@ const profile = argv.includes('--profile');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const commitWindow = argv.includes('--memory-store') ? 'memory' : undefined;
 const runNote = argv.includes('--note') ? argv[argv.indexOf('--note') + 1] : undefined;
-const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks').split(','));
+const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks,scaleout').split(','));
 
 const CONTENT = content.size; // termchat's content field, filled
 // What the raw relay forwards: termchat's Send frame, built by the codec so it follows the schema.
@@ -381,9 +383,12 @@ async function main(): Promise<void> {
     sendFrame: SEND_FRAME,
     statsMs: STATS_MS,
   });
+  // The scale-out section runs after every server above has stopped, so nothing else shares the cores.
+  const scale = only.has('scaleout') && commitWindow === undefined && !profile ? await scaleOut({ quick, runs: quick ? 1 : 3, kill: true, log }) : undefined;
+  const all = scale === undefined ? md : `${md.trimEnd()}\n\n${scale}`;
   const file = commitWindow !== undefined || profile ? 'results-experiment.md' : quick ? 'results-quick.md' : 'results.md';
-  fs.writeFileSync(path.join(ROOT, 'bench', file), md);
-  process.stdout.write(md);
+  fs.writeFileSync(path.join(ROOT, 'bench', file), all);
+  process.stdout.write(all);
   if (profile) log(`CPU profile of the termchat server in ${path.join(tmp, 'profile')}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -211,3 +211,46 @@ export async function offlineQueue(connect: () => Promise<QueueClient>, n: numbe
   if (drained !== n) throw new Error(`drained ${drained} of ${n}`);
   return { accept: (n * 1e9) / Number(t1 - t0), drain: (n * 1e9) / Number(t3 - t2) };
 }
+
+/**
+ * Send -> push latency at a fixed offered rate spread evenly over `pairs` pairs (for a rate one pair
+ * cannot carry alone but several can), measured by the recipients with hrtime.
+ */
+export async function pushLatencyPairs(d: SystemDriver, port: number, pairs: number, rate: number, size: number, t: Timing): Promise<Latency> {
+  const ps: Pair[] = [];
+  for (let i = 0; i < pairs; i++) ps.push(await d.pair(port));
+  const total = Math.ceil((rate * (t.warmMs + t.runMs)) / 1000);
+  const skip = Math.floor((rate * t.warmMs) / 1000);
+  const sentAt = new Float64Array(total);
+  const lat: number[] = [];
+  let got = 0;
+  // Message seq goes to pair seq % pairs; its content carries seq, so any recipient can time it.
+  for (const p of ps) {
+    p.onDeliver = (seq) => {
+      if (!(seq >= 0) || seq >= total) return;
+      got++;
+      if (seq >= skip) lat.push(Number(process.hrtime.bigint()) / 1e6 - sentAt[seq]!);
+    };
+  }
+  const start = Number(process.hrtime.bigint()) / 1e6;
+  let seq = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = Number(process.hrtime.bigint()) / 1e6;
+      const due = Math.min(total, Math.floor(((now - start) * rate) / 1000));
+      while (seq < due) {
+        sentAt[seq] = Number(process.hrtime.bigint()) / 1e6;
+        ps[seq % pairs]!.send(contentFor(seq, size));
+        seq++;
+      }
+      if (seq >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await waitFor(() => got >= total, 15_000);
+  await Promise.all(ps.map((p) => p.close()));
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), lost: total - got };
+}

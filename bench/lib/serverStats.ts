@@ -9,6 +9,9 @@ export interface StatsLine {
   time: number;
   p99: number;
   max: number;
+  /** Store transactions committed and operations they carried during the interval. */
+  commits: number;
+  ops: number;
 }
 
 /** Collects the stats lines a server child writes on stderr (bounded to the last 10,000). */
@@ -23,9 +26,11 @@ export function collectStats(child: ChildProcess): StatsLine[] {
       buf = buf.slice(nl + 1);
       if (!line.includes('"msg":"stats"')) continue;
       try {
-        const j = JSON.parse(line) as { time?: number; eventLoopDelayMs?: { p99?: number; max?: number } };
+        const j = JSON.parse(line) as { time?: number; eventLoopDelayMs?: { p99?: number; max?: number }; store?: { commits?: number; ops?: number } };
         const e = j.eventLoopDelayMs;
-        if (typeof j.time === 'number' && typeof e?.p99 === 'number') lines.push({ time: j.time, p99: e.p99, max: e.max ?? NaN });
+        if (typeof j.time === 'number' && typeof e?.p99 === 'number') {
+          lines.push({ time: j.time, p99: e.p99, max: e.max ?? NaN, commits: j.store?.commits ?? NaN, ops: j.store?.ops ?? NaN });
+        }
       } catch {
         // not a whole JSON line; ignore
       }
@@ -45,4 +50,11 @@ export function loopDelayP99(lines: StatsLine[], from: number, to: number, inter
   let inside = lines.filter((l) => l.time - intervalMs >= from - slack && l.time <= to + slack);
   if (inside.length === 0) inside = lines.filter((l) => l.time > from && l.time - intervalMs < to);
   return inside.length ? Math.max(...inside.map((l) => l.p99)) : undefined;
+}
+
+/** Store commits and operations summed over the intervals lying inside [from, to] (ms since the epoch), and over how long. */
+export function storeCommits(lines: StatsLine[], from: number, to: number, intervalMs: number): { commits: number; ops: number; ms: number } {
+  const slack = intervalMs * 0.2;
+  const inside = lines.filter((l) => l.time - intervalMs >= from - slack && l.time <= to + slack);
+  return { commits: inside.reduce((n, l) => n + l.commits, 0), ops: inside.reduce((n, l) => n + l.ops, 0), ms: inside.length * intervalMs };
 }
