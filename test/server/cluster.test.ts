@@ -119,6 +119,19 @@ test('an account no node was told about (its wake-up lost) can still log in anyw
   await t.throwsAsync(client(t, a!).then((c) => c.register('ghost', PASSWORD)), { code: 'USERNAME_TAKEN' } as never);
 });
 
+test('full-width messages full of JSON specials cross nodes exactly (the wake-ups are cut under the NOTIFY limit)', async (t) => {
+  const [a, b] = await nodes(t, 2);
+  const bob = await user(t, b!, 'bob');
+  const alice = await user(t, a!, 'alice');
+  const got = inbox(bob);
+  const texts = Array.from({ length: 120 }, (_, i) => `${i}:`.padEnd(512, i % 2 ? '"\\' : '\\"{}[]'));
+  await Promise.all(texts.map((x) => alice.send('bob', x)));
+  t.deepEqual(
+    (await got.until(texts.length)).map((m) => m.content),
+    texts,
+  );
+});
+
 test('delivery receipts and deletions cross nodes', async (t) => {
   const [a, b] = await nodes(t, 2);
   const alice = await user(t, a!, 'alice');

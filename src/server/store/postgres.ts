@@ -150,7 +150,7 @@ export class PostgresStore implements Store, SharedStore {
         // One statement commits by itself: no BEGIN and COMMIT round trips. Should it fail, it
         // changed nothing, and the batch goes the careful way below.
         try {
-          const values = await new BatchRunner(c, this.nodeId, this.channel).runAll(batch);
+          const values = await new BatchRunner(c, this.nodeId).runAll(batch);
           this.stats.commits++;
           this.stats.ops += batch.length;
           return values.map((value) => ({ ok: true, value }));
@@ -174,7 +174,7 @@ export class PostgresStore implements Store, SharedStore {
   }
 
   private async transaction(c: pg.PoolClient, batch: readonly Op[], careful: boolean): Promise<OpResult[]> {
-    const runner = new BatchRunner(c, this.nodeId, this.channel);
+    const runner = new BatchRunner(c, this.nodeId);
     await c.query('BEGIN');
     try {
       let results: OpResult[];

@@ -22,10 +22,13 @@ export interface LinkLog {
   warn(obj: object, msg?: string): void;
 }
 
-/** The channel of one schema: nodes on other schemas of the same database never hear it. */
+/** The channel of one schema, for what every node must hear: nodes on other schemas never hear it. */
 export function channelOf(schema: string): string {
   return `termchat.${schema}`.slice(0, 63);
 }
+
+/** The SQL prefix of a node's own channel (+ its id): messages and receipts for its sessions only. */
+export const NODE_CHANNEL = 'termchat.node.';
 
 /** Wake-ups as NOTIFY payloads, each under the size limit: `{"n": node, "e": [events]}`. */
 export function payloads(nodeId: string, wakes: readonly Wake[]): string[] {
@@ -80,7 +83,7 @@ export function eventsOf(payload: string, self: string): NodeEvent[] {
   return out;
 }
 
-/** The listening connection: reconnects by itself, and says `resync` after every gap. */
+/** The listening connection (the schema's channel and the node's own): reconnects by itself, and says `resync` after every gap. */
 export class Listener {
   private client: pg.Client | undefined;
   private stopped = false;
@@ -113,11 +116,12 @@ export class Listener {
     c.on('error', () => this.lost(c));
     c.on('end', () => this.lost(c));
     c.on('notification', (n) => {
-      if (n.channel !== this.channel || n.payload === undefined) return;
+      if ((n.channel !== this.channel && n.channel !== NODE_CHANNEL + this.nodeId) || n.payload === undefined) return;
       for (const e of eventsOf(n.payload, this.nodeId)) this.emit(e);
     });
     await c.connect();
     await c.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`);
+    await c.query(`LISTEN "${NODE_CHANNEL}${this.nodeId}"`);
     if (this.stopped) {
       await c.end().catch(() => undefined);
       return;

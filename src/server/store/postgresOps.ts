@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { contentDigest } from './sqliteDb.js';
 import type { Account, Binding, DeleteResult, IdBlock, InsertOp, InsertResult, Op, Receipt, StoredMessage } from './store.js';
+import { NODE_CHANNEL } from './postgresLink.js';
 import { ID_BLOCK } from './postgresSchema.js';
 
 /** One wake-up for the other nodes (postgresLink.ts reads them back as NodeEvents). */
@@ -41,8 +42,6 @@ export class BatchRunner {
   constructor(
     private readonly db: pg.ClientBase,
     private readonly nodeId: string,
-    /** The NOTIFY channel of this schema. */
-    private readonly channel: string,
   ) {}
 
   /**
@@ -231,18 +230,18 @@ export class BatchRunner {
       // Ids go out in chunks of 500 a wake-up, under the NOTIFY payload limit.
       await this.db.query(
         `WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS r(s, m)),
-         away AS (SELECT DISTINCT account_id AS s FROM presence WHERE account_id IN (SELECT s FROM r) AND node_id <> $3::uuid),
+         away AS (SELECT account_id AS s, node_id FROM presence WHERE account_id IN (SELECT s FROM r) AND node_id <> $3::uuid),
          kept AS (
            INSERT INTO receipts (sender_id, message_id)
            SELECT r.s, r.m FROM r JOIN accounts a ON a.id = r.s AND a.deleted_at IS NULL WHERE r.s NOT IN (SELECT s FROM away)
            ON CONFLICT DO NOTHING RETURNING 1
          ), woke AS (
-           SELECT pg_notify($4, json_build_object('n', $5::text, 'e', json_build_array(jsonb_build_array('r', x.s) || jsonb_agg(x.m ORDER BY x.m)))::text)
-           FROM (SELECT s, m, (row_number() OVER (PARTITION BY s ORDER BY m) - 1) / 500 AS chunk FROM r WHERE s IN (SELECT s FROM away)) x
-           GROUP BY x.s, x.chunk
+           SELECT pg_notify($4 || x.node_id::text, json_build_object('n', $5::text, 'e', json_build_array(jsonb_build_array('r', x.s) || jsonb_agg(x.m ORDER BY x.m)))::text)
+           FROM (SELECT r.s, a.node_id, r.m, (row_number() OVER (PARTITION BY r.s ORDER BY r.m) - 1) / 500 AS chunk FROM r JOIN away a ON a.s = r.s) x
+           GROUP BY x.s, x.node_id, x.chunk
          )
          SELECT (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke`,
-        [all.map((x) => x.senderId), all.map((x) => x.id), this.nodeId, this.channel, this.nodeId],
+        [all.map((x) => x.senderId), all.map((x) => x.id), this.nodeId, NODE_CHANNEL, this.nodeId],
       );
     }
     return ops.map(() => null);
@@ -265,7 +264,8 @@ export class BatchRunner {
   /**
    * A run of Sends in one statement (so, outside a transaction, in one round trip): the live
    * recipients, the resend records that are new (an upsert that only takes a record older than the
-   * window), the messages, and for each message that must wake other nodes a NOTIFY carrying it.
+   * window), the messages, and the NOTIFYs that carry them to the nodes their recipients are on
+   * (a recipient online nowhere wakes nobody: it fetches at its next Login).
    * Repeats of one (sender, clientId) inside the run are settled here first: one statement cannot
    * claim the same record twice.
    */
@@ -302,9 +302,15 @@ export class BatchRunner {
          INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags)
          SELECT id, r, s, t, c, cid, f FROM live WHERE cid = 0 OR id IN (SELECT message_id FROM claim)
          RETURNING id
+       ), wake AS (
+         SELECT p.node_id, l.id, json_build_array('m', l.r, l.id, l.w, l.cid, l.f, l.t, l.c) AS e
+         FROM live l JOIN presence p ON p.account_id = l.r
+         WHERE l.w IS NOT NULL AND l.id IN (SELECT id FROM ins) AND p.node_id <> $12::uuid
        ), woke AS (
-         SELECT pg_notify($11, json_build_object('n', $12::text, 'e', json_build_array(json_build_array('m', l.r, l.id, l.w, l.cid, l.f, l.t, l.c)))::text)
-         FROM live l WHERE l.w IS NOT NULL AND l.id IN (SELECT id FROM ins)
+         -- One NOTIFY per recipient node and ~6,000 bytes of messages (a payload stays under 8,000).
+         SELECT pg_notify($11 || node_id::text, json_build_object('n', $12::text, 'e', json_agg(e ORDER BY id))::text)
+         FROM (SELECT node_id, id, e, sum(length(e::text) + 1) OVER (PARTITION BY node_id ORDER BY id) / 6000 AS chunk FROM wake) x
+         GROUP BY node_id, chunk
        )
        SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins) AS stored,
               (SELECT coalesce(array_agg(id), '{}') FROM live) AS live,
@@ -320,7 +326,7 @@ export class BatchRunner {
         run.map((i) => digests[i]),
         c.map((o) => o.wake ?? null),
         c.length > 0 ? c[0]!.sentAt - c[0]!.dedupSince : 0,
-        this.channel,
+        NODE_CHANNEL,
         this.nodeId,
       ],
     );
@@ -388,15 +394,15 @@ export class BatchRunner {
          SELECT s.sender_id, s.id FROM seen s JOIN accounts a ON a.id = s.sender_id AND a.deleted_at IS NULL WHERE s.node_id IS NULL
          ON CONFLICT DO NOTHING RETURNING 1
        ), woke AS (
-         SELECT pg_notify($3, json_build_object('n', $4::text, 'e', json_build_array(jsonb_build_array('r', x.sender_id) || jsonb_agg(x.id ORDER BY x.id)))::text)
-         FROM (SELECT sender_id, id, (row_number() OVER (PARTITION BY sender_id ORDER BY id) - 1) / 500 AS chunk
+         SELECT pg_notify($3 || x.node_id::text, json_build_object('n', $4::text, 'e', json_build_array(jsonb_build_array('r', x.sender_id) || jsonb_agg(x.id ORDER BY x.id)))::text)
+         FROM (SELECT sender_id, node_id, id, (row_number() OVER (PARTITION BY sender_id ORDER BY id) - 1) / 500 AS chunk
                FROM seen WHERE node_id IS NOT NULL AND node_id <> $5::uuid) x
-         GROUP BY x.sender_id, x.chunk
+         GROUP BY x.sender_id, x.node_id, x.chunk
        )
        SELECT s.id, s.recipient_id, s.sender_id, s.len, coalesce(s.node_id = $5::uuid, false) AS here,
               (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke
        FROM seen s`,
-      [ids, recipients, this.channel, this.nodeId, this.nodeId],
+      [ids, recipients, NODE_CHANNEL, this.nodeId, this.nodeId],
     );
     // Each removed row goes to the Ack that named it (the first, should two name the same id).
     const owner = new Map<string, number>();
