@@ -10,6 +10,7 @@ import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
 import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, TEST_COST, type ChildServer, drain } from './helpers.js';
 import { record } from './events.js';
+import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
 import { freshSchema, pgTest } from './pg.js';
 import pg from 'pg';
 import { PasswordHasher } from '../../src/server/auth.js';
@@ -130,6 +131,37 @@ test('full-width messages full of JSON specials cross nodes exactly (the wake-up
     (await got.until(texts.length)).map((m) => m.content),
     texts,
   );
+});
+
+test('gRPC and TCP clients on different nodes chat both ways', async (t) => {
+  const url = freshSchema(t);
+  const dir = tempDir();
+  t.teardown(() => removeDir(dir));
+  const [tcpNode] = await nodes(t, 1, url);
+  const grpcNode = await spawnServer(dir, ['--store', url, '--lease-ms', LEASE_MS, '--grpc-port', '0']);
+  t.teardown(async () => {
+    grpcNode.child.kill('SIGTERM');
+    await exited(grpcNode.child);
+  });
+  const bob = await user(t, tcpNode!, 'bob');
+  const g = await GrpcChatClient.connect({ port: grpcNode.grpcPort! });
+  t.teardown(() => g.close());
+  await g.register('gina', PASSWORD);
+  await g.login('gina', PASSWORD);
+  const pushed: string[] = [];
+  let arrived: () => void;
+  const first = new Promise<void>((resolve) => (arrived = resolve));
+  g.on('message', (m) => {
+    pushed.push(m.content);
+    arrived();
+  });
+  await g.subscribe();
+  const bobIn = inbox(bob);
+  await g.send('bob', 'from gRPC on one node');
+  t.is((await bobIn.until(1))[0]!.content, 'from gRPC on one node');
+  await bob.send('gina', 'from TCP on another');
+  await first;
+  t.deepEqual(pushed, ['from TCP on another']);
 });
 
 test('delivery receipts and deletions cross nodes', async (t) => {
