@@ -267,7 +267,7 @@ export class BatchRunner {
    * window), the messages, and the NOTIFYs that carry them to the nodes their recipients are on
    * (a recipient online nowhere wakes nobody: it fetches at its next Login).
    * Repeats of one (sender, clientId) inside the run are settled here first: one statement cannot
-   * claim the same record twice.
+   * claim the same record twice. A named statement: planning it each time cost more than running it.
    */
   private async inserts(ops: readonly InsertOp[]): Promise<InsertResult[]> {
     const results: Array<InsertResult | undefined> = new Array(ops.length);
@@ -285,8 +285,9 @@ export class BatchRunner {
       }
     });
     const c = run.map((i) => ops[i]!);
-    const r = await this.db.query<{ stored: number[]; live: number[] }>(
-      `WITH u AS (
+    const r = await this.db.query<{ stored: number[]; live: number[] }>({
+      name: 'termchat_inserts',
+      text: `WITH u AS (
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::int[], $8::bigint[], $9::text[])
            AS u(id, r, s, t, c, cid, f, d, w)
        ), live AS (
@@ -315,7 +316,7 @@ export class BatchRunner {
        SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins) AS stored,
               (SELECT coalesce(array_agg(id), '{}') FROM live) AS live,
               (SELECT count(*) FROM woke) AS woke`,
-      [
+      values: [
         c.map((o) => o.id),
         c.map((o) => o.recipientId),
         c.map((o) => o.senderId),
@@ -329,7 +330,7 @@ export class BatchRunner {
         NODE_CHANNEL,
         this.nodeId,
       ],
-    );
+    });
     const stored = new Set(r.rows[0]!.stored);
     const live = new Set(r.rows[0]!.live);
     const lost: number[] = [];
@@ -382,8 +383,9 @@ export class BatchRunner {
     }
     const out = ops.map(() => ({ receipts: [] as Receipt[], bytes: 0 }));
     if (ids.length === 0) return out;
-    const r = await this.db.query<{ id: number; recipient_id: number; sender_id: number; len: number; here: boolean }>(
-      `WITH gone AS (
+    const r = await this.db.query<{ id: number; recipient_id: number; sender_id: number; len: number; here: boolean }>({
+      name: 'termchat_acks',
+      text: `WITH gone AS (
          DELETE FROM messages m USING unnest($1::bigint[], $2::bigint[]) AS k(id, r)
          WHERE m.id = k.id AND m.recipient_id = k.r
          RETURNING m.id, m.recipient_id, m.sender_id, octet_length(m.content) AS len
@@ -402,8 +404,8 @@ export class BatchRunner {
        SELECT s.id, s.recipient_id, s.sender_id, s.len, coalesce(s.node_id = $5::uuid, false) AS here,
               (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke
        FROM seen s`,
-      [ids, recipients, NODE_CHANNEL, this.nodeId, this.nodeId],
-    );
+      values: [ids, recipients, NODE_CHANNEL, this.nodeId, this.nodeId],
+    });
     // Each removed row goes to the Ack that named it (the first, should two name the same id).
     const owner = new Map<string, number>();
     ops.forEach((o, k) => {
