@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, stopChild, waitLine } from './common.js';
+import { ROOT, stderrLines, stopChild, waitLine } from './common.js';
 import { collectStats, type StatsLine } from './serverStats.js';
 import type { Pair, SystemDriver } from './systems.js';
 import { wirePair } from './termchatWire.js';
@@ -40,18 +40,11 @@ export async function startNode(store: string, dir: string, extra: string[] = []
 /** Collects a node's pino lines of level warn and above from its stderr. */
 function warningsOf(child: ChildProcess): string[] {
   const out: string[] = [];
-  let buf = '';
-  child.stderr?.on('data', (d: string | Buffer) => {
-    buf += typeof d === 'string' ? d : d.toString('utf8');
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      const level = /"level":(\d+)/.exec(line);
-      if (level && Number(level[1]) >= 40) {
-        out.push(line.slice(0, 400));
-        if (out.length > 100) out.shift();
-      }
+  stderrLines(child, (line) => {
+    const level = /"level":(\d+)/.exec(line);
+    if (level && Number(level[1]) >= 40) {
+      out.push(line.slice(0, 400));
+      if (out.length > 100) out.shift();
     }
   });
   return out;

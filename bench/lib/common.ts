@@ -123,3 +123,18 @@ export function seqOf(content: string): number {
   return parseInt(content, 10);
 }
 
+
+/** Calls `each` with every whole line a child writes on stderr (a partial line waits for its end; a runaway one is dropped). */
+export function stderrLines(child: ChildProcess, each: (line: string) => void): void {
+  let buf = '';
+  child.stderr?.on('data', (d: string | Buffer) => {
+    buf += typeof d === 'string' ? d : d.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      each(line);
+    }
+    if (buf.length > 1 << 20) buf = '';
+  });
+}

@@ -62,37 +62,7 @@ export interface Latency {
 
 /** Send -> push latency in ms at a fixed offered rate, measured by the recipient with hrtime. */
 export async function pushLatency(d: SystemDriver, port: number, rate: number, size: number, t: Timing): Promise<Latency> {
-  const p = await d.pair(port);
-  const total = Math.ceil((rate * (t.warmMs + t.runMs)) / 1000);
-  const skip = Math.floor((rate * t.warmMs) / 1000);
-  const sentAt = new Float64Array(total);
-  const lat: number[] = [];
-  let got = 0;
-  p.onDeliver = (seq) => {
-    if (!(seq >= 0) || seq >= total) return;
-    got++;
-    if (seq >= skip) lat.push(Number(process.hrtime.bigint()) / 1e6 - sentAt[seq]!);
-  };
-  const start = Number(process.hrtime.bigint()) / 1e6;
-  let seq = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const now = Number(process.hrtime.bigint()) / 1e6;
-      const due = Math.min(total, Math.floor(((now - start) * rate) / 1000));
-      while (seq < due) {
-        sentAt[seq] = Number(process.hrtime.bigint()) / 1e6;
-        p.send(contentFor(seq++, size));
-      }
-      if (seq >= total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
-  });
-  await waitFor(() => got >= total, 15_000);
-  await p.close();
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), lost: total - got };
+  return pushLatencyPairs(d, port, 1, rate, size, t);
 }
 
 /** Sequential Send -> Accepted round trips per second; undefined if the system has none. */

@@ -3,6 +3,7 @@
  * the bench: event-loop delay percentiles per interval, to report under a load it generates.
  */
 import type { ChildProcess } from 'node:child_process';
+import { stderrLines } from './common.js';
 
 export interface StatsLine {
   /** When the line was logged (ms since the epoch); it covers the interval that ended then. */
@@ -17,26 +18,18 @@ export interface StatsLine {
 /** Collects the stats lines a server child writes on stderr (bounded to the last 10,000). */
 export function collectStats(child: ChildProcess): StatsLine[] {
   const lines: StatsLine[] = [];
-  let buf = '';
-  child.stderr?.on('data', (d: string | Buffer) => {
-    buf += typeof d === 'string' ? d : d.toString('utf8');
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (!line.includes('"msg":"stats"')) continue;
-      try {
-        const j = JSON.parse(line) as { time?: number; eventLoopDelayMs?: { p99?: number; max?: number }; store?: { commits?: number; ops?: number } };
-        const e = j.eventLoopDelayMs;
-        if (typeof j.time === 'number' && typeof e?.p99 === 'number') {
-          lines.push({ time: j.time, p99: e.p99, max: e.max ?? NaN, commits: j.store?.commits ?? NaN, ops: j.store?.ops ?? NaN });
-        }
-      } catch {
-        // not a whole JSON line; ignore
+  stderrLines(child, (line) => {
+    if (!line.includes('"msg":"stats"')) return;
+    try {
+      const j = JSON.parse(line) as { time?: number; eventLoopDelayMs?: { p99?: number; max?: number }; store?: { commits?: number; ops?: number } };
+      const e = j.eventLoopDelayMs;
+      if (typeof j.time === 'number' && typeof e?.p99 === 'number') {
+        lines.push({ time: j.time, p99: e.p99, max: e.max ?? NaN, commits: j.store?.commits ?? NaN, ops: j.store?.ops ?? NaN });
       }
-      if (lines.length > 10_000) lines.splice(0, 5000);
+    } catch {
+      // not a whole JSON line; ignore
     }
-    if (buf.length > 1 << 20) buf = '';
+    if (lines.length > 10_000) lines.splice(0, 5000);
   });
   return lines;
 }
