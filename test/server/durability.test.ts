@@ -160,7 +160,8 @@ test('a push seen before a crash, then resent by the sender under a new id, reac
     close: () => Promise.resolve(),
     stats: inner.stats,
   };
-  const before = await startTestServer({ store: gate });
+  // No auth timeout: on a busy machine a connection waiting for the others' logins must not be closed.
+  const before = await startTestServer({ store: gate, connections: { authTimeoutMs: 0 } });
   const repeats = new RepeatFilter();
   const seen: string[] = [];
   const a = await ChatClient.connect({ port: before.port });
@@ -180,7 +181,7 @@ test('a push seen before a crash, then resent by the sender under a new id, reac
   t.is(await lost, 'not accepted');
   await before.stop();
 
-  const after = await startTestServer({ store: inner });
+  const after = await startTestServer({ store: inner, connections: { authTimeoutMs: 0 } });
   t.teardown(() => after.stop());
   const a2 = await ChatClient.connect({ port: after.port });
   const b2 = await ChatClient.connect({ port: after.port, repeats });
