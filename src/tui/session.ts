@@ -68,7 +68,16 @@ interface Outgoing extends Pick<Body<'Send'>, 'recipient' | 'content' | 'flags'>
   at: number;
   /** Sent before without an answer (the link dropped): a retry is flagged RESEND. */
   tried?: boolean;
+  /** A Send of it is on the wire now (a retry waits for its answer). */
+  inFlight?: boolean;
+  /** Retries after a retryable refusal (UNAVAILABLE, DISK_FULL), for the backoff. */
+  retries?: number;
 }
+
+/** Refusals that say "nothing final happened, try again": the message stays pending and is sent again. */
+const RETRYABLE = new Set(['UNAVAILABLE', 'DISK_FULL']);
+/** Longest wait between such retries. */
+const MAX_RETRY_MS = 10_000;
 
 export class ChatSession {
   private client: ClientLike | null = null;
@@ -79,6 +88,8 @@ export class ChatSession {
   private timer: NodeJS.Timeout | null = null;
   /** Sent but not yet accepted, in order; resent after a reconnect with the same client id. */
   private readonly outbox = new Map<number, Outgoing>();
+  /** Retries waiting after a retryable refusal. */
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Client message ids, kept across connections (a resend reuses its id). */
   private readonly clientIds = new ClientIds();
   private readonly servers: readonly ServerAddress[];
@@ -116,6 +127,8 @@ export class ChatSession {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     this.history.close();
     const c = this.client;
     this.client = null;
@@ -317,7 +330,8 @@ export class ChatSession {
   private async trySend(clientId: number): Promise<void> {
     const c = this.client;
     const item = this.outbox.get(clientId);
-    if (!c || !this.loggedIn || !item) return;
+    if (!c || !this.loggedIn || !item || item.inFlight) return;
+    item.inFlight = true;
     // A retry says so: the server then pushes it only if it turns out not to be a repeat.
     const flags = item.tried ? item.flags | MessageFlags.RESEND : item.flags;
     item.tried = true;
@@ -331,7 +345,22 @@ export class ChatSession {
       const delivery = early ? 'delivered' : 'queued';
       this.history.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery }]);
     } catch (err) {
+      item.inFlight = false;
       if (isConnectionError(err) || this.client !== c) return; // resent after the reconnect
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && RETRYABLE.has(code)) {
+        // The server could not store it now (its database or disk): it stays pending and goes
+        // again, flagged RESEND (it may have been stored all the same), after a growing wait.
+        const retries = (item.retries ?? 0) + 1;
+        item.retries = retries;
+        if (retries === 1) this.dispatch({ type: 'error', text: `${describe(err)}: your message stays pending and is sent again` });
+        const t = setTimeout(() => {
+          this.retryTimers.delete(t);
+          void this.trySend(clientId);
+        }, Math.min(MAX_RETRY_MS, 500 * 2 ** Math.min(retries - 1, 5)));
+        this.retryTimers.add(t);
+        return;
+      }
       this.outbox.delete(clientId);
       this.dispatch({ type: 'sendFailed', clientId, error: describe(err) });
     }

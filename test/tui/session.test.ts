@@ -4,6 +4,8 @@ import { MessageFlags } from '../../src/protocol/schema.js';
 import { ChatSession, type SessionOptions } from '../../src/tui/session.js';
 import { initialState, reduce, type Action, type State } from '../../src/tui/state/index.js';
 import { realServer, until, untilAsync, type RealServer } from './realServer.js';
+import { MemoryStore } from '../../src/server/store/memory.js';
+import { UNAVAILABLE, type Store } from '../../src/server/store/store.js';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
@@ -347,4 +349,33 @@ test('a presence change that comes while a Watch is unanswered is applied after 
   s.h.tap.hold(false);
   await until(() => s.state.users.online !== null, 'presence answer');
   t.deepEqual([...s.state.users.online!], ['carol']);
+});
+
+test('a Send refused as retryable (the server lost its database) stays pending and goes again, flagged RESEND, until it is stored once', async (t) => {
+  const inner = new MemoryStore();
+  let down = false;
+  const flaky: Store = {
+    open: () => inner.open(),
+    run: (batch) => (down ? Promise.reject(new Error(`${UNAVAILABLE}: connection refused`)) : inner.run(batch)),
+    close: () => inner.close(),
+    stats: inner.stats,
+  };
+  const h = await realServer(t, { store: flaky });
+  await h.account('alice');
+  const s = await loggedIn(t, 'bob', h);
+  down = true;
+  s.session.send('alice', 'while the database is away');
+  await until(() => h.tap.answers.some((a) => a.request.type === 'Send' && a.answer.type === 'Error'), 'refused');
+  t.is(s.state.convs.entries.at(-1)?.delivery, 'pending', 'still pending, not failed');
+  down = false;
+  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'accepted on a retry');
+  const sends = h.tap.sends;
+  t.true(sends.length >= 2);
+  t.is(sends.at(-1)!.flags & MessageFlags.RESEND, MessageFlags.RESEND);
+  t.true(new Set(sends.map((m) => m.clientId)).size === 1, 'one client id throughout');
+  const alice = await h.user('alice');
+  t.deepEqual(
+    (await alice.fetch()).messages.map((m) => m.content),
+    ['while the database is away'],
+  );
 });
