@@ -1,8 +1,8 @@
 /**
- * PostgreSQL itself restarted while two nodes relay a stream of messages. It runs apart from the rest
+ * PostgreSQL itself restarted while three nodes relay a stream of messages. It runs apart from the rest
  * (`npm test` runs it last, alone): a restart cuts every test's connections. Every message is
  * Accepted in the end (a Send answered UNAVAILABLE is resent with RESEND and its clientId), none is
- * stored twice, all reach their recipient in order, and both nodes carry on by themselves.
+ * stored twice, all reach their recipient in order, and the nodes carry on by themselves.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -25,10 +25,10 @@ function pgctl(action: 'restart' | 'start'): Promise<unknown> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-(why === undefined ? test : test.skip)('PostgreSQL restarted mid-stream: every message Accepted once, delivered in order, nodes recover by themselves', async (t) => {
+(why === undefined ? test : test.skip)('PostgreSQL restarted mid-stream under three nodes: every message Accepted once, delivered in order, nodes recover by themselves', async (t) => {
   const url = freshSchema(t);
   const dir = tempDir();
-  const nodes: ChildServer[] = await Promise.all([0, 1].map(() => spawnServer(dir, ['--store', url, '--lease-ms', '3000'])));
+  const nodes: ChildServer[] = await Promise.all([0, 1, 2].map(() => spawnServer(dir, ['--store', url, '--lease-ms', '3000'])));
   t.teardown(async () => {
     // Whatever happened, leave PostgreSQL running for whoever comes next.
     try {
@@ -44,10 +44,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   });
   const alice = await ChatClient.connect({ port: nodes[0]!.port });
   const bob = await ChatClient.connect({ port: nodes[1]!.port });
-  t.teardown(() => Promise.all([alice.close(), bob.close()]));
+  // A watcher on the third node: presence across nodes comes back after the restart too.
+  const carol = await ChatClient.connect({ port: nodes[2]!.port });
+  t.teardown(() => Promise.all([alice.close(), bob.close(), carol.close()]));
   for (const [c, name] of [
     [alice, 'alice'],
     [bob, 'bob'],
+    [carol, 'carol'],
   ] as const) {
     await c.register(name, PASSWORD);
     await c.login(name, PASSWORD);
@@ -94,6 +97,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     clientIds.map((cid) => received.get(cid)?.id),
     accepted,
   );
-  t.is(nodes[0]!.child.exitCode, null);
-  t.is(nodes[1]!.child.exitCode, null);
+  for (const n of nodes) t.is(n.child.exitCode, null);
+  // After the restart the nodes bound their sessions again: carol on node 2 sees both online.
+  let online: string[] = [];
+  for (let tries = 0; online.length < 2 && tries < 100; tries++) {
+    online = await carol.watch(['alice', 'bob']).catch(() => []);
+    if (online.length < 2) await sleep(100);
+  }
+  t.deepEqual(online, ['alice', 'bob']);
 });

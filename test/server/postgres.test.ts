@@ -18,7 +18,8 @@ const test = await pgTest();
 
 anyTest('wake-ups are cut into payloads under the NOTIFY limit and read back whole, in order', (t) => {
   fc.assert(
-    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 512, unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '~', '\u0001') }), { maxLength: 200 }), (contents) => {
+    // Contents are printable ASCII (the protocol refuses the rest), so the separators never occur in them.
+    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 512, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }), { maxLength: 200 }), (contents) => {
       const wakes: Wake[] = contents.map((c, i) => ['m', 7, i + 1, 'alice', i, 0, 1_700_000_000_000 + i, c]);
       const ps = payloads('node-a', wakes);
       for (const p of ps) t.true(Buffer.byteLength(p) < 8000);
@@ -46,8 +47,8 @@ anyTest('every kind of wake-up reads back as its event; garbage reads as nothing
     { type: 'receipts', senderId: 4, ids: [8, 9] },
     { type: 'account', name: 'eve', id: 5, live: false },
   ] satisfies NodeEvent[]);
-  t.deepEqual(eventsOf('not json', 'y'), []);
-  t.deepEqual(eventsOf('{"n":"x","e":7}', 'y'), []);
+  t.deepEqual(eventsOf('no records at all', 'y'), []);
+  t.deepEqual(eventsOf('x\x1em\x1f1\x1f2', 'y'), [], 'a message record with fields missing');
 });
 
 test('a wildcard pattern means in PostgreSQL (as LIKE) what it means everywhere else', async (t) => {

@@ -2,7 +2,7 @@
  * What ties the nodes sharing one PostgreSQL database together, besides the data: wake-ups by
  * LISTEN/NOTIFY and the node leases that hold the sessions.
  *
- * - A wake-up is a JSON array of events sent with pg_notify inside the transaction that made them,
+ * - A wake-up is a list of events sent with pg_notify inside the transaction that made them,
  *   so it is heard exactly when its data is visible. Messages travel whole (id and content), so no
  *   node looks for new messages with a cursor and none is skipped however the ids commit.
  * - Every node renews its lease every `leaseMs / 3`; a node whose lease ran out (it died, or lost the
@@ -30,53 +30,58 @@ export function channelOf(schema: string): string {
 /** The SQL prefix of a node's own channel (+ its id): messages and receipts for its sessions only. */
 export const NODE_CHANNEL = 'termchat.node.';
 
-/** Wake-ups as NOTIFY payloads, each under the size limit: `{"n": node, "e": [events]}`. */
+/**
+ * The wire form of wake-ups: `node RS record (RS record)*`, a record `kind US field (US field)*`
+ * (RS = 0x1E, US = 0x1F). Names and contents are printable ASCII, so neither separator can occur
+ * in a field and nothing is escaped: PostgreSQL builds message payloads by concatenation, far
+ * cheaper than JSON. A `r` record lists the sender, then the ids.
+ */
+export const RS = '\x1e';
+export const US = '\x1f';
+
+/** Wake-ups as NOTIFY payloads, each under the size limit. */
 export function payloads(nodeId: string, wakes: readonly Wake[]): string[] {
-  const head = `{"n":"${nodeId}","e":[`;
   const out: string[] = [];
-  let cur = '';
+  let cur = nodeId;
   for (const w of wakes) {
-    const e = JSON.stringify(w);
-    if (cur !== '' && head.length + cur.length + 1 + e.length + 2 > MAX_PAYLOAD) {
-      out.push(`${head}${cur}]}`);
-      cur = '';
+    const e = w.join(US);
+    if (cur !== nodeId && cur.length + 1 + e.length > MAX_PAYLOAD) {
+      out.push(cur);
+      cur = nodeId;
     }
-    cur = cur === '' ? e : `${cur},${e}`;
+    cur += RS + e;
   }
-  if (cur !== '') out.push(`${head}${cur}]}`);
+  if (cur !== nodeId) out.push(cur);
   return out;
 }
 
-/** The events of one payload, unless it came from `self`; malformed payloads yield nothing. */
+/** The events of one payload, unless it came from `self`; malformed records are skipped. */
 export function eventsOf(payload: string, self: string): NodeEvent[] {
-  let msg: { n?: unknown; e?: unknown };
-  try {
-    msg = JSON.parse(payload) as typeof msg;
-  } catch {
-    return [];
-  }
-  if (msg.n === self || !Array.isArray(msg.e)) return [];
+  const records = payload.split(RS);
+  if (records[0] === self) return [];
   const out: NodeEvent[] = [];
   let messages: Extract<NodeEvent, { type: 'messages' }>['messages'] | undefined;
-  for (const w of msg.e as Wake[]) {
-    switch (w[0]) {
+  for (let i = 1; i < records.length; i++) {
+    const f = records[i]!.split(US);
+    const n = (k: number) => Number(f[k]);
+    switch (f[0]) {
       case 'm': {
-        const [, recipientId, id, senderName, clientId, flags, sentAt, content] = w;
+        if (f.length !== 8) continue;
         if (!messages) out.push({ type: 'messages', messages: (messages = []) });
-        messages.push({ recipientId, id, senderName, clientId, flags, sentAt, content, senderDeleted: false });
+        messages.push({ recipientId: n(1), id: n(2), senderName: f[3]!, clientId: n(4), flags: n(5), sentAt: n(6), content: f[7]!, senderDeleted: false });
         break;
       }
       case 't':
-        out.push({ type: 'takeover', accountId: w[1], claim: w[2] });
+        out.push({ type: 'takeover', accountId: n(1), claim: n(2) });
         break;
       case 'p':
-        out.push({ type: 'presence', name: w[1], online: w[2] === 1 });
+        out.push({ type: 'presence', name: f[1]!, online: f[2] === '1' });
         break;
       case 'r':
-        out.push({ type: 'receipts', senderId: w[1], ids: w.slice(2) as number[] });
+        out.push({ type: 'receipts', senderId: n(1), ids: f.slice(2).map(Number) });
         break;
       case 'a':
-        out.push({ type: 'account', name: w[1], id: w[2], live: w[3] === 1 });
+        out.push({ type: 'account', name: f[1]!, id: n(2), live: f[3] === '1' });
         break;
     }
   }

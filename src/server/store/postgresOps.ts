@@ -236,7 +236,7 @@ export class BatchRunner {
            SELECT r.s, r.m FROM r JOIN accounts a ON a.id = r.s AND a.deleted_at IS NULL WHERE r.s NOT IN (SELECT s FROM away)
            ON CONFLICT DO NOTHING RETURNING 1
          ), woke AS (
-           SELECT pg_notify($4 || x.node_id::text, json_build_object('n', $5::text, 'e', json_build_array(jsonb_build_array('r', x.s) || jsonb_agg(x.m ORDER BY x.m)))::text)
+           SELECT pg_notify($4 || x.node_id::text, $5::text || chr(30) || 'r' || chr(31) || x.s || chr(31) || string_agg(x.m::text, chr(31) ORDER BY x.m))
            FROM (SELECT r.s, a.node_id, r.m, (row_number() OVER (PARTITION BY r.s ORDER BY r.m) - 1) / 500 AS chunk FROM r JOIN away a ON a.s = r.s) x
            GROUP BY x.s, x.node_id, x.chunk
          )
@@ -304,13 +304,14 @@ export class BatchRunner {
          SELECT id, r, s, t, c, cid, f FROM live WHERE cid = 0 OR id IN (SELECT message_id FROM claim)
          RETURNING id
        ), wake AS (
-         SELECT p.node_id, l.id, json_build_array('m', l.r, l.id, l.w, l.cid, l.f, l.t, l.c) AS e
+         SELECT p.node_id, l.id, concat_ws(chr(31), 'm', l.r, l.id, l.w, l.cid, l.f, l.t, l.c) AS e, octet_length(l.c) AS len
          FROM live l JOIN presence p ON p.account_id = l.r
          WHERE l.w IS NOT NULL AND l.id IN (SELECT id FROM ins) AND p.node_id <> $12::uuid
        ), woke AS (
-         -- One NOTIFY per recipient node and ~6,000 bytes of messages (a payload stays under 8,000).
-         SELECT pg_notify($11 || node_id::text, json_build_object('n', $12::text, 'e', json_agg(e ORDER BY id))::text)
-         FROM (SELECT node_id, id, e, sum(length(e::text) + 1) OVER (PARTITION BY node_id ORDER BY id) / 6000 AS chunk FROM wake) x
+         -- One NOTIFY per recipient node and at most ~7,000 bytes of messages (the other fields of a
+         -- record take under 100 bytes; a payload stays under 8,000).
+         SELECT pg_notify($11 || node_id::text, $12::text || chr(30) || string_agg(e, chr(30) ORDER BY id))
+         FROM (SELECT node_id, id, e, sum(len + 100) OVER (PARTITION BY node_id ORDER BY id) / 6500 AS chunk FROM wake) x
          GROUP BY node_id, chunk
        )
        SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins) AS stored,
@@ -396,7 +397,7 @@ export class BatchRunner {
          SELECT s.sender_id, s.id FROM seen s JOIN accounts a ON a.id = s.sender_id AND a.deleted_at IS NULL WHERE s.node_id IS NULL
          ON CONFLICT DO NOTHING RETURNING 1
        ), woke AS (
-         SELECT pg_notify($3 || x.node_id::text, json_build_object('n', $4::text, 'e', json_build_array(jsonb_build_array('r', x.sender_id) || jsonb_agg(x.id ORDER BY x.id)))::text)
+         SELECT pg_notify($3 || x.node_id::text, $4::text || chr(30) || 'r' || chr(31) || x.sender_id || chr(31) || string_agg(x.id::text, chr(31) ORDER BY x.id))
          FROM (SELECT sender_id, node_id, id, (row_number() OVER (PARTITION BY sender_id ORDER BY id) - 1) / 500 AS chunk
                FROM seen WHERE node_id IS NOT NULL AND node_id <> $5::uuid) x
          GROUP BY x.sender_id, x.node_id, x.chunk
