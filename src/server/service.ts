@@ -19,6 +19,7 @@ import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
 import { BlockIds, ReservedIds, type MessageIds } from './messageIds.js';
+import { SendGate, type SendRequest, type WaitingSend } from './sendGate.js';
 import { StoreQueue } from './storeQueue.js';
 import { DEFAULT_THROTTLE, isLoopback, Throttle, type ThrottleOptions } from './throttle.js';
 import {
@@ -56,18 +57,6 @@ export interface SessionSink {
 /** Answers one request, exactly once. */
 export type Reply = (r: Response) => void;
 
-type SendRequest = Extract<Request, { type: 'Send' }>;
-
-/** A Send held back until the database has answered what the node could not know by itself. */
-interface WaitingSend {
-  req: SendRequest;
-  reply: Reply;
-  body: Buffer | undefined;
-  /** Its recipient was looked up already / its queue recounted already: do not wait for that again. */
-  looked?: boolean;
-  recounted?: boolean;
-}
-
 /** One connection's view of the service. */
 export class Session {
   accountId: number | undefined;
@@ -82,7 +71,7 @@ export class Session {
   watching: readonly string[] = [];
   /** Shared store: this session's claim on its account (a later claim elsewhere takes over). */
   claim: number | undefined;
-  /** Shared store: Sends waiting, in order, for something only the database can say (see sendWait). */
+  /** Shared store: Sends waiting, in order, for something only the database can say (sendGate.ts). */
   backlog: WaitingSend[] | undefined;
   constructor(
     readonly id: number,
@@ -127,7 +116,7 @@ export interface ServiceOptions {
 }
 
 /** What waits for one recipient: the queue cap is checked against it on every Send, without the disk. */
-interface QueueSize {
+export interface QueueSize {
   n: number;
   bytes: number;
   /** Shared store: when the count was last read from the database (other nodes add and remove too). */
@@ -197,8 +186,8 @@ export class ChatService {
   private readonly shared: SharedStore | undefined;
   /** Shared store: the newest claim heard for an account from another node (a bind may still be on its way). */
   private readonly takenOver = new FifoMap<number, number>(RECENT_UNWRITTEN);
-  /** Shared store: names being looked up in the database because the directory did not know them. */
-  private readonly lookups = new Map<string, Promise<void>>();
+  /** Shared store: where Sends wait for what only the database knows. */
+  private readonly gate: SendGate | undefined;
   private nextSessionId = 1;
   /** Where message ids come from (messageIds.ts); set by start(). */
   private ids!: MessageIds;
@@ -234,6 +223,24 @@ export class ChatService {
     this.limitLoopback = opts.limitLoopback ?? false;
     this.queue = new StoreQueue(store, opts.maxBatch);
     this.shared = store?.shared;
+    this.gate = this.shared
+      ? new SendGate({
+          directory: this.directory,
+          queued: this.queued,
+          ids: () => this.ids,
+          queue: this.queue,
+          maxQueue: this.maxQueue,
+          maxQueueBytes: this.maxQueueBytes,
+          go: (s, w) => {
+            try {
+              this.sendNow(s, w.req, w.reply, w.body);
+            } catch (err) {
+              w.reply(this.toErrorResponse(s, w.req, err));
+            }
+          },
+          storageError,
+        })
+      : undefined;
   }
 
   /** Opens the store and loads what the hot path keeps in memory. */
@@ -489,108 +496,8 @@ export class ChatService {
    * the recipient recognises the repeat. Accepted waits for the commit.
    */
   private send(s: Session, req: SendRequest, reply: Reply, body?: Buffer): void {
-    if (this.shared) {
-      // Sends of one session keep their order: behind one that waits, the rest wait too.
-      const item: WaitingSend = { req, reply, body };
-      if (s.backlog !== undefined) {
-        s.backlog.push(item);
-        return;
-      }
-      const wait = this.sendWait(item);
-      if (wait !== undefined) {
-        s.backlog = [item];
-        this.drainAfter(s, item, wait);
-        return;
-      }
-    }
-    this.sendNow(s, req, reply, body);
-  }
-
-  /**
-   * Shared store: what a Send must wait for before it can go on, or undefined. The directory may not
-   * know an account created on another node yet, the node may be out of ids until its next block
-   * arrives, and a queue at its cap may have been read by its recipient on another node.
-   */
-  private sendWait(item: WaitingSend): Promise<Response | undefined> | undefined {
-    const { recipient } = item.req;
-    if (!item.looked && !this.directory.has(recipient)) {
-      item.looked = true;
-      return this.lookup(recipient);
-    }
-    if (!this.ids.ready()) {
-      return this.ids.wait().then(
-        () => undefined,
-        (err: unknown) => storageError((err as Error).message),
-      );
-    }
-    const to = this.directory.get(recipient);
-    const q = to === undefined ? undefined : this.queued.get(to);
-    if (!item.recounted && q !== undefined && to !== undefined && (q.n >= this.maxQueue || q.bytes >= this.maxQueueBytes)) {
-      item.recounted = true;
-      if ((q.checkedAt ?? 0) < Date.now() - 1000) return this.recount(to, q);
-    }
-    return undefined;
-  }
-
-  /** Runs the session's waiting Sends in order once `wait` is over; stops again at the next that must wait. */
-  private drainAfter(s: Session, item: WaitingSend, wait: Promise<Response | undefined>): void {
-    void wait.then((failed) => {
-      const b = s.backlog!;
-      if (failed !== undefined) {
-        b.shift();
-        item.reply(failed);
-      }
-      while (b.length > 0) {
-        const next = b[0]!;
-        const w = this.sendWait(next);
-        if (w !== undefined) {
-          this.drainAfter(s, next, w);
-          return;
-        }
-        b.shift();
-        try {
-          this.sendNow(s, next.req, next.reply, next.body);
-        } catch (err) {
-          next.reply(this.toErrorResponse(s, next.req, err));
-        }
-      }
-      s.backlog = undefined;
-    });
-  }
-
-  /** Shared store: looks a name the directory does not know up in the database. */
-  private lookup(name: string): Promise<Response | undefined> {
-    let p = this.lookups.get(name);
-    if (p === undefined) {
-      p = this.queue.run<Account | undefined>({ op: 'findAccount', name }).then(
-        (a) => {
-          this.lookups.delete(name);
-          if (a !== undefined) this.directory.set(a.name, a.id);
-        },
-        (err: unknown) => {
-          this.lookups.delete(name);
-          throw err;
-        },
-      );
-      this.lookups.set(name, p);
-    }
-    return p.then(
-      () => undefined,
-      (err: unknown) => storageError((err as Error).message),
-    );
-  }
-
-  /** Shared store: reads how many messages wait for `to`, when this node's count says the queue is full. */
-  private recount(to: number, q: QueueSize): Promise<Response | undefined> {
-    return this.queue.run<number>({ op: 'count', recipientId: to }).then(
-      (n) => {
-        if (n < q.n) q.bytes = n === 0 ? 0 : Math.round((q.bytes * n) / q.n);
-        q.n = n;
-        q.checkedAt = Date.now();
-        return undefined;
-      },
-      (err: unknown) => storageError((err as Error).message),
-    );
+    if (this.gate) this.gate.admit(s, { req, reply, body });
+    else this.sendNow(s, req, reply, body);
   }
 
   private sendNow(s: Session, req: SendRequest, reply: Reply, body?: Buffer): void {
