@@ -7,12 +7,12 @@
 export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-core machine)
 
 - **The two cores, shared by everything.** Across nodes a relayed message costs PostgreSQL about
-  50 us, the nodes together about 30 us (the SQLite node 12-13 us) and the bench's clients 4-5 us:
-  ~85 us per message on 2 cores, a ceiling near 23k msg/s, where the 16-pair relay with 3 nodes
-  ends (15-23k over the runs). On one machine more nodes add CPU per message and no cores, so 1
+  40-45 us, the nodes together 26-29 us (the SQLite node 12 us) and the bench's clients about 4 us:
+  ~75 us per message on 2 cores, a ceiling near 27k msg/s, where the 16-pair relay with 2 or 3 nodes
+  ends (22.6-27.6k over the runs). On one machine more nodes add CPU per message and no cores, so 1
   node on PostgreSQL is the fastest configuration here (on one node a message its recipient
   acknowledges within --ack-wait-ms is never written, which is why its PostgreSQL column is small).
-- **PostgreSQL's ~50 us per cross-node message**, measured per statement (a batch of 50 Sends of
+- **PostgreSQL's 40-50 us per cross-node message**, measured per statement (a batch of 50 Sends of
   512 bytes, one node's backend): the message row about 20 us, its resend record in \`sends\` (kept
   for the de-duplication window) about 10 us, the NOTIFY that carries it to its recipient's node
   5-10 us, and the Ack's DELETE, which also routes the delivery receipt, 10-13 us. The issue's bare
@@ -29,9 +29,11 @@ export const WHAT_LIMITS_SCALE_OUT = `#### What limits it (2026-11-30, this 2-co
   every message).
 - **Latency.** A cross-node push waits for the commit of the batch that carries it: a Send waits
   for the batch in flight on its node, then rides the next (a cycle of 1-3 ms here: the statement
-  and its fsync), so p50 at 5k msg/s is 2-3 ms. p99 follows the machine: fsync takes 1-2 ms when
-  the neighbours write, and 12-100 ms stalls of the shared cores land in the tail; p99 < 5 ms did
-  not hold in any run. At 20k msg/s the cores are full and the queue grows. On one node the push
+  and its fsync), so p50 at 5k msg/s is about 2 ms and p99 8-10 ms: fsync takes 1-2 ms when the
+  neighbours write, and the recipient node's Acks commit with a NOTIFY too (the receipts), so their
+  commits and the Sends' queue on PostgreSQL's one notification lock, each with its fsync. p99 < 5
+  ms did not hold in any run. At 20k msg/s (three quarters of the ceiling) the queues grow and p99
+  is 100-200 ms. On one node the push
   does not wait for the commit, hence its sub-millisecond p50.
 - **Commits are not the limit (yet).** Batching works: at full load the nodes commit 40-50
   statements a second with ~450-550 messages each. PostgreSQL serialises the commits of
