@@ -21,11 +21,11 @@ const test = await pgTest();
 /** Short leases, so a killed node's sessions go quickly. */
 const LEASE_MS = '1500';
 
-async function nodes(t: ExecutionContext, n: number, url = freshSchema(t)): Promise<ChildServer[]> {
+async function nodes(t: ExecutionContext, n: number, url = freshSchema(t), leaseMs = LEASE_MS): Promise<ChildServer[]> {
   const dir = tempDir();
   const out: ChildServer[] = [];
   // Started together: the schema is created and migrated once, whoever comes first.
-  const started = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', LEASE_MS])));
+  const started = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', leaseMs])));
   out.push(...started);
   t.teardown(async () => {
     for (const s of out) {
@@ -162,6 +162,19 @@ test('gRPC and TCP clients on different nodes chat both ways', async (t) => {
   await bob.send('gina', 'from TCP on another');
   await first;
   t.deepEqual(pushed, ['from TCP on another']);
+});
+
+test('a node stopped with SIGTERM releases its sessions at once: watchers on another node hear them go offline', async (t) => {
+  // A lease of an hour: only the node's goodbye can release the session within the test.
+  const [a, b] = await nodes(t, 2, freshSchema(t), '3600000');
+  await user(t, a!, 'erin');
+  const watcher = await user(t, b!, 'watcher');
+  const seen = record(watcher);
+  t.deepEqual(await watcher.watch(['erin']), ['erin']);
+  a!.child.kill('SIGTERM');
+  t.is(await exited(a!.child), 0);
+  t.deepEqual(await seen.until(1), [{ name: 'erin', online: false }]);
+  t.deepEqual(await watcher.watch(['erin']), []);
 });
 
 test('delivery receipts and deletions cross nodes', async (t) => {
