@@ -94,6 +94,13 @@ function session(t: ExecutionContext, servers: readonly ServerAddress[], connect
 const resumedOn = (s: ReturnType<typeof session>, label: string, since: number): boolean =>
   s.state.server === label && s.state.conn === 'connected' && s.state.screen === 'main' && s.actions.slice(since).some((a) => a.type === 'loggedIn' && a.resumed === true);
 
+/** A tap in front of each of two servers, closed when the test ends. */
+async function taps(t: ExecutionContext, a: ServerAddress, b: ServerAddress): Promise<[Tap, Tap]> {
+  const out: [Tap, Tap] = [await Tap.start(a), await Tap.start(b)];
+  t.teardown(() => Promise.all(out.map((x) => x.close())));
+  return out;
+}
+
 test('when the server it is on stops, the client logs in on the next one, round-robin, and what is sent afterwards arrives', async (t) => {
   const nodes = [await node(t), await node(t), await node(t)];
   for (const n of nodes) await accounts(n.address, 'bob', 'alice');
@@ -144,12 +151,7 @@ test('a server down at start is skipped: the client connects to the next one and
 test('a message in flight when the server goes away is resent to the next one with the same client id, flagged RESEND', async (t) => {
   const [a, b] = [await node(t), await node(t)];
   for (const n of [a, b]) await accounts(n.address, 'bob', 'alice');
-  const tapA = await Tap.start(a.address);
-  const tapB = await Tap.start(b.address);
-  t.teardown(async () => {
-    await tapA.close();
-    await tapB.close();
-  });
+  const [tapA, tapB] = await taps(t, a.address, b.address);
   const s = session(t, [tapA.address, tapB.address]);
   s.session.start();
   await until(() => s.state.conn === 'connected', 'connected');
@@ -256,12 +258,7 @@ test('a server that accepts connections and never answers is left for the next o
 
 test('a server that hangs up on a connection left idle at the login screen is alive: the client comes back to it, not the next', async (t) => {
   const [a, b] = [await node(t, 300), await node(t)];
-  const tapA = await Tap.start(a.address);
-  const tapB = await Tap.start(b.address);
-  t.teardown(async () => {
-    await tapA.close();
-    await tapB.close();
-  });
+  const [tapA, tapB] = await taps(t, a.address, b.address);
   const s = session(t, [tapA.address, tapB.address]);
   s.session.start();
   await until(() => tapA.accepted >= 3, 'closed for idleness twice, and back each time');
