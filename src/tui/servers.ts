@@ -13,8 +13,11 @@ export const DEFAULT_SERVER = '127.0.0.1:7878';
 /** "host:port" as people write it; an IPv6 host in brackets. */
 export const formatServer = (a: ServerAddress): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
 
-/** The name of a list of servers (for the history file): the list as given, so one server keeps its old name. */
-export const serversName = (list: readonly ServerAddress[]): string => list.map(formatServer).join(',');
+/**
+ * The name of a list of servers (for the history file): the nodes of one installation in any order
+ * are one name (sorted), and one server keeps its old name.
+ */
+export const serversName = (list: readonly ServerAddress[]): string => list.map(formatServer).sort().join(',');
 
 /** "host:port", "[v6]:port" or a bare port (meaning 127.0.0.1) -> parts; throws a sentence naming the entry. */
 export function parseServer(entry: string): ServerAddress {

@@ -27,6 +27,7 @@ test('a server prints as it is written, and a list as the list (one server keeps
   t.is(formatServer({ host: 'a.example', port: 1 }), 'a.example:1');
   t.is(serversName(parseServerList('127.0.0.1:7878')), '127.0.0.1:7878');
   t.is(serversName(parseServerList('a:1, b:2')), 'a:1,b:2');
+  t.is(serversName(parseServerList('b:2,a:1')), 'a:1,b:2', 'the same nodes in another order: the same history');
 });
 
 test('a local server is started only for a single server on this machine, over plain TCP, unless told not to', (t) => {
