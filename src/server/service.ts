@@ -19,6 +19,7 @@ import type { PasswordHasher } from './auth.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
 import { DeliveredIds } from './deliveredIds.js';
 import { BlockIds, ReservedIds, type MessageIds } from './messageIds.js';
+import { NodeEvents } from './nodeEvents.js';
 import { SendGate, type SendRequest, type WaitingSend } from './sendGate.js';
 import { StoreQueue } from './storeQueue.js';
 import { DEFAULT_THROTTLE, isLoopback, Throttle, type ThrottleOptions } from './throttle.js';
@@ -29,7 +30,6 @@ import {
   type DeleteResult,
   type InsertOp,
   type InsertResult,
-  type NodeEvent,
   type OpResult,
   type Receipt,
   type SharedStore,
@@ -184,8 +184,8 @@ export class ChatService {
   private readonly queue: StoreQueue;
   /** Set when several nodes share the store: then ids come in blocks, and sessions and wake-ups cross nodes. */
   private readonly shared: SharedStore | undefined;
-  /** Shared store: the newest claim heard for an account from another node (a bind may still be on its way). */
-  private readonly takenOver = new FifoMap<number, number>(RECENT_UNWRITTEN);
+  /** Shared store: what the other nodes report (nodeEvents.ts). */
+  private nodes: NodeEvents | undefined;
   /** Shared store: where Sends wait for what only the database knows. */
   private readonly gate: SendGate | undefined;
   private nextSessionId = 1;
@@ -249,7 +249,22 @@ export class ChatService {
     for (const [name, id] of state.accounts) this.directory.set(name, id);
     for (const [id, n, bytes] of state.queues) this.queued.set(id, { n, bytes });
     if (this.shared) {
-      this.shared.onEvent((e) => this.onNodeEvent(e));
+      const nodes = (this.nodes = new NodeEvents(
+        {
+          online: this.online,
+          directory: this.directory,
+          queued: this.queued,
+          queue: this.queue,
+          log: this.log,
+          maxFetch: this.maxFetch,
+          presence: (name, online) => this.presence(name, online),
+          takeOver: (s) => this.takeOver(s),
+          sendReceipts: (r) => this.sendReceipts(r),
+          toPush: (m) => ({ type: 'Message', ...toWire(m) }),
+        },
+        RECENT_UNWRITTEN,
+      ));
+      this.shared.onEvent((e) => nodes.handle(e));
       this.ids = new BlockIds(this.queue, this.log);
       await this.ids.wait();
       this.log.info({ node: this.shared.nodeId }, 'joined the nodes sharing the database');
@@ -451,7 +466,7 @@ export class ChatService {
       if (s.accountId === account.id) {
         s.claim = binding.claim;
         // A login on another node may have overtaken this one while it was being bound.
-        overtaken = (this.takenOver.get(account.id) ?? 0) > binding.claim;
+        overtaken = this.nodes!.overtaken(account.id, binding.claim);
       }
       if (!binding.wasOnline && !wasOnline) this.presence(account.name, true);
       this.ids.loggedIn(binding.newestBlock);
@@ -694,88 +709,11 @@ export class ChatService {
     for (const w of this.watchers.get(name) ?? []) w.sink.push({ type: 'PresenceChanged', name, online: online ? 1 : 0 });
   }
 
-  /** Shared store: what another node did that matters here. */
-  private onNodeEvent(e: NodeEvent): void {
-    switch (e.type) {
-      case 'messages':
-        for (const m of e.messages) {
-          const session = this.online.get(m.recipientId);
-          if (session === undefined || session.delivered.has(m.id)) continue;
-          session.delivered.add(m.id);
-          session.sink.push({ type: 'Message', id: m.id, sender: m.senderName, clientId: m.clientId, flags: m.flags, sentAt: m.sentAt, content: m.content });
-        }
-        return;
-      case 'takeover': {
-        this.takenOver.set(e.accountId, Math.max(e.claim, this.takenOver.get(e.accountId) ?? 0));
-        const session = this.online.get(e.accountId);
-        if (session !== undefined && session.claim !== undefined && session.claim < e.claim) this.takeOver(session);
-        return;
-      }
-      case 'presence':
-        this.presence(e.name, e.online);
-        return;
-      case 'receipts':
-        // Gone from here meanwhile: sendReceipts keeps them for its next Login.
-        this.sendReceipts({ senderId: e.senderId, ids: e.ids });
-        return;
-      case 'account':
-        if (e.live) this.directory.set(e.name, e.id);
-        else {
-          if (this.directory.get(e.name) === e.id) this.directory.delete(e.name);
-          this.queued.delete(e.id);
-        }
-        return;
-      case 'resync':
-        this.resync().catch((err: unknown) => this.log.error({ err }, 'catching up with the other nodes failed'));
-        return;
-    }
-  }
-
   /** Logs a session out because its account logged in on another node. */
   private takeOver(s: Session): void {
     this.log.info({ account: s.accountId, session: s.id }, 'session taken over on another node');
     this.unbind(s, false);
     s.sink.push({ type: 'LoggedInElsewhere' });
-  }
-
-  private handOverReceipts(senderId: number): void {
-    this.queue.add({ op: 'takeReceipts', senderId }, (r) => {
-      if (r.ok) this.sendReceipts({ senderId, ids: r.value as number[] });
-      else this.log.error({ err: r.error }, 'reading receipts failed');
-    });
-  }
-
-  /**
-   * Shared store: after a gap in the link to the other nodes (or a lost lease), bind this node's
-   * sessions again, reload the directory and push whatever waits for them: a wake-up missed in the
-   * gap is still in its recipient's queue.
-   */
-  private async resync(): Promise<void> {
-    const mine = [...this.online.values()].filter((s) => s.claim !== undefined);
-    const lost = await this.queue.run<number[]>({
-      op: 'rebind',
-      sessions: mine.map((s) => ({ accountId: s.accountId!, name: s.username!, claim: s.claim! })),
-    });
-    for (const id of lost) {
-      const s = this.online.get(id);
-      if (s !== undefined) this.takeOver(s);
-    }
-    const accounts = await this.queue.run<Array<[string, number]>>({ op: 'accounts' });
-    this.directory.clear();
-    for (const [name, id] of accounts) this.directory.set(name, id);
-    for (const s of this.online.values()) {
-      const me = s.accountId!;
-      this.queue.add({ op: 'fetch', recipientId: me, max: this.maxFetch }, (r) => {
-        if (!r.ok || s.accountId !== me) return;
-        for (const m of (r.value as { messages: StoredMessage[] }).messages) {
-          if (s.delivered.has(m.id)) continue;
-          s.delivered.add(m.id);
-          s.sink.push({ type: 'Message', ...toWire(m) });
-        }
-      });
-      this.handOverReceipts(me);
-    }
-    this.log.info({ sessions: mine.length, lost: lost.length }, 'caught up with the other nodes');
   }
 
   /** Up to `max` waiting messages (0 or too many means the page cap), oldest first. */
