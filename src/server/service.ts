@@ -316,8 +316,7 @@ export class ChatService {
           done({ type: 'Pong' });
           return false;
         case 'Watch':
-          if (this.shared) this.watchShared(s, req.names, done);
-          else done(this.watch(s, req.names));
+          this.watch(s, req.names, done);
           return false;
         case 'FetchUndelivered':
           this.fetch(s, req.max, done);
@@ -666,21 +665,16 @@ export class ChatService {
   }
 
   /** Watch: replaces the session's watch set and answers which of the names are online now. */
-  private watch(s: Session, names: readonly string[]): Response {
+  private watch(s: Session, names: readonly string[], reply: Reply): void {
     this.account(s);
     if (names.length > MAX_WATCH) throw new ServiceError('INVALID_ARGUMENT', `watch at most ${MAX_WATCH} names`);
     this.setWatch(s, names);
-    const online = s.watching.filter((name) => {
-      const id = this.directory.get(name);
-      return id !== undefined && this.online.has(id);
-    });
-    return { type: 'Presence', online };
-  }
-
-  /** Watch with a shared store: who is online is known to the database (sessions on every node). */
-  private watchShared(s: Session, names: readonly string[], reply: Reply): void {
-    this.watch(s, names);
     const watching = s.watching;
+    if (this.shared === undefined) {
+      reply({ type: 'Presence', online: watching.filter((name) => this.isOnline(name)) });
+      return;
+    }
+    // A shared store: the database knows the sessions of every node.
     this.queue.add({ op: 'online', names: watching }, (r) => {
       if (!r.ok) {
         reply(storageError(r.error));
@@ -689,6 +683,11 @@ export class ChatService {
       const online = new Set(r.value as string[]);
       reply({ type: 'Presence', online: watching.filter((n) => online.has(n)) });
     });
+  }
+
+  private isOnline(name: string): boolean {
+    const id = this.directory.get(name);
+    return id !== undefined && this.online.has(id);
   }
 
   private setWatch(s: Session, names: readonly string[]): void {
