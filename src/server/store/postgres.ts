@@ -28,6 +28,9 @@ export interface PostgresStoreOptions {
 
 const quiet: LinkLog = { info() {}, warn() {} };
 
+/** When a lease renewed now runs out: SQL, with the lease in milliseconds as $2. */
+const LEASE_END = "now() + $2 * interval '1 millisecond'";
+
 /** 64-bit integers (ids, times) as numbers: every one termchat keeps fits in 2^53. */
 const INT8 = 20;
 const INT8_ARRAY = 1016;
@@ -113,7 +116,7 @@ export class PostgresStore implements Store, SharedStore {
     const c = await this.pool.connect();
     try {
       await migrate(c, this.schema);
-      await c.query("INSERT INTO nodes (node_id, lease_until) VALUES ($1, now() + $2 * interval '1 millisecond')", [this.nodeId, this.leaseMs]);
+      await c.query(`INSERT INTO nodes (node_id, lease_until) VALUES ($1, ${LEASE_END})`, [this.nodeId, this.leaseMs]);
       const seq = await c.query<{ last_value: number; is_called: boolean; m: number | null }>(
         'SELECT last_value, is_called, (SELECT max(id) FROM messages) AS m FROM message_ids',
       );
@@ -122,13 +125,12 @@ export class PostgresStore implements Store, SharedStore {
       await this.listener.start();
       this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
       this.heartbeat.unref();
-      // The directory and queue sizes are loaded by the service with 'accounts'; ids come in blocks.
-      const accounts = await c.query<{ name: string; id: number }>('SELECT name, id FROM accounts WHERE deleted_at IS NULL');
+      const accounts = (await new BatchRunner(c, this.nodeId).one({ op: 'accounts' })) as OpenState['accounts'];
       const queues = await c.query<{ r: number; n: number; b: number }>(
         'SELECT recipient_id AS r, count(*)::int AS n, coalesce(sum(octet_length(content)), 0)::int AS b FROM messages GROUP BY recipient_id',
       );
       return {
-        accounts: accounts.rows.map((a) => [a.name, a.id]),
+        accounts,
         nextMessageId: Math.max(is_called ? last_value + ID_BLOCK : last_value, (m ?? 0) + 1),
         queues: queues.rows.map((q) => [q.r, q.n, q.b]),
       };
@@ -215,13 +217,10 @@ export class PostgresStore implements Store, SharedStore {
     let c: pg.PoolClient | undefined;
     try {
       c = await this.pool.connect();
-      const r = await c.query("UPDATE nodes SET lease_until = now() + $2 * interval '1 millisecond' WHERE node_id = $1", [this.nodeId, this.leaseMs]);
+      const r = await c.query(`UPDATE nodes SET lease_until = ${LEASE_END} WHERE node_id = $1`, [this.nodeId, this.leaseMs]);
       if (r.rowCount === 0) {
         // The lease ran out (the database was out of reach) and another node removed this one.
-        await c.query("INSERT INTO nodes (node_id, lease_until) VALUES ($1, now() + $2 * interval '1 millisecond') ON CONFLICT DO NOTHING", [
-          this.nodeId,
-          this.leaseMs,
-        ]);
+        await c.query(`INSERT INTO nodes (node_id, lease_until) VALUES ($1, ${LEASE_END}) ON CONFLICT DO NOTHING`, [this.nodeId, this.leaseMs]);
         this.log.warn({ node: this.nodeId }, 'this node lost its lease; binding its sessions again');
         this.emit({ type: 'resync' });
       }
@@ -232,10 +231,9 @@ export class PostgresStore implements Store, SharedStore {
             OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = p.node_id)
          RETURNING p.name`,
       );
-      const wakes: Wake[] = gone.rows.map((r) => ['p', r.name, 0]);
-      await this.notify(c, wakes);
+      await this.notify(c, offline(gone.rows));
       await c.query('COMMIT');
-      if (wakes.length > 0) this.log.info({ sessions: wakes.length }, "released the sessions of nodes whose lease ran out");
+      if (gone.rows.length > 0) this.log.info({ sessions: gone.rows.length }, 'released the sessions of nodes whose lease ran out');
       // This node's own watchers hear it too (a node does not hear its own NOTIFY).
       for (const w of gone.rows) this.emit({ type: 'presence', name: w.name, online: false });
       c.release();
@@ -267,10 +265,7 @@ export class PostgresStore implements Store, SharedStore {
         await c.query('BEGIN');
         const gone = await c.query<{ name: string }>('DELETE FROM presence WHERE node_id = $1 RETURNING name', [this.nodeId]);
         await c.query('DELETE FROM nodes WHERE node_id = $1', [this.nodeId]);
-        await this.notify(
-          c,
-          gone.rows.map((r) => ['p', r.name, 0]),
-        );
+        await this.notify(c, offline(gone.rows));
         await c.query('COMMIT');
       } finally {
         c.release();
@@ -280,6 +275,11 @@ export class PostgresStore implements Store, SharedStore {
     }
     await this.pool.end();
   }
+}
+
+/** "Went offline" wake-ups for the sessions whose rows were removed. */
+function offline(rows: ReadonlyArray<{ name: string }>): Wake[] {
+  return rows.map((r) => ['p', r.name, 0]);
 }
 
 function unavailable(err: unknown): Error {

@@ -30,6 +30,9 @@ interface MessageRow {
   flags: number;
 }
 
+/** The kinds whose consecutive operations run as one statement (see BatchRunner.run). */
+const GROUPED: ReadonlySet<Op['op']> = new Set(['insert', 'ack', 'findAccount', 'addReceipts']);
+
 /** `*` and `?` (the only wildcards a pattern may hold) as LIKE's `%` and `_`; the rest literal. */
 export function globToLike(glob: string): string {
   return glob.replace(/[\\%_]/g, '\\$&').replace(/\*/g, '%').replace(/\?/g, '_');
@@ -50,7 +53,7 @@ export class BatchRunner {
    */
   static alone(batch: readonly Op[]): boolean {
     const kind = batch[0]?.op;
-    return (kind === 'insert' || kind === 'ack' || kind === 'addReceipts') && batch.every((o) => o.op === kind);
+    return kind !== undefined && GROUPED.has(kind) && batch.every((o) => o.op === kind);
   }
 
   /** Results of `ops`, in order; throws on the first failing statement. */
@@ -59,18 +62,10 @@ export class BatchRunner {
     let i = 0;
     while (i < ops.length) {
       const op = ops[i]!;
-      if (op.op === 'insert' || op.op === 'ack' || op.op === 'findAccount' || op.op === 'addReceipts') {
+      if (GROUPED.has(op.op)) {
         let j = i + 1;
         while (j < ops.length && ops[j]!.op === op.op) j++;
-        const run = ops.slice(i, j);
-        const values =
-          op.op === 'insert'
-            ? await this.inserts(run as InsertOp[])
-            : op.op === 'ack'
-              ? await this.acks(run as Array<Extract<Op, { op: 'ack' }>>)
-              : op.op === 'findAccount'
-                ? await this.findAccounts(run as Array<Extract<Op, { op: 'findAccount' }>>)
-                : await this.addReceipts(run as Array<Extract<Op, { op: 'addReceipts' }>>);
+        const values = await this.run(ops.slice(i, j));
         for (let k = 0; k < values.length; k++) out[i + k] = values[k];
         i = j;
       } else {
@@ -81,16 +76,25 @@ export class BatchRunner {
     return out;
   }
 
+  /** A run of operations of one grouped kind, as one statement. */
+  private run(run: readonly Op[]): Promise<unknown[]> {
+    switch (run[0]!.op) {
+      case 'insert':
+        return this.inserts(run as InsertOp[]);
+      case 'ack':
+        return this.acks(run as Array<Extract<Op, { op: 'ack' }>>);
+      case 'findAccount':
+        return this.findAccounts(run as Array<Extract<Op, { op: 'findAccount' }>>);
+      default:
+        return this.addReceipts(run as Array<Extract<Op, { op: 'addReceipts' }>>);
+    }
+  }
+
   /** One operation on its own (also the careful path: one savepoint each). */
   async one(op: Op): Promise<unknown> {
+    if (GROUPED.has(op.op)) return (await this.run([op]))[0];
     const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => this.db.query<R>(text, values);
     switch (op.op) {
-      case 'insert':
-        return (await this.inserts([op]))[0];
-      case 'ack':
-        return (await this.acks([op]))[0];
-      case 'addReceipts':
-        return (await this.addReceipts([op]))[0];
       case 'takeReceipts': {
         const r = await q<{ message_id: number }>('DELETE FROM receipts WHERE sender_id = $1 RETURNING message_id', [op.senderId]);
         return r.rows.map((x) => x.message_id).sort((a, b) => a - b);
@@ -116,10 +120,6 @@ export class BatchRunner {
       }
       case 'count':
         return this.count(op.recipientId);
-      case 'findAccount': {
-        const r = await q<{ id: number; name: string; hash: string }>('SELECT id, name, hash FROM accounts WHERE name = $1 AND deleted_at IS NULL', [op.name]);
-        return r.rows[0];
-      }
       case 'createAccount': {
         const r = await q<{ id: number }>(
           `INSERT INTO accounts (name, hash, created_at) VALUES ($1, $2, $3)
