@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { defaultHistoryDir, History, historyFile } from '../../src/tui/history.j
 import { DEFAULT_SCROLLBACK, HistoryKeeper } from '../../src/tui/historyKeeper.js';
 import { ChatSession } from '../../src/tui/session.js';
 import { initialState, reduce, type State, type StoredMessage } from '../../src/tui/state/index.js';
-import { realServer, until } from './realServer.js';
+import { realServer, until, type RealServer } from './realServer.js';
 
 function tempDir(t: { teardown: (f: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-history-'));
@@ -61,25 +61,31 @@ test('search matches text in any case, with % and _ taken literally', (t) => {
   h.close();
 });
 
+/** bob's session on `h`, logged in, keeping history in `dir` under the server name `s:1`; `view.state` is its screen. */
+async function bobWithHistory(t: ExecutionContext, h: RealServer, dir: string) {
+  const view = { state: initialState() as State };
+  const session = new ChatSession(h.connect, (a) => (view.state = reduce(view.state, a)), { servers: h.servers, historyDir: dir, server: 's:1' });
+  t.teardown(() => session.stop());
+  session.start();
+  await until(() => view.state.conn === 'connected');
+  await session.login('bob', 'pw', false);
+  return { session, view };
+}
+
 test('deleting the account deletes its history file (a new account of that name must not read it)', async (t) => {
   const dir = tempDir(t);
   const h = await realServer(t);
   await h.account('bob');
-  let state: State = initialState();
-  const session = new ChatSession(h.connect, (a) => (state = reduce(state, a)), { servers: h.servers, historyDir: dir, server: 's:1' });
-  t.teardown(() => session.stop());
-  session.start();
-  await until(() => state.conn === 'connected');
-  await session.login('bob', 'pw', false);
+  const { session, view } = await bobWithHistory(t, h, dir);
   await h.deliver('alice', 'bob', 'kept');
-  await until(() => state.convs.entries.some((e) => e.text === 'kept'), 'shown');
+  await until(() => view.state.convs.entries.some((e) => e.text === 'kept'), 'shown');
   const file = historyFile(dir, 's:1', 'bob');
   t.true(fs.existsSync(file));
   const h1 = History.open(dir, 's:1', 'bob');
   t.deepEqual(h1.recent().map((x) => x.text), ['kept']);
   h1.close();
   await session.deleteAccount('pw', true);
-  t.is(state.screen, 'login');
+  t.is(view.state.screen, 'login');
   t.false(fs.existsSync(file));
 });
 
@@ -97,20 +103,15 @@ test('a delivery receipt is kept in the history file', async (t) => {
   const h = await realServer(t);
   await h.account('bob');
   const alice = await h.user('alice');
-  let state: State = initialState();
-  const session = new ChatSession(h.connect, (a) => (state = reduce(state, a)), { servers: h.servers, historyDir: dir, server: 's:1' });
-  t.teardown(() => session.stop());
-  session.start();
-  await until(() => state.conn === 'connected');
-  await session.login('bob', 'pw', false);
+  const { session, view } = await bobWithHistory(t, h, dir);
   session.send('alice', 'hello');
-  await until(() => state.convs.entries.at(-1)?.delivery === 'queued', 'accepted');
-  const id = state.convs.entries.at(-1)!.id;
+  await until(() => view.state.convs.entries.at(-1)?.delivery === 'queued', 'accepted');
+  const id = view.state.convs.entries.at(-1)!.id;
   // alice reads it: her Ack sends bob the receipt.
   const { messages } = await alice.fetch();
   t.deepEqual(messages.map((m) => m.id), [id]);
   await alice.ack(id);
-  await until(() => state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt');
+  await until(() => view.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt');
   await session.stop();
   const hist = History.open(dir, 's:1', 'bob');
   t.is(hist.recent().find((x) => x.id === id)?.delivery, 'delivered');

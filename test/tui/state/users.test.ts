@@ -46,11 +46,3 @@ test('/who sets the filter and goes back to the first page', (t) => {
   t.false(s.users.loaded);
 });
 
-test('presence: unknown until the server says; a full set, then changes', (t) => {
-  let s = loggedIn();
-  t.is(s.users.online, null);
-  s = run(s, { type: 'presence', online: ['alice', 'carol'] });
-  t.deepEqual([...s.users.online!].sort(), ['alice', 'carol']);
-  s = run(s, { type: 'presence', changes: [{ name: 'carol', online: false }, { name: 'dave', online: true }] });
-  t.deepEqual([...s.users.online!].sort(), ['alice', 'dave']);
-});
