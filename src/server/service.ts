@@ -437,11 +437,7 @@ export class ChatService {
     this.unbind(s, s.accountId !== account.id);
     if (s.closed) throw new ServiceError('NOT_LOGGED_IN', 'connection closed');
     const previous = this.online.get(account.id);
-    if (previous && previous !== s) {
-      this.unbind(previous, false);
-      previous.sink.push({ type: 'LoggedInElsewhere' });
-      this.log.info({ account: account.id, session: previous.id }, 'session taken over');
-    }
+    if (previous && previous !== s) this.takeOver(previous);
     s.accountId = account.id;
     s.username = account.name;
     this.online.set(account.id, s);
@@ -708,9 +704,9 @@ export class ChatService {
     for (const w of this.watchers.get(name) ?? []) w.sink.push({ type: 'PresenceChanged', name, online: online ? 1 : 0 });
   }
 
-  /** Logs a session out because its account logged in on another node. */
+  /** Logs a session out because its account logged in elsewhere (another connection, or another node). */
   private takeOver(s: Session): void {
-    this.log.info({ account: s.accountId, session: s.id }, 'session taken over on another node');
+    this.log.info({ account: s.accountId, session: s.id }, 'session taken over');
     this.unbind(s, false);
     s.sink.push({ type: 'LoggedInElsewhere' });
   }
