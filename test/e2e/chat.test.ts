@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnServer } from '../server/helpers.js';
-import { startTui as startTuiOn, waitFor, type Screen } from './pty.js';
+import { startTui as startTuiOn, typeCredentials, waitFor, type Screen } from './pty.js';
 
 /** A termchat on a pty for the server on `port`; `historyDir` keeps its history under the test's temp directory. */
 const startTui = (port: number, logFile: string, historyDir?: string): Screen => startTuiOn(`127.0.0.1:${port}`, logFile, historyDir);
@@ -21,13 +21,7 @@ async function registerAndLogIn(s: Screen, name: string, password: string): Prom
   await s.waitText('connected)');
   s.type('\x12'); // Ctrl-R: register instead
   await s.waitText('termchat — create an account');
-  s.type(name);
-  await s.waitText(`Username: ${name}`);
-  s.type('\t');
-  await s.waitText('› Password:');
-  s.type(password);
-  await s.waitText(`Password: ${'*'.repeat(password.length)}`);
-  s.type('\r');
+  await typeCredentials(s, name, password);
   await s.waitText(/Inbox \(\d+\)/);
   await s.waitText(`│ ${name}`);
 }
@@ -35,13 +29,7 @@ async function registerAndLogIn(s: Screen, name: string, password: string): Prom
 async function logIn(s: Screen, name: string, password: string): Promise<void> {
   await s.waitText('termchat — log in');
   await s.waitText('connected)');
-  s.type(name);
-  await s.waitText(`Username: ${name}`);
-  s.type('\t');
-  await s.waitText('› Password:');
-  s.type(password);
-  await s.waitText(`Password: ${'*'.repeat(password.length)}`);
-  s.type('\r');
+  await typeCredentials(s, name, password);
   await s.waitText(`│ ${name}`);
 }
 

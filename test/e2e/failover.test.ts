@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { exited, spawnServer } from '../server/helpers.js';
-import { startTui, waitFor } from './pty.js';
+import { startTui, typeCredentials, waitFor } from './pty.js';
 
 test('kill -9 of the server the TUI is on: it moves to the next one of --server, logs in again, and chat goes on there', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-e2e-failover-'));
@@ -37,13 +37,7 @@ test('kill -9 of the server the TUI is on: it moves to the next one of --server,
   }
 
   await tui.waitText(`● 127.0.0.1:${servers[0]!.port}`);
-  tui.type('bob');
-  await tui.waitText('Username: bob');
-  tui.type('\t');
-  await tui.waitText('› Password:');
-  tui.type('secret');
-  await tui.waitText('Password: ******');
-  tui.type('\r');
+  await typeCredentials(tui, 'bob', 'secret');
   await tui.waitText(`● 127.0.0.1:${servers[0]!.port} │ bob`);
 
   servers[0]!.child.kill('SIGKILL');

@@ -63,3 +63,14 @@ export function startTui(servers: string, logFile: string, historyDir = path.joi
   };
 }
 
+
+/** Types a username and password into the form on screen, each seen before the next, then Enter. */
+export async function typeCredentials(s: Screen, name: string, password: string): Promise<void> {
+  s.type(name);
+  await s.waitText(`Username: ${name}`);
+  s.type('\t');
+  await s.waitText('› Password:');
+  s.type(password);
+  await s.waitText(`Password: ${'*'.repeat(password.length)}`);
+  s.type('\r');
+}
