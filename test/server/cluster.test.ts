@@ -148,20 +148,16 @@ test('gRPC and TCP clients on different nodes chat both ways', async (t) => {
   t.teardown(() => g.close());
   await g.register('gina', PASSWORD);
   await g.login('gina', PASSWORD);
-  const pushed: string[] = [];
-  let arrived: () => void;
-  const first = new Promise<void>((resolve) => (arrived = resolve));
-  g.on('message', (m) => {
-    pushed.push(m.content);
-    arrived();
-  });
+  const pushed = inbox(g);
   await g.subscribe();
   const bobIn = inbox(bob);
   await g.send('bob', 'from gRPC on one node');
   t.is((await bobIn.until(1))[0]!.content, 'from gRPC on one node');
   await bob.send('gina', 'from TCP on another');
-  await first;
-  t.deepEqual(pushed, ['from TCP on another']);
+  t.deepEqual(
+    (await pushed.until(1)).map((m) => m.content),
+    ['from TCP on another'],
+  );
 });
 
 test('a node stopped with SIGTERM releases its sessions at once: watchers on another node hear them go offline', async (t) => {

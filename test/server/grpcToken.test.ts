@@ -2,7 +2,7 @@
 import test from 'ava';
 import { status } from '@grpc/grpc-js';
 import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
-import { PASSWORD, startTestServer } from './helpers.js';
+import { inbox, PASSWORD, startTestServer } from './helpers.js';
 
 const grpcCode = (e: unknown) => (e as { grpcCode?: number; code?: number }).grpcCode;
 
@@ -66,13 +66,7 @@ test('the gRPC client renews an expired token by itself: its calls and its push 
   t.teardown(() => g.close());
   await g.register('renew-a', PASSWORD);
   await g.login('renew-a', PASSWORD);
-  const pushed: string[] = [];
-  let arrived: () => void;
-  const pushArrived = new Promise<void>((resolve) => (arrived = resolve));
-  g.on('message', (m) => {
-    pushed.push(m.content);
-    arrived();
-  });
+  const pushed = inbox(g);
   await g.subscribe();
   const first = g.token;
   const sender = await srv.user('renew-b');
@@ -82,8 +76,10 @@ test('the gRPC client renews an expired token by itself: its calls and its push 
   t.true(id > 0);
   t.not(g.token, first);
   await sender.send('renew-a', 'pushed after the renewal');
-  await pushArrived;
-  t.deepEqual(pushed, ['pushed after the renewal']);
+  t.deepEqual(
+    (await pushed.until(1)).map((m) => m.content),
+    ['pushed after the renewal'],
+  );
   const got = (await sender.fetch(10)).messages.map((m) => m.content);
   t.deepEqual(got, ['sent across the renewal'], 'stored once');
 });

@@ -60,7 +60,10 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
 }
 
 /** Collects pushed messages of a client; `until(n)` resolves once n have arrived. */
-export function inbox(c: ChatClient): { messages: ChatMessage[]; until(n: number): Promise<ChatMessage[]> } {
+export function inbox(c: { on(event: 'message', f: (m: ChatMessage) => void): unknown }): {
+  messages: ChatMessage[];
+  until(n: number): Promise<ChatMessage[]>;
+} {
   const messages: ChatMessage[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   c.on('message', (m) => {
