@@ -76,8 +76,6 @@ interface Outgoing extends Pick<Body<'Send'>, 'recipient' | 'content' | 'flags'>
 
 /** Refusals that say "nothing final happened, try again": the message stays pending and is sent again. */
 const RETRYABLE = new Set(['UNAVAILABLE', 'DISK_FULL']);
-/** Longest wait between such retries. */
-const MAX_RETRY_MS = 10_000;
 
 export class ChatSession {
   private client: ClientLike | null = null;
@@ -350,14 +348,14 @@ export class ChatSession {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && RETRYABLE.has(code)) {
         // The server could not store it now (its database or disk): it stays pending and goes
-        // again, flagged RESEND (it may have been stored all the same), after a growing wait.
+        // again, flagged RESEND (it may have been stored all the same), after the reconnect backoff.
         const retries = (item.retries ?? 0) + 1;
         item.retries = retries;
         if (retries === 1) this.dispatch({ type: 'error', text: `${describe(err)}: your message stays pending and is sent again` });
         const t = setTimeout(() => {
           this.retryTimers.delete(t);
           void this.trySend(clientId);
-        }, Math.min(MAX_RETRY_MS, 500 * 2 ** Math.min(retries - 1, 5)));
+        }, BACKOFF[Math.min(retries - 1, BACKOFF.length - 1)]);
         this.retryTimers.add(t);
         return;
       }
