@@ -9,10 +9,16 @@ import { ascii, f64, list, struct, text, u16, u32, u8, type Fields } from './fie
 
 /** Usernames: Python struct `16s`. */
 export const username = ascii(16);
+/**
+ * The characters a username may hold, as the body of a regular-expression character class. The one
+ * place the alphabet is written: the server's rules, the TUI's completion and file names use it.
+ */
+export const USERNAME_CHARS = 'A-Za-z0-9_.-';
+/** A whole valid username: 1 to `username.size` characters of USERNAME_CHARS. */
+export const USERNAME_RE = new RegExp(`^[${USERNAME_CHARS}]{1,${username.size}}$`);
 /** Passwords: `64s`. */
 export const password = ascii(64);
-/** Message text: `512s`. */
-/** A chat line: printable ASCII only, so nothing a sender writes can drive the recipient's terminal. */
+/** Message text: `512s`. A chat line: printable ASCII only, so nothing a sender writes can drive the recipient's terminal. */
 export const content = text(512);
 /** Wildcard pattern for ListAccounts (`*` any run, `?` one character): `32s`. */
 export const pattern = ascii(32);

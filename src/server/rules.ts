@@ -9,14 +9,13 @@
  *   empty) and `?` (exactly one character). Nothing is escaped; an empty pattern means `*`.
  */
 
-import { password, username } from '../protocol/schema.js';
+import { password, username, USERNAME_CHARS, USERNAME_RE } from '../protocol/schema.js';
 
-export const USERNAME_RE = new RegExp(`^[A-Za-z0-9_.-]{1,${username.size}}$`);
 export const PASSWORD_RE = new RegExp(`^[\\x20-\\x7e]{1,${password.size}}$`);
 /** The rules in words, for error sentences. */
 export const USERNAME_RULE = `1-${username.size} characters of A-Z a-z 0-9 _ . -`;
 export const PASSWORD_RULE = `1-${password.size} printable ASCII characters`;
-const PATTERN_RE = /^[A-Za-z0-9_.\-*?]*$/;
+const PATTERN_RE = new RegExp(`^[*?${USERNAME_CHARS}]*$`);
 
 export function isValidUsername(name: string): boolean {
   return USERNAME_RE.test(name);

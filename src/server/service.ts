@@ -115,6 +115,17 @@ export interface ServiceOptions {
   limitLoopback?: boolean;
 }
 
+/** The defaults of ServiceOptions, in one place (the CLI's option table and README take them from here). */
+export const SERVICE_DEFAULTS: Required<Omit<ServiceOptions, 'throttle' | 'limitLoopback'>> = {
+  maxListLimit: 500,
+  maxFetch: 200,
+  dedupWindowMs: 24 * 60 * 60 * 1000,
+  maxBatch: 1024,
+  ackWaitMs: 2,
+  maxQueue: 10_000,
+  maxQueueBytes: 4 * 1024 * 1024,
+};
+
 /** What waits for one recipient: the queue cap is checked against it on every Send, without the disk. */
 export interface QueueSize {
   n: number;
@@ -213,15 +224,16 @@ export class ChatService {
     private readonly log: Log,
     opts: ServiceOptions = {},
   ) {
-    this.maxListLimit = opts.maxListLimit ?? 500;
-    this.maxFetch = opts.maxFetch ?? 200;
-    this.dedupWindowMs = opts.dedupWindowMs ?? 24 * 60 * 60 * 1000;
-    this.ackWaitMs = opts.ackWaitMs ?? 2;
-    this.maxQueue = opts.maxQueue ?? 10_000;
-    this.maxQueueBytes = opts.maxQueueBytes ?? 4 * 1024 * 1024;
+    const d = SERVICE_DEFAULTS;
+    this.maxListLimit = opts.maxListLimit ?? d.maxListLimit;
+    this.maxFetch = opts.maxFetch ?? d.maxFetch;
+    this.dedupWindowMs = opts.dedupWindowMs ?? d.dedupWindowMs;
+    this.ackWaitMs = opts.ackWaitMs ?? d.ackWaitMs;
+    this.maxQueue = opts.maxQueue ?? d.maxQueue;
+    this.maxQueueBytes = opts.maxQueueBytes ?? d.maxQueueBytes;
     this.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...opts.throttle });
     this.limitLoopback = opts.limitLoopback ?? false;
-    this.queue = new StoreQueue(store, opts.maxBatch);
+    this.queue = new StoreQueue(store, opts.maxBatch ?? d.maxBatch);
     this.shared = store?.shared;
     this.gate = this.shared
       ? new SendGate({
