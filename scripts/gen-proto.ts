@@ -165,7 +165,7 @@ export function renderProto(): string {
         'every request against the schema, so a value that would not fit a frame is INVALID_ARGUMENT with ' +
         `${META.errorCode} BAD_FIELD. A request message over ${DEFAULT_MAX_BODY} bytes is refused by the gRPC library ` +
         'itself (RESOURCE_EXHAUSTED) before termchat sees it, so it carries no termchat trailer. ' +
-        `ListAccounts answers at most ${SERVER.maxListLimit} names, FetchUndelivered at most ${SERVER.maxFetch} messages.`,
+        `ListAccounts answers at most ${SERVER.limits.maxListLimit} names, FetchUndelivered at most ${SERVER.limits.maxFetch} messages.`,
     ),
     '//',
     ...wrap(

@@ -100,7 +100,7 @@ const SERVER = new ChatService(undefined as unknown as Store, undefined as unkno
   debug() {},
 });
 const MiB = (n: number) => (n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} bytes`);
-const DEDUP_HOURS = SERVER.dedupWindowMs / 3_600_000;
+const DEDUP_HOURS = SERVER.limits.dedupWindowMs / 3_600_000;
 
 const SEMANTICS = `## Semantics
 
@@ -212,7 +212,7 @@ const SEMANTICS = `## Semantics
 - ListAccounts: \`*\` matches any run of characters (also none), \`?\` exactly one; other characters
   must be username characters (else INVALID_PATTERN) and match themselves, case-sensitively
   (\`A*\` does not list \`amy\`). An empty pattern matches every account. Results are sorted by name
-  and paged by \`offset\`/\`limit\` (\`limit\` is 16-bit; 0 or over ${SERVER.maxListLimit} means ${SERVER.maxListLimit}); \`total\` counts
+  and paged by \`offset\`/\`limit\` (\`limit\` is 16-bit; 0 or over ${SERVER.limits.maxListLimit} means ${SERVER.limits.maxListLimit}); \`total\` counts
   every match. Deleted accounts are not listed.
 - DeleteAccount needs the password (else BAD_CREDENTIALS). If messages wait and \`confirm\` is 0, the
   answer is ConfirmDelete(waiting) and nothing changes; with \`confirm\` = 1 the account and its
@@ -267,7 +267,7 @@ const SEMANTICS = `## Semantics
   An Ack that matches nothing is answered Ok too.
 - LoginOk tells how many messages wait (pushed-but-unacknowledged ones included).
   FetchUndelivered(max) returns the oldest waiting messages, at most \`max\` and at most the server's
-  page cap (${SERVER.maxFetch}); \`max\` = 0 means the page cap. \`remaining\` is the count still waiting after
+  page cap (${SERVER.limits.maxFetch}); \`max\` = 0 means the page cap. \`remaining\` is the count still waiting after
   them.
 - A FetchUndelivered may return messages already pushed to this session (same id) if not yet
   acknowledged; a client drops repeats by id.
