@@ -13,8 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { BatchRunner, type Wake } from './postgresOps.js';
-import { channelOf, Listener, payloads, type LinkLog } from './postgresLink.js';
+import { BatchRunner } from './postgresOps.js';
+import { channelOf, Listener, type LinkLog } from './postgresLink.js';
+import { payloads, type Wake } from './postgresWakes.js';
 import { ident, ID_BLOCK, migrate } from './postgresSchema.js';
 import { UNAVAILABLE, type NodeEvent, type Op, type OpenState, type OpResult, type SharedStore, type Store } from './store.js';
 
