@@ -125,8 +125,8 @@ export class ChatService {
       return false;
     }
     this.outstanding++;
-    const done: Reply = (r) => {
-      reply(r);
+    const done: Reply = (r, after) => {
+      reply(r, after);
       if (--this.outstanding === 0 && this.idle) this.idle();
     };
     try {
@@ -165,17 +165,17 @@ export class ChatService {
       case 'Register':
         this.settle(s, req, done, accounts.register(s, req.username, req.password).then(() => ({ type: 'Ok' })));
         return true;
-      case 'Login': {
-        const login = accounts.login(s, req.username, req.password);
-        // Receipts kept while the account was offline follow its LoginOk.
-        const after = () =>
-          void login.then((r) => {
-            delivery.sendReceipts(r.receipts);
-            if (r.overtaken && s.claim !== undefined) accounts.takeOver(s);
-          });
-        this.settle(s, req, done, login.then((r) => ({ type: 'LoginOk', undelivered: r.undelivered })), after);
+      case 'Login':
+        accounts.login(s, req.username, req.password).then(
+          (r) =>
+            // Receipts kept while the account was offline follow its LoginOk.
+            done({ type: 'LoginOk', undelivered: r.undelivered }, () => {
+              delivery.sendReceipts(r.receipts);
+              if (r.overtaken && s.claim !== undefined) accounts.takeOver(s);
+            }),
+          (err: unknown) => done(toErrorResponse(this.log, s, req, err)),
+        );
         return true;
-      }
       case 'DeleteAccount': {
         const deleted = accounts.deleteAccount(s, req.password, req.confirm !== 0);
         this.settle(s, req, done, deleted.then((r) => (r.deleted ? { type: 'Ok' } : { type: 'ConfirmDelete', waiting: r.waiting })));
@@ -184,9 +184,9 @@ export class ChatService {
     }
   }
 
-  /** handle() as a promise, for transports that answer each request on its own (gRPC). */
-  request(s: Session, req: Request): Promise<Response> {
-    return new Promise((resolve) => this.handle(s, req, resolve));
+  /** handle() as a promise, for transports that answer each request on its own (gRPC); run `after` once the answer is sent. */
+  request(s: Session, req: Request): Promise<{ answer: Response; after?: () => void }> {
+    return new Promise((resolve) => this.handle(s, req, (answer, after) => resolve({ answer, after })));
   }
 
   /** Forgets that these ids reached the session (the transport could not deliver them), so an Ack cannot remove them. */
@@ -215,12 +215,9 @@ export class ChatService {
     for (const s of this.sessions) s.sink.push({ type: 'ServerClosing' });
   }
 
-  private settle(s: Session, req: Request, reply: Reply, p: Promise<Response>, after?: () => void): void {
+  private settle(s: Session, req: Request, reply: Reply, p: Promise<Response>): void {
     p.then(
-      (r) => {
-        reply(r);
-        after?.();
-      },
+      (r) => reply(r),
       (err: unknown) => reply(toErrorResponse(this.log, s, req, err)),
     );
   }

@@ -30,8 +30,11 @@ export interface SessionSink {
   push(msg: Push, raw?: RawFields): void;
 }
 
-/** Answers one request, exactly once. */
-export type Reply = (r: Response) => void;
+/**
+ * Answers one request, exactly once. `after` runs once the answer has left (in request order), for
+ * pushes that must follow it: the receipts kept for an account come after its LoginOk.
+ */
+export type Reply = (r: Response, after?: () => void) => void;
 
 export type SendRequest = Extract<Request, { type: 'Send' }>;
 

@@ -184,7 +184,7 @@ export class GrpcTransport {
       cb(toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
       return;
     }
-    const r = await this.service.request(session, req);
+    const { answer: r, after } = await this.service.request(session, req);
     if (once) this.service.closeSession(once);
     const out = toReply(name, r, g?.token ?? '');
     if (g) {
@@ -199,6 +199,8 @@ export class GrpcTransport {
     }
     if ('error' in out) cb(out.error);
     else cb(null, out.reply);
+    // Pushes that follow the answer (a Login's kept receipts) are held until Subscribe if no stream is open.
+    after?.();
   }
 
   /** The live session of a token; an expired one is retired here (and remembered as expired). */
@@ -236,7 +238,11 @@ export class GrpcTransport {
     call.sendMetadata(new Metadata());
     const held = g.held;
     g.held = [];
-    for (const p of held) this.write(g, p);
+    // A held message the session has acknowledged meanwhile (it fetched it) is not pushed again.
+    for (const p of held) {
+      const id = pushedId(p);
+      if (id === undefined || g.session.delivered.has(id)) this.write(g, p);
+    }
     const detach = () => {
       if (g.stream !== call) return;
       g.stream = undefined;
@@ -252,14 +258,25 @@ export class GrpcTransport {
   private push(g: GrpcSession, p: Push): void {
     const out = toPushOut(p);
     if (g.stream) this.write(g, out);
-    else if (p.type === 'Message') {
-      g.held.push(out);
-      const dropped = g.held.length > this.maxHeld ? g.held.shift() : undefined;
-      const id = dropped && pushedId(dropped);
-      if (id !== undefined) this.undeliver(g, [id]);
-    }
+    else if (p.type === 'Message' || p.type === 'Delivered' || p.type === 'PresenceChanged') this.hold(g, out);
     // After these the session is over; retire it once the service is done with the current call.
     if (p.type === 'LoggedInElsewhere' || p.type === 'ServerClosing') process.nextTick(() => this.retire(g, p.type === 'ServerClosing' ? 'serverClosing' : 'loggedInElsewhere'));
+  }
+
+  /**
+   * Keeps a push for the session's Subscribe. Past the cap the oldest message goes first (it stays
+   * queued: un-delivered, it is fetched later), then the oldest presence change; receipts are never
+   * dropped (they exist once, and are bounded by what the account sent).
+   */
+  private hold(g: GrpcSession, out: PushOut): void {
+    g.held.push(out);
+    if (g.held.length <= this.maxHeld) return;
+    let i = g.held.findIndex((p) => pushedId(p) !== undefined);
+    if (i < 0) i = g.held.findIndex((p) => p.presenceChanged !== undefined);
+    if (i < 0) return;
+    const [dropped] = g.held.splice(i, 1);
+    const id = pushedId(dropped!);
+    if (id !== undefined) this.undeliver(g, [id]);
   }
 
   private write(g: GrpcSession, out: PushOut): void {

@@ -31,8 +31,8 @@ export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 1024, maxAnswerByte
 
 /** What a pipeline needs from its connection and the service. */
 export interface PipelineHost {
-  /** Starts a request; `reply` answers it once. True: the requests after it wait for that answer. */
-  handle(req: Request, reply: (r: Response) => void, body: Buffer): boolean;
+  /** Starts a request; `reply` answers it once (`after` runs once that answer is written). True: the requests after it wait for that answer. */
+  handle(req: Request, reply: (r: Response, after?: () => void) => void, body: Buffer): boolean;
   /** Writes an answer frame (in request order). */
   write(answer: Response, requestId: number): void;
   /** Answer bytes written and not yet taken by the peer's socket. */
@@ -119,6 +119,8 @@ interface Slot {
   answer: Response | undefined;
   /** Answer bytes reserved for it until it is written. */
   bound: number;
+  /** What must follow the answer (pushes that may not overtake it). */
+  after: (() => void) | undefined;
 }
 
 export class RequestPipeline {
@@ -248,7 +250,7 @@ export class RequestPipeline {
   }
 
   private start(f: Frame): void {
-    const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0 };
+    const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0, after: undefined };
     this.slots.push(slot);
     const msg = this.reader.message(f);
     if (msg instanceof ProtocolError) {
@@ -259,13 +261,14 @@ export class RequestPipeline {
     const req = msg as Request;
     slot.bound = answerBound(req, this.caps);
     this.reserved += slot.bound;
-    const waits = this.host.handle(req, (r) => this.answer(slot, r), f.body);
+    const waits = this.host.handle(req, (r, after) => this.answer(slot, r, after), f.body);
     if (waits && slot.answer === undefined && !this.closed) this.barrier = slot;
   }
 
   /** Fills a slot and writes every answer that is now at the front, in request order. */
-  private answer(slot: Slot, r: Response): void {
+  private answer(slot: Slot, r: Response, after?: () => void): void {
     slot.answer = r;
+    slot.after = after;
     if (this.slots[this.slotHead] !== slot) return;
     while (this.slotHead < this.slots.length) {
       const s = this.slots[this.slotHead]!;
@@ -273,6 +276,7 @@ export class RequestPipeline {
       this.slotHead++;
       this.reserved -= s.bound;
       this.host.write(s.answer, s.requestId);
+      s.after?.();
     }
     if (this.slotHead === this.slots.length) {
       this.slots.length = 0;

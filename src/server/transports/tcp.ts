@@ -148,14 +148,14 @@ class Connection {
   }
 
   /** Hands a request to the service; a Register or Login holds the auth timeout until it is answered. */
-  private handle(req: Request, reply: (r: Response) => void, body: Buffer): boolean {
+  private handle(req: Request, reply: (r: Response, after?: () => void) => void, body: Buffer): boolean {
     if ((req.type === 'Login' || req.type === 'Register') && !this.session.proven) {
       this.liveness.authStarted();
       return this.service.handle(
         this.session,
         req,
-        (r) => {
-          reply(r);
+        (r, after) => {
+          reply(r, after);
           this.liveness.authEnded();
         },
         body,

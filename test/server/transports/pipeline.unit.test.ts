@@ -14,7 +14,7 @@ const CAPS = { maxFetch: 200, maxListLimit: 500 };
 function harness(limits: Partial<PipelineLimits> = {}, waits: (req: Request) => boolean = () => false) {
   const written: Array<[number, Response['type'], number?]> = [];
   const started: Request[] = [];
-  const replies: Array<(r: Response) => void> = [];
+  const replies: Array<(r: Response, after?: () => void) => void> = [];
   let reading = true;
   let unsent = 0;
   const nextTurn: Array<() => void> = [];
@@ -43,7 +43,7 @@ function harness(limits: Partial<PipelineLimits> = {}, waits: (req: Request) => 
     p,
     written,
     started,
-    reply: (i: number, r: Response = { type: 'Pong' }) => replies[i]!(r),
+    reply: (i: number, r: Response = { type: 'Pong' }, after?: () => void) => replies[i]!(r, after),
     reading: () => reading,
     setUnsent: (n: number) => (unsent = n),
     step,
@@ -183,4 +183,14 @@ test('answer bounds come from the schema and the service caps', (t) => {
   t.is(answerBound({ type: 'FetchUndelivered', max: 5 }, CAPS), HEADER_SIZE + batch.fixed + 5 * batch.list!.itemSize);
   t.is(answerBound({ type: 'FetchUndelivered', max: 60_000 }, CAPS), answerBound({ type: 'FetchUndelivered', max: 0 }, CAPS));
   t.is(answerBound({ type: 'Ping' }, CAPS), HEADER_SIZE + layout('Error').fixed);
+});
+
+test('a push that must follow an answer leaves after it, even when an earlier answer held that one back', (t) => {
+  const h = harness();
+  h.p.data(pings(1, 2));
+  const log: string[] = [];
+  h.reply(1, { type: 'Pong' }, () => log.push(`push after ${h.written.length} answers`));
+  t.deepEqual(log, []);
+  h.reply(0);
+  t.deepEqual(log, ['push after 2 answers']);
 });
