@@ -20,9 +20,18 @@ export interface NodeRules {
   sendReceipts(r: { senderId: number; ids: number[] }): void;
 }
 
+/** A message a wake-up brought, with the account it is for. */
+type WokenMessage = Extract<NodeEvent, { type: 'messages' }>['messages'][number];
+
 export class NodeEvents {
   /** The newest claim heard for an account from another node: a bind here may still be on its way. */
   private readonly takenOver: FifoMap<number, number>;
+  /** Messages the wake-ups brought while the node catches up after a gap (pushed once it has). */
+  private held: WokenMessage[] | undefined;
+  private catching = false;
+  /** Another gap came during the catch-up: it runs again. */
+  private again = false;
+  private rereadCount = 0;
 
   constructor(
     private readonly core: Core,
@@ -44,8 +53,9 @@ export class NodeEvents {
         for (const m of e.messages) {
           const session = h.online.get(m.recipientId);
           if (session === undefined || session.delivered.has(m.id)) continue;
-          session.delivered.add(m.id);
-          session.sink.push(toPush(m));
+          // While the node catches up after a gap, what the wake-ups bring waits behind what it re-reads.
+          if (this.held !== undefined) this.held.push(m);
+          else this.push(session, m);
         }
         return;
       case 'takeover': {
@@ -69,16 +79,57 @@ export class NodeEvents {
         }
         return;
       case 'resync':
-        this.resync().catch((err: unknown) => h.log.error({ err }, 'catching up with the other nodes failed'));
+        this.catchUp();
         return;
     }
   }
 
+  /** Messages pushed from the database after a gap, not from a wake-up (for the operators' metric). */
+  get rereadPushes(): number {
+    return this.rereadCount;
+  }
+
   /**
-   * After a gap in the link to the other nodes (or a lost lease): bind this node's sessions again,
-   * reload the directory and push whatever waits for them. A wake-up missed in the gap is still in
-   * its recipient's queue.
+   * After a gap in the wake-ups (the listening connection dropped: the database restarted, the
+   * network failed), wake-ups sent meanwhile are lost. So the node holds what new wake-ups bring,
+   * re-reads from the database everything queued for its sessions that it has not pushed (all of it,
+   * page by page, retrying until the database answers), pushes it in id order, then what it held,
+   * and only then trusts the wake-ups again. A second gap during the catch-up starts it over.
    */
+  private catchUp(): void {
+    this.held ??= [];
+    if (this.catching) {
+      this.again = true;
+      return;
+    }
+    this.catching = true;
+    void this.catchUpLoop();
+  }
+
+  private async catchUpLoop(): Promise<void> {
+    let waitMs = 100;
+    for (;;) {
+      this.again = false;
+      try {
+        await this.resync();
+        if (!this.again) break;
+      } catch (err) {
+        this.core.log.warn({ err: (err as Error).message, retryMs: waitMs }, 'catching up with the other nodes failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+        waitMs = Math.min(waitMs * 2, 2000);
+      }
+    }
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.catching = false;
+    held.sort((a, b) => a.id - b.id);
+    for (const m of held) {
+      const session = this.core.online.get(m.recipientId);
+      if (session !== undefined && !session.delivered.has(m.id)) this.push(session, m);
+    }
+  }
+
+  /** Binds this node's sessions again, reloads the directory, and pushes what waits for them. Throws if the database fails. */
   private async resync(): Promise<void> {
     const { core: h, rules } = this;
     const mine = [...h.online.values()].filter((s) => s.claim !== undefined);
@@ -93,21 +144,43 @@ export class NodeEvents {
     const accounts = await h.queue.run<Array<[string, number]>>({ op: 'accounts' });
     h.directory.clear();
     for (const [name, id] of accounts) h.directory.set(name, id);
-    for (const s of h.online.values()) {
+    let pushed = 0;
+    for (const s of [...h.online.values()]) pushed += await this.reread(s);
+    for (const s of [...h.online.values()]) {
       const me = s.accountId!;
-      h.queue.add({ op: 'fetch', recipientId: me, max: h.limits.maxFetch }, (r) => {
-        if (!r.ok || s.accountId !== me) return;
-        for (const m of (r.value as { messages: StoredMessage[] }).messages) {
-          if (s.delivered.has(m.id)) continue;
-          s.delivered.add(m.id);
-          s.sink.push(toPush(m));
-        }
-      });
-      h.queue.add({ op: 'takeReceipts', senderId: me }, (r) => {
-        if (r.ok) rules.sendReceipts({ senderId: me, ids: r.value as number[] });
-        else h.log.error({ err: r.error }, 'reading receipts failed');
-      });
+      const ids = await h.queue.run<number[]>({ op: 'takeReceipts', senderId: me });
+      rules.sendReceipts({ senderId: me, ids });
     }
-    h.log.info({ sessions: mine.length, lost: lost.length }, 'caught up with the other nodes');
+    h.log.info({ sessions: mine.length, lost: lost.length, pushed }, 'caught up with the other nodes');
+  }
+
+  /** Pushes, page by page in id order, every message queued for the session that it has not been pushed. */
+  private async reread(s: Session): Promise<number> {
+    const me = s.accountId!;
+    let after = 0;
+    let pushed = 0;
+    for (;;) {
+      const page = await this.core.queue.run<{ messages: StoredMessage[]; remaining: number }>({
+        op: 'fetch',
+        recipientId: me,
+        max: this.core.limits.maxFetch,
+        after,
+      });
+      if (s.accountId !== me) return pushed;
+      for (const m of page.messages) {
+        if (s.delivered.has(m.id)) continue;
+        this.push(s, m);
+        pushed++;
+      }
+      if (page.remaining === 0 || page.messages.length === 0) break;
+      after = page.messages.at(-1)!.id;
+    }
+    this.rereadCount += pushed;
+    return pushed;
+  }
+
+  private push(s: Session, m: StoredMessage): void {
+    s.delivered.add(m.id);
+    s.sink.push(toPush(m));
   }
 }

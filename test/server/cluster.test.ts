@@ -359,3 +359,28 @@ test('a node that loses its database answers UNAVAILABLE, reconnects by itself a
   t.is(typeof (await bob.send('alice', 'back')), 'number');
   t.is(a!.child.exitCode, null);
 });
+
+test('after a gap in its wake-ups a node pushes everything it missed, more than a page of it, in order, then what came meanwhile: nothing is left fetch-only', async (t) => {
+  const url = freshSchema(t);
+  const [b] = await nodes(t, 1, url);
+  const proxy = await pgProxy(t, new URL(url));
+  const [a] = await nodes(t, 1, proxy.url(url));
+  const bob = await user(t, a!, 'gap-bob');
+  const alice = await user(t, b!, 'gap-alice');
+  const bobIn = inbox(bob);
+  await alice.send('gap-bob', 'm 0');
+  await bobIn.until(1);
+  await proxy.cut();
+  // More than one fetch page (200) is stored for bob while his node hears nothing.
+  const MISSED = 250;
+  for (let i = 1; i <= MISSED; i++) await alice.send('gap-bob', `m ${i}`);
+  await proxy.restore();
+  // And more while his node is catching up.
+  const AFTER = 50;
+  for (let i = MISSED + 1; i <= MISSED + AFTER; i++) await alice.send('gap-bob', `m ${i}`);
+  const got = await bobIn.until(1 + MISSED + AFTER);
+  t.deepEqual(
+    got.map((m) => m.content),
+    Array.from({ length: 1 + MISSED + AFTER }, (_, i) => `m ${i}`),
+  );
+});

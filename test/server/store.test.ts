@@ -91,6 +91,19 @@ for (const kind of KINDS) {
     );
   });
 
+  test(`${kind.name}: fetch pages by id: only ids after \`after\`, and how many wait beyond the page`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const ms = [insert(a, b, 1, 'one'), insert(a, b, 2, 'two'), insert(a, b, 3, 'three'), insert(a, b, 4, 'four')];
+    await s.run(ms);
+    type Page = { messages: Array<{ content: string }>; remaining: number };
+    const page = await one<Page>(s, { op: 'fetch', recipientId: b, max: 2, after: ms[0]!.id });
+    t.deepEqual(page.messages.map((m) => m.content), ['two', 'three']);
+    t.is(page.remaining, 1);
+    const whole = await one<Page>(s, { op: 'fetch', recipientId: b, max: 2 });
+    t.deepEqual([whole.messages.map((m) => m.content), whole.remaining], [['one', 'two'], 2]);
+  });
+
   test(`${kind.name}: a resend inside the window is the first message; a reused client id for other text is refused`, async (t) => {
     const s = await open(t, kind);
     const [a, b] = await twoAccounts(s);

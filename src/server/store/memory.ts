@@ -87,7 +87,8 @@ export class MemoryStore implements Store {
         return ids.sort((a, b) => a - b);
       }
       case 'fetch': {
-        const q = [...(this.queues.get(op.recipientId)?.values() ?? [])].sort((a, b) => a.id - b.id);
+        const after = op.after ?? 0;
+        const q = [...(this.queues.get(op.recipientId)?.values() ?? [])].filter((r) => r.id > after).sort((a, b) => a.id - b.id);
         const messages: StoredMessage[] = q.slice(0, op.max).map((r) => {
           const sender = this.accounts.get(r.senderId)!;
           return { id: r.id, senderName: sender.name, clientId: r.clientId, flags: r.flags, senderDeleted: sender.deleted, sentAt: r.sentAt, content: r.content };

@@ -95,10 +95,10 @@ export class BatchRunner {
         const rows = await q<MessageRow>(
           `SELECT m.id, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, m.sent_at, m.content, m.client_id, m.flags
            FROM messages m JOIN accounts a ON a.id = m.sender_id
-           WHERE m.recipient_id = $1 ORDER BY m.id LIMIT $2`,
-          [op.recipientId, op.max],
+           WHERE m.recipient_id = $1 AND m.id > $3 ORDER BY m.id LIMIT $2`,
+          [op.recipientId, op.max, op.after ?? 0],
         );
-        const total = await this.count(op.recipientId);
+        const total = op.after === undefined ? await this.count(op.recipientId) : await this.countAfter(op.recipientId, op.after);
         const messages: StoredMessage[] = rows.rows.map((r) => ({
           id: r.id,
           senderName: r.sender_name,
@@ -250,6 +250,11 @@ export class BatchRunner {
 
   private async count(recipientId: number): Promise<number> {
     const r = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE recipient_id = $1', [recipientId]);
+    return r.rows[0]!.n;
+  }
+
+  private async countAfter(recipientId: number, after: number): Promise<number> {
+    const r = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE recipient_id = $1 AND id > $2', [recipientId, after]);
     return r.rows[0]!.n;
   }
 

@@ -129,11 +129,12 @@ export class SqliteDb {
       ),
       pruneSends: db.prepare('DELETE FROM sends WHERE sent_at < ?'),
       countQueued: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM messages WHERE recipient_id = ?'),
-      pageQueued: db.prepare<[number, number], MessageRow>(
+      countQueuedAfter: db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM messages WHERE recipient_id = ? AND id > ?'),
+      pageQueued: db.prepare<[number, number, number], MessageRow>(
         `SELECT m.id, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, m.sent_at, m.content,
                 m.client_id, m.flags
          FROM messages m JOIN accounts a ON a.id = m.sender_id
-         WHERE m.recipient_id = ? ORDER BY m.id LIMIT ?`,
+         WHERE m.recipient_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
       ),
       ackOne: db.prepare<[number, number], { sender_id: number; len: number }>(
         'DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id, length(CAST(content AS BLOB)) AS len',
@@ -222,8 +223,8 @@ export class SqliteDb {
           .map((r) => r.message_id)
           .sort((a, b) => a - b);
       case 'fetch': {
-        const rows = s.pageQueued.all(op.recipientId, op.max);
-        const total = s.countQueued.get(op.recipientId)!.n;
+        const rows = s.pageQueued.all(op.recipientId, op.after ?? 0, op.max);
+        const total = s.countQueuedAfter.get(op.recipientId, op.after ?? 0)!.n;
         const messages: StoredMessage[] = rows.map((r) => ({
           id: r.id,
           senderName: r.sender_name,

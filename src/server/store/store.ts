@@ -85,8 +85,8 @@ export type Op =
   | { op: 'addReceipts'; receipts: Receipt[] }
   /** The ids of the sender's kept receipts, removed in the same operation: each is handed out once. */
   | { op: 'takeReceipts'; senderId: number }
-  /** Up to `max` waiting messages, oldest first, and how many more wait. */
-  | { op: 'fetch'; recipientId: number; max: number }
+  /** Up to `max` waiting messages, oldest first (only ids above `after`, if given), and how many more wait after them. */
+  | { op: 'fetch'; recipientId: number; max: number; after?: number }
   /** How many messages wait for the account. */
   | { op: 'count'; recipientId: number }
   /** The live account with this name, or undefined. */
