@@ -21,6 +21,11 @@ export class MessageReader {
     this.expected = accept.join(' or ');
   }
 
+  /** Bytes of a frame begun and not yet complete. */
+  get partialBytes(): number {
+    return this.decoder.pending;
+  }
+
   /**
    * The whole frames this chunk completes, in order. A stream that cannot be resynced (a declared
    * length over the limit) gives a ProtocolError instead, and every later chunk gives it again.

@@ -13,8 +13,8 @@ import { MemoryStore } from './store/memory.js';
 import { PostgresStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
-import { fitConnectionCap } from './transports/admission.js';
-import { TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
+import { Admission, fitConnectionCap } from './transports/admission.js';
+import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
 
 export interface ServerOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -57,6 +57,8 @@ export interface ServerOptions {
   tokenLifetimeMs?: number;
   /** Serve both transports over TLS with this PEM certificate (chain) and key. */
   tls?: TlsFiles;
+  /** With TLS on the TCP port: a handshake not done within this long is cut (default in transports/tcp.ts). */
+  tlsHandshakeTimeoutMs?: number;
   /** Where logs go; default: silent. */
   logger?: Logger;
 }
@@ -106,16 +108,26 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;
   try {
-    const maxConnections = fitConnectionCap(opts.connections?.maxConnections, log);
-    transport = await TcpTransport.listen(service, log, {
-      host,
-      port: opts.port ?? 7878,
-      maxSendQueue: opts.maxSendQueue,
-      ...opts.limits,
-      ...opts.connections,
-      maxConnections,
-      ...(opts.tls ? { tls: opts.tls } : {}),
-    });
+    const c = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
+    // One budget for every socket, TCP, TLS (before its handshake) and gRPC alike, below the fd limit.
+    const admission = new Admission(
+      { maxConnections: fitConnectionCap(opts.connections?.maxConnections, log), maxPerAddress: c.maxPerAddress, limitLoopback: c.limitLoopback },
+      log,
+    );
+    transport = await TcpTransport.listen(
+      service,
+      log,
+      {
+        host,
+        port: opts.port ?? 7878,
+        maxSendQueue: opts.maxSendQueue,
+        ...opts.limits,
+        ...opts.connections,
+        ...(opts.tls ? { tls: opts.tls } : {}),
+        ...(opts.tlsHandshakeTimeoutMs !== undefined ? { tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeoutMs } : {}),
+      },
+      admission,
+    );
     if (opts.grpcPort !== undefined) {
       // Loaded only when asked for, so a TCP-only server does not pay for gRPC.
       const { GrpcTransport } = await import('./transports/grpc.js');
@@ -125,6 +137,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           port: opts.grpcPort,
           maxSendQueue: opts.maxSendQueue,
           tokenLifetimeMs: opts.tokenLifetimeMs,
+          authTimeoutMs: c.authTimeoutMs,
+          keepAliveMs: c.keepAliveMs,
+          admission,
           ...(opts.tls ? { tls: opts.tls } : {}),
         });
       } catch (err) {

@@ -62,8 +62,8 @@ export class Admission {
     return this.open;
   }
 
-  /** Counts a new socket in until it closes; or, over a cap, tells it why, closes it and returns false. */
-  admit(socket: net.Socket): boolean {
+  /** Counts a new socket in until it closes; or, over a cap, closes it (saying why, if `sayWhy`) and returns false. */
+  admit(socket: net.Socket, sayWhy = true): boolean {
     const addr = socket.remoteAddress ?? '';
     const fromHere = this.perAddress.get(addr) ?? 0;
     const capped = this.limits.limitLoopback || !isLoopback(addr);
@@ -71,10 +71,12 @@ export class Admission {
     if (total || (capped && fromHere >= this.limits.maxPerAddress)) {
       // Logged once per burst, not per socket: a flood must not flood the log as well.
       if (this.refused++ % 1000 === 0) this.log.warn({ remote: addr, open: this.open, fromHere, refused: this.refused }, 'connection refused: over the cap');
-      refuse(
-        socket,
-        total ? `the server has too many connections (${this.limits.maxConnections})` : `too many connections from your address (${this.limits.maxPerAddress})`,
-      );
+      if (sayWhy) {
+        refuse(
+          socket,
+          total ? `the server has too many connections (${this.limits.maxConnections})` : `too many connections from your address (${this.limits.maxPerAddress})`,
+        );
+      } else socket.destroy();
       return false;
     }
     this.open++;

@@ -26,6 +26,9 @@ import type { Session } from '../session.js';
 import { toGrpcError } from './grpcErrors.js';
 import { ANONYMOUS, pushedId, REQUESTS, toPushOut, toReply, tokenOf, toRequest, type PushOut } from './grpcMapping.js';
 import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from './grpcProto.js';
+import { Admission, DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_LIVENESS } from './liveness.js';
+import net from 'node:net';
 
 export interface GrpcOptions {
   host: string;
@@ -42,6 +45,12 @@ export interface GrpcOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** A session token works this long after its Login, whatever the activity (default 1 h). */
   tokenLifetimeMs?: number;
+  /** A connection that opens no call this long after it was accepted is closed (TLS handshake included); 0: never. */
+  authTimeoutMs?: number;
+  /** HTTP/2 PING interval for finding dead peers; one unanswered for as long again closes the connection. 0: off. */
+  keepAliveMs?: number;
+  /** The caps every socket of the server counts against (TCP's too); one of its own if not given. */
+  admission?: Admission;
 }
 
 /** Tokens that expired, remembered so a late call hears "expired" rather than "ended". */
@@ -84,6 +93,9 @@ export class GrpcTransport {
   private readonly tokenLifetimeMs: number;
   private readonly expired = new FifoMap<string, true>(EXPIRED_MEMORY);
   private closing: Promise<void> | undefined;
+  /** Accepted sockets that have opened no call yet, by peer ("address:port"), with the timer that closes them. */
+  private readonly silent = new Map<string, NodeJS.Timeout>();
+  private listener: net.Server | undefined;
   port = 0;
 
   private constructor(
@@ -103,22 +115,52 @@ export class GrpcTransport {
 
   /** Starts serving; resolves once bound (port 0 = the OS picks, see `.port`). */
   static async listen(service: ChatService, log: Log, opts: GrpcOptions): Promise<GrpcTransport> {
+    const keepAliveMs = opts.keepAliveMs ?? DEFAULT_LIVENESS.keepAliveMs;
     // The same limit as a frame body; a bigger message is refused by grpc-js before a handler runs.
+    const authMs = opts.authTimeoutMs ?? DEFAULT_LIVENESS.authTimeoutMs;
     const server = new Server({
       'grpc.max_receive_message_length': DEFAULT_MAX_BODY,
-      // Dead peers: an HTTP/2 PING every 30 s, unanswered within 20 s closes the connection (and so
-      // ends a dead client's push stream), as KeepAlive does on TCP.
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 20_000,
+      // Dead peers: an HTTP/2 PING every keepAliveMs, unanswered within as long again, closes the
+      // connection (and so ends a dead client's push stream): within 2 intervals, as KeepAlive on TCP.
+      ...(keepAliveMs > 0 ? { 'grpc.keepalive_time_ms': keepAliveMs, 'grpc.keepalive_timeout_ms': keepAliveMs } : {}),
     });
     const t = new GrpcTransport(service, log, server, opts);
     server.addService(chatServiceDefinition(), t.implementation());
+    // Sockets are accepted here, not by grpc-js, so each counts against the server's one admission
+    // budget from its accept; one that has opened no call by the auth timeout (a TLS handshake never
+    // finished included) is closed.
+    const injector = server.createConnectionInjector(credentialsFor(opts));
+    const admission = opts.admission ?? new Admission(DEFAULT_ADMISSION, log);
+    const listener = (t.listener = net.createServer((socket) => {
+      if (!admission.admit(socket, false)) return;
+      socket.on('error', () => undefined);
+      if (authMs > 0) {
+        const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+        const timer = setTimeout(() => {
+          t.silent.delete(peer);
+          log.debug({ remote: peer }, 'gRPC connection opened no call in time; closing');
+          // grpc-js owns the socket now: only a reset closes it under HTTP/2.
+          socket.resetAndDestroy();
+        }, authMs);
+        t.silent.set(peer, timer);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          t.silent.delete(peer);
+        });
+      }
+      injector.injectConnection(socket);
+    }));
+    listener.on('error', (err) => log.error({ err }, 'gRPC listener error'));
     t.port = await new Promise<number>((resolve, reject) => {
-      const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      server.bindAsync(`${host}:${opts.port}`, credentialsFor(opts), (err, port) => (err ? reject(err) : resolve(port)));
+      listener.once('error', reject);
+      listener.listen(opts.port, opts.host, () => {
+        listener.off('error', reject);
+        resolve((listener.address() as net.AddressInfo).port);
+      });
     });
     return t;
   }
+
 
   /** Live gRPC sessions (for tests and metrics). */
   get sessionCount(): number {
@@ -129,6 +171,8 @@ export class GrpcTransport {
   closeAll(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.sweeper);
+      this.listener?.close();
+      for (const timer of this.silent.values()) clearTimeout(timer);
       for (const g of [...this.byToken.values()]) this.retire(g, 'serverClosing');
       this.service.closeSession(this.anon);
       await new Promise<void>((resolve) => {
@@ -146,6 +190,14 @@ export class GrpcTransport {
     return this.closing;
   }
 
+  /** A call came in on a connection: it is in use, no longer a silent socket (a Ping alone does not count). */
+  private heard(peer: string): void {
+    const timer = this.silent.get(peer);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.silent.delete(peer);
+  }
+
   private implementation(): UntypedServiceImplementation {
     const impl: UntypedServiceImplementation = {};
     for (const name of REQUESTS) {
@@ -157,6 +209,7 @@ export class GrpcTransport {
   }
 
   private async unary(name: RequestName, call: ServerUnaryCall<Record<string, unknown>, object>, cb: sendUnaryData<object>): Promise<void> {
+    if (name !== 'Ping') this.heard(call.getPeer());
     let req: Request;
     try {
       req = toRequest(name, call.request);
@@ -225,6 +278,7 @@ export class GrpcTransport {
   }
 
   private subscribe(call: Stream): void {
+    this.heard(call.getPeer());
     const token = tokenOf(call.metadata);
     const g = token === undefined ? undefined : this.live(token);
     if (!g || g.retired) {

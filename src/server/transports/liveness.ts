@@ -11,9 +11,11 @@ export interface LivenessLimits {
    * for the next interval too, it is closed as dead. So a dead peer goes within 3 intervals. 0: off.
    */
   keepAliveMs: number;
+  /** A frame begun must be complete within this long (a peer trickling bytes holds a connection otherwise); 0: no limit. */
+  frameTimeoutMs: number;
 }
 
-export const DEFAULT_LIVENESS: LivenessLimits = { authTimeoutMs: 10_000, keepAliveMs: 30_000 };
+export const DEFAULT_LIVENESS: LivenessLimits = { authTimeoutMs: 10_000, keepAliveMs: 30_000, frameTimeoutMs: 20_000 };
 
 /** What a keep-alive sweep decided for a connection. */
 export type SweepVerdict = 'alive' | 'ping' | 'dead';
@@ -41,6 +43,7 @@ export class Liveness {
   private authTimer: unknown;
   /** Register/Login requests started and not yet answered: the timeout waits for them (a throttled Login may take longer). */
   private authPending = 0;
+  private frameTimer: unknown;
 
   constructor(
     /** Whether the peer has had a Register or Login succeed. */
@@ -63,6 +66,24 @@ export class Liveness {
     }
   }
 
+  /**
+   * After each chunk read: whether a frame is begun and not complete, and whether a frame completed
+   * in that chunk. A begun frame that is not complete within frameTimeoutMs closes the connection.
+   */
+  frameProgress(partial: boolean, completed: boolean, frameTimeoutMs: number): void {
+    if (frameTimeoutMs <= 0) return;
+    if (this.frameTimer !== undefined && (!partial || completed)) {
+      this.timers.clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    }
+    if (partial && this.frameTimer === undefined) {
+      this.frameTimer = this.timers.setTimeout(() => {
+        this.frameTimer = undefined;
+        this.expire(`a frame begun ${seconds(frameTimeoutMs)} ago is not complete`);
+      }, frameTimeoutMs);
+    }
+  }
+
   /** The peer sent something, or took what we sent. */
   heardFrom(): void {
     this.heard = true;
@@ -75,7 +96,7 @@ export class Liveness {
 
   authEnded(): void {
     this.authPending--;
-    if (this.proven()) this.stop();
+    if (this.proven()) this.stopAuth();
   }
 
   /**
@@ -96,8 +117,14 @@ export class Liveness {
     return 'dead';
   }
 
-  /** The connection is gone (or proven): no timer fires for it any more. */
+  /** The connection is gone: no timer fires for it any more. */
   stop(): void {
+    this.stopAuth();
+    if (this.frameTimer !== undefined) this.timers.clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
+  }
+
+  private stopAuth(): void {
     if (this.authTimer !== undefined) this.timers.clearTimeout(this.authTimer);
     this.authTimer = undefined;
   }

@@ -140,6 +140,8 @@ export class RequestPipeline {
   private stopped = false;
   private closed = false;
   private resumeScheduled = false;
+  /** Frames read so far (a frame completed since the last look: the frame timer starts again). */
+  framesRead = 0;
 
   constructor(
     private readonly host: PipelineHost,
@@ -159,6 +161,11 @@ export class RequestPipeline {
     return this.next < this.frames.length;
   }
 
+  /** Bytes of a frame the peer has begun and not finished. */
+  get partialBytes(): number {
+    return this.reader.partialBytes;
+  }
+
   /** Answer bytes reserved for the requests in flight. */
   get reservedBytes(): number {
     return this.reserved;
@@ -173,6 +180,7 @@ export class RequestPipeline {
     const frames = this.reader.frames(chunk);
     if (frames instanceof ProtocolError) return frames;
     if (frames.length === 0) return undefined;
+    this.framesRead += frames.length;
     if (this.next === this.frames.length) {
       this.frames = frames;
       this.next = 0;

@@ -38,7 +38,11 @@ export interface TcpOptions extends Partial<PipelineLimits>, Partial<ConnectionL
   maxSendQueue?: number;
   /** How long a closing connection may take to flush before it is destroyed. */
   closeGraceMs?: number;
+  /** With TLS: a handshake not done within this long is cut (the socket counted all along). */
+  tlsHandshakeTimeoutMs?: number;
 }
+
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
 
 const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
 
@@ -47,6 +51,7 @@ interface ConnectionSettings {
   maxSendQueue: number;
   closeGraceMs: number;
   authTimeoutMs: number;
+  frameTimeoutMs: number;
 }
 
 class Connection {
@@ -139,7 +144,9 @@ class Connection {
   private onData(chunk: Buffer): void {
     if (this.dead) return;
     this.liveness.heardFrom();
+    const before = this.pipeline.framesRead;
     const fatal = this.pipeline.data(chunk);
+    this.liveness.frameProgress(this.pipeline.partialBytes > 0, this.pipeline.framesRead !== before, this.settings.frameTimeoutMs);
     if (fatal !== undefined) {
       // The stream cannot be resynced: say why, then hang up on this peer only.
       this.complain(fatal);
@@ -195,6 +202,30 @@ class Connection {
   }
 }
 
+/** Runs the server side of a TLS handshake on an admitted socket; `serve` gets the secure socket once it is done in time. */
+function handshake(raw: net.Socket, context: tls.SecureContext, timeoutMs: number, log: Log, serve: (s: net.Socket) => void): void {
+  raw.on('error', () => undefined);
+  const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          log.debug({ remote: raw.remoteAddress }, 'TLS handshake not done in time; closing');
+          socket.destroy();
+          raw.destroy();
+        }, timeoutMs)
+      : undefined;
+  socket.once('secure', () => {
+    clearTimeout(timer);
+    serve(socket);
+  });
+  socket.on('error', (err) => {
+    clearTimeout(timer);
+    log.debug({ err: err.message, remote: raw.remoteAddress }, 'TLS handshake failed');
+    raw.destroy();
+  });
+  raw.once('close', () => clearTimeout(timer));
+}
+
 /** A listening TCP transport for a ChatService. */
 export class TcpTransport {
   private closed: Promise<void> | undefined;
@@ -217,6 +248,7 @@ export class TcpTransport {
       maxSendQueue: opts.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE,
       closeGraceMs: opts.closeGraceMs ?? 2000,
       authTimeoutMs: opts.authTimeoutMs ?? d.authTimeoutMs,
+      frameTimeoutMs: opts.frameTimeoutMs ?? d.frameTimeoutMs,
     };
     const keepAliveMs = opts.keepAliveMs ?? d.keepAliveMs;
     const admit =
@@ -230,18 +262,24 @@ export class TcpTransport {
         log,
       );
     const conns = new Set<Connection>();
-    const onSocket = (socket: net.Socket) => {
-      if (!admit.admit(socket)) return;
+    const serve = (socket: net.Socket) => {
       const c = new Connection(socket, service, log, settings);
       conns.add(c);
       socket.on('close', () => conns.delete(c));
     };
-    // With TLS a connection counts once its handshake is done; the handshake itself is bounded by
-    // the unauthenticated timeout.
-    const server = opts.tls
-      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: settings.authTimeoutMs || 120_000 }, onSocket)
-      : net.createServer(onSocket);
-    if (opts.tls) server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
+    // Every socket counts from its accept, a TLS one before its handshake too, and a handshake that
+    // does not finish in time is cut: silent sockets cannot hold file descriptors outside the caps.
+    const secure = opts.tls && tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key });
+    const handshakeMs = opts.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
+    const server = net.createServer((raw) => {
+      if (!secure) {
+        if (admit.admit(raw)) serve(raw);
+        return;
+      }
+      // A refusal in plain text would be noise to a TLS client: it is just closed.
+      if (!admit.admit(raw, false)) return;
+      handshake(raw, secure, handshakeMs, log, serve);
+    });
     // Out of file descriptors (EMFILE) and the like: logged, and the listener goes on accepting.
     server.on('error', (err) => log.error({ err }, 'listener error'));
     const sweeper =
