@@ -14,6 +14,7 @@ import { HEADER_SIZE, type Frame } from '../../protocol/framing.js';
 import { MAX_WATCH } from '../../protocol/schema.js';
 import { MessageReader } from '../../protocol/messageReader.js';
 import { errorResponse } from '../session.js';
+import type { AnswerBudget, BudgetMember } from './answerBudget.js';
 
 export interface PipelineLimits {
   /** Requests of one connection read and not yet answered. */
@@ -123,7 +124,7 @@ interface Slot {
   after: (() => void) | undefined;
 }
 
-export class RequestPipeline {
+export class RequestPipeline implements BudgetMember {
   private readonly reader = new MessageReader(['request']);
   /** Frames read and not yet started. */
   private frames: Frame[] = [];
@@ -149,7 +150,21 @@ export class RequestPipeline {
     private readonly caps: AnswerCaps,
     private readonly turns: Turns = SHARED_TURNS,
     private readonly later: (fn: () => void) => void = setImmediate,
-  ) {}
+    /** The server-wide budget this connection shares with the others, if any. */
+    private readonly budget?: AnswerBudget,
+  ) {
+    budget?.join(this);
+  }
+
+  /** Answer bytes this connection holds: reserved for its requests in flight plus unsent. */
+  heldBytes(): number {
+    return this.reserved + this.host.unsentBytes();
+  }
+
+  /** The server-wide budget let this connection go on. */
+  resume(): void {
+    this.pump();
+  }
 
   /** Requests started and not yet answered. */
   get inflight(): number {
@@ -237,10 +252,13 @@ export class RequestPipeline {
   /** The connection is gone: start nothing more. */
   close(): void {
     this.closed = true;
+    this.budget?.leave(this);
   }
 
   private overLimits(): boolean {
-    return this.inflight >= this.limits.maxInflight || this.reserved + this.host.unsentBytes() >= this.limits.maxAnswerBytes;
+    if (this.inflight >= this.limits.maxInflight) return true;
+    const held = this.heldBytes();
+    return held >= this.limits.maxAnswerBytes || (this.budget !== undefined && !this.budget.mayStart(this, held));
   }
 
   /** Goes on with waiting requests on the next turn (after the socket took our output, say). */
@@ -269,6 +287,7 @@ export class RequestPipeline {
     const req = msg as Request;
     slot.bound = answerBound(req, this.caps);
     this.reserved += slot.bound;
+    this.budget?.reserved(slot.bound);
     const waits = this.host.handle(req, (r, after) => this.answer(slot, r, after), f.body);
     if (waits && slot.answer === undefined && !this.closed) this.barrier = slot;
   }
@@ -294,6 +313,7 @@ export class RequestPipeline {
       this.slotHead = 0;
     }
     if (this.barrier && this.barrier.answer !== undefined) this.barrier = undefined;
+    this.budget?.released();
     if (this.next < this.frames.length) this.scheduleResume();
   }
 }

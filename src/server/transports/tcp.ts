@@ -14,7 +14,8 @@ import type { ChatService } from '../service.js';
 import { errorResponse, type Session } from '../session.js';
 import { Admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission.js';
 import { DEFAULT_LIVENESS, Liveness, type LivenessLimits } from './liveness.js';
-import { DEFAULT_LIMITS, RequestPipeline, type PipelineLimits } from './pipeline.js';
+import { AnswerBudget } from './answerBudget.js';
+import { DEFAULT_LIMITS, RequestPipeline, SHARED_TURNS, type PipelineLimits } from './pipeline.js';
 
 export { DEFAULT_LIMITS, type PipelineLimits } from './pipeline.js';
 
@@ -40,7 +41,12 @@ export interface TcpOptions extends Partial<PipelineLimits>, Partial<ConnectionL
   closeGraceMs?: number;
   /** With TLS: a handshake not done within this long is cut (the socket counted all along). */
   tlsHandshakeTimeoutMs?: number;
+  /** Answer bytes pending across all connections together (answerBudget.ts); 0: no such bound. */
+  maxAnswerBytesTotal?: number;
 }
+
+/** The server-wide answer budget, by default: a few Fetch batches per busy connection, far below the memory of a small machine. */
+export const DEFAULT_MAX_ANSWER_BYTES_TOTAL = 4 * 1024 * 1024;
 
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
 
@@ -52,6 +58,7 @@ interface ConnectionSettings {
   closeGraceMs: number;
   authTimeoutMs: number;
   frameTimeoutMs: number;
+  budget: AnswerBudget;
 }
 
 class Connection {
@@ -81,6 +88,9 @@ class Connection {
       },
       settings.limits,
       service.limits,
+      SHARED_TURNS,
+      setImmediate,
+      settings.budget,
     );
     this.liveness = new Liveness(() => session.proven, (text) => this.closeWith('IDLE_TIMEOUT', text), settings.authTimeoutMs);
     socket.setNoDelay(true);
@@ -88,6 +98,7 @@ class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.liveness.heardFrom();
+      settings.budget.released();
       this.pipeline.pump();
     });
     socket.on('error', (err) => this.log.debug({ err: err.message, session: session.id }, 'socket error'));
@@ -249,6 +260,7 @@ export class TcpTransport {
       closeGraceMs: opts.closeGraceMs ?? 2000,
       authTimeoutMs: opts.authTimeoutMs ?? d.authTimeoutMs,
       frameTimeoutMs: opts.frameTimeoutMs ?? d.frameTimeoutMs,
+      budget: new AnswerBudget(opts.maxAnswerBytesTotal ?? DEFAULT_MAX_ANSWER_BYTES_TOTAL),
     };
     const keepAliveMs = opts.keepAliveMs ?? d.keepAliveMs;
     const admit =
