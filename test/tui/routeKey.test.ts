@@ -1,7 +1,7 @@
 import test from 'ava';
-import type { KeyContext, KeyLike } from '../../src/tui/keyContext.js';
-import { NO_KEY, tokenize } from '../../src/tui/keyTokens.js';
-import { routeInput } from '../../src/tui/routeKey.js';
+import type { KeyContext } from '../../src/tui/keys/context.js';
+import { routeInput } from '../../src/tui/keys/route.js';
+import { NO_KEY, tokenize, type KeyLike } from '../../src/tui/keys/tokens.js';
 import { reduce, type Action, type State } from '../../src/tui/state/index.js';
 import { arrive, loggedIn, msg, run } from './state/helpers.js';
 

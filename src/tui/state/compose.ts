@@ -78,10 +78,10 @@ export function compose(c: ComposeState, a: Action): ComposeState {
   switch (a.type) {
     case 'edit': {
       if (a.field !== 'compose') return c;
-      const line = editLine(c.line, a.input, a.key, LINE_MAX);
+      const line = editLine(c.line, a.op, LINE_MAX);
       if (line === c.line) return c;
       // Only a paste longer than the whole field loses text, and then it says so.
-      const cut = a.input.length > 1 && line.text.length === LINE_MAX ? `the paste was cut at ${LINE_MAX} characters` : null;
+      const cut = typeof a.op === 'object' && a.op.insert.length > 1 && line.text.length === LINE_MAX ? `the paste was cut at ${LINE_MAX} characters` : null;
       return { ...c, line, historyIndex: null, error: cut, completion: null };
     }
     case 'complete':
