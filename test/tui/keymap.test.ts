@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { KeyContext } from '../../src/tui/keys/context.js';
-import { KEYMAP, type Scope } from '../../src/tui/keys/keymap.js';
+import { Command, KEYMAP, type Scope } from '../../src/tui/keys/keymap.js';
 import { pressed } from '../../src/tui/keys/match.js';
 import { bindingFor, routeInput, scopesFor } from '../../src/tui/keys/route.js';
 import { NO_KEY, type KeyLike } from '../../src/tui/keys/tokens.js';
@@ -63,11 +63,11 @@ test('every key in the help does what the help says: each binding is what routin
 
 test('a character key answers in either case; a named key only with exactly its modifiers', (t) => {
   const s = STATES.quit();
-  t.is(bindingFor(s, pressed('Y', { ...NO_KEY, shift: true }))?.command, 'quitYes');
+  t.is(bindingFor(s, pressed('Y', { ...NO_KEY, shift: true }))?.command, Command.QuitYes);
   const main = loggedIn();
-  t.is(bindingFor(main, pressed('', { ...NO_KEY, tab: true }))?.command, 'complete');
-  t.is(bindingFor(main, pressed('', { ...NO_KEY, tab: true, shift: true }))?.command, 'previousPane');
-  t.is(bindingFor(main, pressed('H', { ...NO_KEY, meta: true, shift: true }))?.command, 'help');
+  t.is(bindingFor(main, pressed('', { ...NO_KEY, tab: true }))?.command, Command.Complete);
+  t.is(bindingFor(main, pressed('', { ...NO_KEY, tab: true, shift: true }))?.command, Command.PreviousPane);
+  t.is(bindingFor(main, pressed('H', { ...NO_KEY, meta: true, shift: true }))?.command, Command.Help);
   t.is(bindingFor(main, pressed('x', { ...NO_KEY, meta: true })), undefined, 'an unbound Alt key is not typed');
   t.is(bindingFor(main, pressed('b', { ...NO_KEY, ctrl: true })), undefined, 'an unbound Ctrl key is not typed');
 });

@@ -1,20 +1,9 @@
-import test, { type ExecutionContext } from 'ava';
-import { readFileSync } from 'node:fs';
+import test from 'ava';
 import { COMMANDS } from '../../src/tui/commands.js';
 import { commandsMarkdown, keysMarkdown } from '../../src/tui/keys/docs.js';
 import { HANDLERS } from '../../src/tui/keys/handlers.js';
 import { bindingOf, Command, KEYMAP } from '../../src/tui/keys/keymap.js';
-
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-
-/** README.md holds `block` as it is generated: compared line by line from its first line, so a failure shows the difference. */
-function inReadme(t: ExecutionContext, block: string): void {
-  const want = block.split('\n');
-  const lines = readme.split('\n');
-  const at = lines.indexOf(want[0]!);
-  t.not(at, -1, `README.md has no line "${want[0]}"; it should hold:\n\n${block}\n`);
-  t.is(lines.slice(at, at + want.length).join('\n'), block, 'README.md differs from the table it documents (expected is what to paste)');
-}
+import { inReadme } from './readme.js';
 
 test("README.md's key table is the keymap, every scope, key and description", (t) => {
   inReadme(t, keysMarkdown());
