@@ -1,10 +1,10 @@
 import test from 'ava';
-import type { KeyContext } from '../../src/tui/keys/context.js';
 import { Command, KEYMAP, type Scope } from '../../src/tui/keys/keymap.js';
 import { pressed } from '../../src/tui/keys/match.js';
-import { bindingFor, routeInput, scopesFor } from '../../src/tui/keys/route.js';
+import { bindingFor, scopesFor } from '../../src/tui/keys/route.js';
 import { NO_KEY, type KeyLike } from '../../src/tui/keys/tokens.js';
-import { initialState, reduce, type Action, type State } from '../../src/tui/state/index.js';
+import { initialState, type State } from '../../src/tui/state/index.js';
+import { harness } from './keyHarness.js';
 import { loggedIn, run } from './state/helpers.js';
 
 /** A state in which `scope` is active. */
@@ -72,31 +72,8 @@ test('a character key answers in either case; a named key only with exactly its 
   t.is(bindingFor(main, pressed('b', { ...NO_KEY, ctrl: true })), undefined, 'an unbound Ctrl key is not typed');
 });
 
-/** Routes keys on a state through the reducer, recording side effects. */
-function drive(start: State) {
-  let state = start;
-  const effects: string[] = [];
-  const ctx: KeyContext = {
-    dispatch: (a: Action) => {
-      state = reduce(state, a);
-    },
-    login: (u, p, register) => effects.push(`${register ? 'register' : 'login'} ${u} ${p}`),
-    send: (to, text) => effects.push(`send ${to} ${text}`),
-    fetch: () => effects.push('fetch'),
-    refreshUsers: () => effects.push('refresh'),
-    search: (q) => effects.push(`search ${q}`),
-    deleteAccount: (pw, confirm) => effects.push(`delete ${pw} ${confirm}`),
-    quit: () => effects.push('quit'),
-    redraw: () => effects.push('redraw'),
-    helpMax: 5,
-    usersShown: true,
-  };
-  const key = (input: string, k: Partial<KeyLike> = {}) => routeInput(() => state, input, { ...NO_KEY, ...k }, ctx);
-  return { get state() { return state; }, effects, key };
-}
-
 test('login: Enter on the name goes to the password, Ctrl-R switches to register, Enter registers', (t) => {
-  const h = drive(initialState());
+  const h = harness(initialState());
   h.key('bob');
   h.key('', { return: true });
   t.is(h.state.login.field, 'password');
@@ -108,7 +85,7 @@ test('login: Enter on the name goes to the password, Ctrl-R switches to register
 });
 
 test('login: while busy keys wait, except Ctrl-C, which quits', (t) => {
-  const h = drive(run(initialState(), { type: 'loginStarted' }));
+  const h = harness(run(initialState(), { type: 'loginStarted' }));
   h.key('abc');
   h.key('', { tab: true });
   h.key('', { return: true });
@@ -120,7 +97,7 @@ test('login: while busy keys wait, except Ctrl-C, which quits', (t) => {
 });
 
 test('login: Shift-Tab and the arrows switch field as Tab does', (t) => {
-  const h = drive(initialState());
+  const h = harness(initialState());
   h.key('', { tab: true, shift: true });
   t.is(h.state.login.field, 'password');
   h.key('', { upArrow: true });
@@ -128,7 +105,7 @@ test('login: Shift-Tab and the arrows switch field as Tab does', (t) => {
 });
 
 test('delete dialog: y and n in the password are typed; Enter asks the server; then y confirms and n cancels', (t) => {
-  const h = drive(run(loggedIn(), { type: 'overlay', overlay: 'delete' }));
+  const h = harness(run(loggedIn(), { type: 'overlay', overlay: 'delete' }));
   h.key('', { return: true });
   t.regex(h.state.dialogs.del.error ?? '', /password/);
   h.key('yn');
@@ -136,7 +113,7 @@ test('delete dialog: y and n in the password are typed; Enter asks the server; t
   t.deepEqual(h.effects, ['delete yn false']);
   h.key('x', { ctrl: true });
   t.is(h.state.dialogs.del.password.text, 'yn');
-  const confirm = drive(run(h.state, { type: 'deleteStep', step: 'confirm', waiting: 3 }));
+  const confirm = harness(run(h.state, { type: 'deleteStep', step: 'confirm', waiting: 3 }));
   confirm.key('y');
   t.deepEqual(confirm.effects, ['delete yn true']);
   confirm.key('n');
@@ -144,18 +121,18 @@ test('delete dialog: y and n in the password are typed; Enter asks the server; t
 });
 
 test('delete dialog: while the server works no key acts; Esc cancels before', (t) => {
-  const busy = drive(run(loggedIn(), { type: 'overlay', overlay: 'delete' }, { type: 'deleteStep', step: 'busy' }));
+  const busy = harness(run(loggedIn(), { type: 'overlay', overlay: 'delete' }, { type: 'deleteStep', step: 'busy' }));
   busy.key('', { escape: true });
   busy.key('c', { ctrl: true });
   t.is(busy.state.dialogs.overlay, 'delete');
   t.deepEqual(busy.effects, []);
-  const h = drive(run(loggedIn(), { type: 'overlay', overlay: 'delete' }));
+  const h = harness(run(loggedIn(), { type: 'overlay', overlay: 'delete' }));
   h.key('', { escape: true });
   t.is(h.state.dialogs.overlay, 'none');
 });
 
 test('quit question: Ctrl-C again quits; Esc goes back with the draft kept', (t) => {
-  const h = drive(loggedIn());
+  const h = harness(loggedIn());
   h.key('draft');
   h.key('c', { ctrl: true });
   h.key('', { escape: true });
@@ -167,14 +144,14 @@ test('quit question: Ctrl-C again quits; Esc goes back with the draft kept', (t)
 });
 
 test('Ctrl-C on a line that is /quit quits without asking', (t) => {
-  const h = drive(loggedIn());
+  const h = harness(loggedIn());
   h.key('/quit');
   h.key('c', { ctrl: true });
   t.deepEqual(h.effects, ['quit']);
 });
 
 test('editing keys in another pane bring the focus back to the line and edit it', (t) => {
-  const h = drive(run(loggedIn(), { type: 'focus', pane: 'users' }));
+  const h = harness(run(loggedIn(), { type: 'focus', pane: 'users' }));
   h.key('hello world');
   h.key('', { escape: true });
   h.key('', { tab: true, shift: true });
@@ -188,7 +165,7 @@ test('editing keys in another pane bring the focus back to the line and edit it'
 });
 
 test('in the messages pane Home and End scroll; in the line they move the cursor', (t) => {
-  const h = drive(run(loggedIn(), { type: 'focus', pane: 'messages' }));
+  const h = harness(run(loggedIn(), { type: 'focus', pane: 'messages' }));
   h.key('', { home: true });
   t.is(h.state.focus, 'messages');
   h.key('ab');
