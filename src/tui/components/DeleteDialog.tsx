@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { Command, keyLabel } from '../keys/keymap.js';
+import { Command, keyLabel, keysHint } from '../keys/keymap.js';
 import type { State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
@@ -24,7 +24,7 @@ export function DeleteDialog({ state, height, width }: Props) {
             <Text color="yellow">
               {del.waiting} waiting message{del.waiting === 1 ? '' : 's'} will be discarded.
             </Text>
-            <Text bold>{`Delete the account for good? ${keyLabel(Command.DeleteYes)} / ${keyLabel(Command.DeleteNo)}`}</Text>
+            <Text bold>{`Delete the account for good? ${keysHint(Command.DeleteYes)} / ${keysHint(Command.DeleteNo)}`}</Text>
           </>
         ) : (
           <Box>
@@ -32,7 +32,8 @@ export function DeleteDialog({ state, height, width }: Props) {
             <TextField line={del.password} width={Math.max(4, Math.min(30, width - 16))} focused={del.step === 'password'} mask />
           </Box>
         )}
-        {del.step === 'busy' ? <Text color="yellow">Working…</Text> : <Text dimColor>{`${keyLabel(Command.DeleteContinue)}: continue · ${keyLabel(Command.DeleteCancel)}: cancel`}</Text>}
+        {del.step === 'busy' ? <Text color="yellow">Working…</Text> : null}
+        {del.step === 'password' ? <Text dimColor>{`${keyLabel(Command.DeleteContinue)}: continue · ${keyLabel(Command.DeleteCancel)}: cancel`}</Text> : null}
         {del.error ? <Text color="red">{del.error}</Text> : null}
       </Box>
     </Box>
