@@ -19,7 +19,7 @@ import { ErrorCode, ERRORS, type ErrorCodeName } from '../src/protocol/errors.js
 import type { Field, Fields } from '../src/protocol/fields.js';
 import { DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
 import { fieldDocs, schema, type MessageDef, type MessageName } from '../src/protocol/schema.js';
-import { SERVICE_DEFAULTS } from '../src/server/service.js';
+import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
 import { DEFAULT_MAX_HELD_PUSHES } from '../src/server/transports/grpc.js';
 import { GRPC_EXTRAS, META, SERVICE_NAME, STREAM_END } from '../src/server/transports/grpcProto.js';
 import { answerText, BEFORE_LOGIN_TEXT } from './protocolFacts.js';

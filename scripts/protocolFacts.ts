@@ -19,10 +19,11 @@ import {
   type MessageDef,
   type MessageName,
 } from '../src/protocol/schema.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../src/server/options.js';
-import { MAX_RECEIPTS, SERVICE_DEFAULTS } from '../src/server/service.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../src/protocol/defaults.js';
+import { MAX_RECEIPTS, RECENT_UNWRITTEN } from '../src/server/delivery.js';
+import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
 import { DEFAULT_THROTTLE } from '../src/server/throttle.js';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '../src/server/transports/tcp.js';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, DEFAULT_MAX_SEND_QUEUE } from '../src/server/transports/tcp.js';
 
 const defs = schema as Record<MessageName, MessageDef>;
 
@@ -71,6 +72,8 @@ export const PROSE_VALUES: Readonly<Record<string, string | number>> = {
   maxBody: DEFAULT_MAX_BODY,
   maxInflight: DEFAULT_LIMITS.maxInflight,
   maxAnswerBytes: bytes(DEFAULT_LIMITS.maxAnswerBytes),
+  maxSendQueue: bytes(DEFAULT_MAX_SEND_QUEUE),
+  recentUnwritten: RECENT_UNWRITTEN.toLocaleString('en'),
   maxFetch: SERVICE_DEFAULTS.maxFetch,
   maxListLimit: SERVICE_DEFAULTS.maxListLimit,
   maxWatch: MAX_WATCH,

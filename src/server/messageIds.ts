@@ -11,7 +11,7 @@
  */
 import type { StoreQueue } from './storeQueue.js';
 import type { IdBlock } from './store/store.js';
-import type { Log } from './service.js';
+import type { Log } from './log.js';
 
 export interface MessageIds {
   /** Whether take() may be called now; else wait() first. */

@@ -5,28 +5,19 @@
  * in the link to the other nodes, catching up. The service's rules stay in service.ts; this applies
  * them to what the other nodes report.
  */
-import type { Push } from '../protocol/codec.js';
 import { FifoMap } from '../protocol/fifoMap.js';
-import type { Log, QueueSize, Session } from './service.js';
-import type { StoreQueue } from './storeQueue.js';
+import { toPush } from './delivery.js';
+import type { Core, Session } from './session.js';
 import type { NodeEvent, StoredMessage } from './store/store.js';
 
-/** What the service lets the handler see and do. */
-export interface NodeHost {
-  readonly online: ReadonlyMap<number, Session>;
-  readonly directory: Map<string, number>;
-  readonly queued: Map<number, QueueSize>;
-  readonly queue: StoreQueue;
-  readonly log: Log;
-  readonly maxFetch: number;
+/** The rules the handler applies, from the rule modules. */
+export interface NodeRules {
   /** Tells the sessions watching `name`. */
   presence(name: string, online: boolean): void;
   /** Logs a session out (without telling its watchers) and pushes LoggedInElsewhere. */
   takeOver(s: Session): void;
   /** Pushes receipts to their sender here, or keeps them for its next Login. */
   sendReceipts(r: { senderId: number; ids: number[] }): void;
-  /** A stored message as the wire has it. */
-  toPush(m: StoredMessage): Extract<Push, { type: 'Message' }>;
 }
 
 export class NodeEvents {
@@ -34,7 +25,8 @@ export class NodeEvents {
   private readonly takenOver: FifoMap<number, number>;
 
   constructor(
-    private readonly host: NodeHost,
+    private readonly core: Core,
+    private readonly rules: NodeRules,
     remember: number,
   ) {
     this.takenOver = new FifoMap(remember);
@@ -46,28 +38,28 @@ export class NodeEvents {
   }
 
   handle(e: NodeEvent): void {
-    const h = this.host;
+    const { core: h, rules } = this;
     switch (e.type) {
       case 'messages':
         for (const m of e.messages) {
           const session = h.online.get(m.recipientId);
           if (session === undefined || session.delivered.has(m.id)) continue;
           session.delivered.add(m.id);
-          session.sink.push(h.toPush(m));
+          session.sink.push(toPush(m));
         }
         return;
       case 'takeover': {
         this.takenOver.set(e.accountId, Math.max(e.claim, this.takenOver.get(e.accountId) ?? 0));
         const session = h.online.get(e.accountId);
-        if (session !== undefined && session.claim !== undefined && session.claim < e.claim) h.takeOver(session);
+        if (session !== undefined && session.claim !== undefined && session.claim < e.claim) rules.takeOver(session);
         return;
       }
       case 'presence':
-        h.presence(e.name, e.online);
+        rules.presence(e.name, e.online);
         return;
       case 'receipts':
         // Gone from here meanwhile: sendReceipts keeps them for its next Login.
-        h.sendReceipts({ senderId: e.senderId, ids: e.ids });
+        rules.sendReceipts({ senderId: e.senderId, ids: e.ids });
         return;
       case 'account':
         if (e.live) h.directory.set(e.name, e.id);
@@ -88,7 +80,7 @@ export class NodeEvents {
    * its recipient's queue.
    */
   private async resync(): Promise<void> {
-    const h = this.host;
+    const { core: h, rules } = this;
     const mine = [...h.online.values()].filter((s) => s.claim !== undefined);
     const lost = await h.queue.run<number[]>({
       op: 'rebind',
@@ -96,23 +88,23 @@ export class NodeEvents {
     });
     for (const id of lost) {
       const s = h.online.get(id);
-      if (s !== undefined) h.takeOver(s);
+      if (s !== undefined) rules.takeOver(s);
     }
     const accounts = await h.queue.run<Array<[string, number]>>({ op: 'accounts' });
     h.directory.clear();
     for (const [name, id] of accounts) h.directory.set(name, id);
     for (const s of h.online.values()) {
       const me = s.accountId!;
-      h.queue.add({ op: 'fetch', recipientId: me, max: h.maxFetch }, (r) => {
+      h.queue.add({ op: 'fetch', recipientId: me, max: h.limits.maxFetch }, (r) => {
         if (!r.ok || s.accountId !== me) return;
         for (const m of (r.value as { messages: StoredMessage[] }).messages) {
           if (s.delivered.has(m.id)) continue;
           s.delivered.add(m.id);
-          s.sink.push(h.toPush(m));
+          s.sink.push(toPush(m));
         }
       });
       h.queue.add({ op: 'takeReceipts', senderId: me }, (r) => {
-        if (r.ok) h.sendReceipts({ senderId: me, ids: r.value as number[] });
+        if (r.ok) rules.sendReceipts({ senderId: me, ids: r.value as number[] });
         else h.log.error({ err: r.error }, 'reading receipts failed');
       });
     }

@@ -7,17 +7,14 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { DEFAULT_SCRYPT_COST } from './auth.js';
-import { SERVICE_DEFAULTS } from './service.js';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
+import { SERVICE_DEFAULTS } from './serviceOptions.js';
+import { DEFAULT_LEASE_MS } from './store/postgres.js';
 import { DEFAULT_THROTTLE } from './throttle.js';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './transports/grpcDefaults.js';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from './transports/tcp.js';
 
-/** Where the server listens and keeps its data unless told otherwise. */
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 7878;
-export const DEFAULT_DATA_DIR = './termchat-data';
-/** With PostgreSQL: how long a stopped node's sessions stay bound (the CLI passes it to the store). */
-export const DEFAULT_LEASE_MS = 15_000;
+export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT };
 export const DEFAULT_LOG_LEVEL = 'info';
 /** The log levels `--log-level` takes: pino's, and `silent`. */
 export const LOG_LEVELS = [...Object.keys(pino.levels.values), 'silent'];

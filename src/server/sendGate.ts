@@ -6,37 +6,15 @@
  * node. Then the Send waits for the database's answer. The Sends of one session keep their order:
  * behind one that waits, the rest wait too. On a single-node store nothing ever waits here.
  */
-import type { Request, Response } from '../protocol/codec.js';
-import type { MessageIds } from './messageIds.js';
-import type { QueueSize, Reply, Session } from './service.js';
-import type { StoreQueue } from './storeQueue.js';
+import type { Response } from '../protocol/codec.js';
+import { storageError, type Core, type QueueSize, type Session, type WaitingSend } from './session.js';
 import type { Account } from './store/store.js';
 
-export type SendRequest = Extract<Request, { type: 'Send' }>;
-
-/** A Send held back until the database has answered what the node could not know by itself. */
-export interface WaitingSend {
-  req: SendRequest;
-  reply: Reply;
-  body: Buffer | undefined;
-  /** Its recipient was looked up already / its queue recounted already: do not wait for that again. */
-  looked?: boolean;
-  recounted?: boolean;
-}
-
 export interface GateDeps {
-  /** Every live account the node knows, name -> id (a lookup adds to it). */
-  directory: Map<string, number>;
-  /** What waits for each recipient, as this node counts it (a recount corrects it). */
-  queued: Map<number, QueueSize>;
-  ids(): MessageIds;
-  queue: StoreQueue;
-  maxQueue: number;
-  maxQueueBytes: number;
+  /** The directory (a lookup adds to it), the mailbox counts (a recount corrects them), ids and the store. */
+  core: Core;
   /** Takes a Send that waits for nothing (it answers it, now or after its commit). */
   go(s: Session, w: WaitingSend): void;
-  /** The answer for a request the store could not serve. */
-  storageError(error: string): Response;
 }
 
 export class SendGate {
@@ -63,16 +41,15 @@ export class SendGate {
   /** What the Send must wait for, or undefined; the promise resolves with an error answer when the database failed. */
   private waitFor(w: WaitingSend): Promise<Response | undefined> | undefined {
     const { recipient } = w.req;
-    const d = this.d;
-    if (!w.looked && !d.directory.has(recipient)) {
+    const { directory, ids, queued, limits } = this.d.core;
+    if (!w.looked && !directory.has(recipient)) {
       w.looked = true;
       return this.lookup(recipient);
     }
-    const ids = d.ids();
     if (!ids.ready()) return this.settled(ids.wait());
-    const to = d.directory.get(recipient);
-    const q = to === undefined ? undefined : d.queued.get(to);
-    if (!w.recounted && to !== undefined && q !== undefined && (q.n >= d.maxQueue || q.bytes >= d.maxQueueBytes)) {
+    const to = directory.get(recipient);
+    const q = to === undefined ? undefined : queued.get(to);
+    if (!w.recounted && to !== undefined && q !== undefined && (q.n >= limits.maxQueue || q.bytes >= limits.maxQueueBytes)) {
       w.recounted = true;
       if ((q.checkedAt ?? 0) < Date.now() - 1000) return this.settled(this.recount(to, q));
     }
@@ -104,10 +81,10 @@ export class SendGate {
   private lookup(name: string): Promise<Response | undefined> {
     let p = this.lookups.get(name);
     if (p === undefined) {
-      p = this.d.queue.run<Account | undefined>({ op: 'findAccount', name }).then(
+      p = this.d.core.queue.run<Account | undefined>({ op: 'findAccount', name }).then(
         (a) => {
           this.lookups.delete(name);
-          if (a !== undefined) this.d.directory.set(a.name, a.id);
+          if (a !== undefined) this.d.core.directory.set(a.name, a.id);
         },
         (err: unknown) => {
           this.lookups.delete(name);
@@ -121,7 +98,7 @@ export class SendGate {
 
   /** Reads how many messages wait for `to`: other nodes add to and take from that queue too. */
   private async recount(to: number, q: QueueSize): Promise<void> {
-    const n = await this.d.queue.run<number>({ op: 'count', recipientId: to });
+    const n = await this.d.core.queue.run<number>({ op: 'count', recipientId: to });
     if (n < q.n) q.bytes = n === 0 ? 0 : Math.round((q.bytes * n) / q.n);
     q.n = n;
     q.checkedAt = Date.now();
@@ -130,7 +107,7 @@ export class SendGate {
   private settled(p: Promise<void>): Promise<Response | undefined> {
     return p.then(
       () => undefined,
-      (err: unknown) => this.d.storageError((err as Error).message),
+      (err: unknown) => storageError((err as Error).message),
     );
   }
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { PasswordHasher } from './auth.js';
 import { claimDataDir } from './dataDir.js';
 import type { ThrottleOptions } from './throttle.js';
@@ -13,28 +14,15 @@ import { MemoryStore } from './store/memory.js';
 import { PostgresStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
-import fs from 'node:fs';
-import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
-
-/** File descriptors kept free for the store (database, WAL, workers), logs, gRPC and sockets being refused. */
-const FD_RESERVE = 64;
-
-/** The process's soft limit on open files (Linux /proc), or undefined where it cannot be read. */
-export function openFileLimit(): number | undefined {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { fitConnectionCap } from './transports/admission.js';
+import { TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
 
 export interface ServerOptions {
-  /** Interface to listen on; default 127.0.0.1. */
+  /** Interface to listen on; default DEFAULT_HOST. */
   host?: string;
-  /** Port; 0 lets the OS pick (read it from the result). Default 7878. */
+  /** Port; 0 lets the OS pick (read it from the result). Default DEFAULT_PORT. */
   port?: number;
-  /** Data directory (created if missing). Default ./termchat-data. */
+  /** Data directory (created if missing). Default DEFAULT_DATA_DIR. */
   dataDir?: string;
   /** scrypt N; default 16384. */
   scryptCost?: number;
@@ -87,8 +75,8 @@ export interface RunningServer {
 
 /** Opens the store and starts listening; resolves once the port is bound. */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
-  const host = opts.host ?? '127.0.0.1';
-  const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
+  const host = opts.host ?? DEFAULT_HOST;
+  const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const log = opts.logger ?? pino({ level: 'silent' });
   const sqlite = opts.store === undefined || opts.store === 'sqlite';
   // One server per data directory, and nobody else's to read: before the database is opened.
@@ -119,17 +107,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   let transport: TcpTransport;
   let grpc: { port: number; closeAll(): Promise<void> } | undefined;
   try {
-    const fdLimit = openFileLimit();
-    let maxConnections = opts.connections?.maxConnections ?? DEFAULT_CONNECTION_LIMITS.maxConnections;
-    if (fdLimit !== undefined && maxConnections > fdLimit - FD_RESERVE) {
-      const fit = Math.max(1, fdLimit - FD_RESERVE);
-      if (opts.connections?.maxConnections !== undefined) log.warn({ asked: maxConnections, fdLimit, cap: fit }, 'connection cap lowered to fit the open-file limit');
-      maxConnections = fit;
-    }
-    log.info({ fdLimit: fdLimit ?? 'unknown', maxConnections }, 'open-file limit');
+    const maxConnections = fitConnectionCap(opts.connections?.maxConnections, log);
     transport = await TcpTransport.listen(service, log, {
       host,
-      port: opts.port ?? 7878,
+      port: opts.port ?? DEFAULT_PORT,
       maxSendQueue: opts.maxSendQueue,
       ...opts.limits,
       ...opts.connections,
@@ -163,9 +144,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const close = () =>
     (closing ??= (async () => {
       stopStats?.();
-      // Reads no more requests; those already read are answered (the work done, or SHUTTING_DOWN).
+      // Reads no more requests; those already read are answered (the work done, or SHUTTING_DOWN),
+      // and ServerClosing is the last frame each connection gets.
       transport.stopReading();
       await service.shutdown();
+      transport.answerTheRest();
+      service.announceClosing();
       await Promise.all([transport.closeAll(), grpc?.closeAll()]);
       await store.close();
       release();

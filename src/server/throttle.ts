@@ -8,11 +8,6 @@
  * (BAD_CREDENTIALS), only later. Registrations are counted per address in a sliding window.
  */
 
-/** Whether an address is the local host's own (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
-export function isLoopback(addr: string | undefined): boolean {
-  return addr === undefined || addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
-}
-
 export interface ThrottleOptions {
   /** Delay after the first failure, doubled with each further one (ms); 0 turns login throttling off. */
   loginDelayMs: number;

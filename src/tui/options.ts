@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_DATA_DIR } from '../protocol/defaults.js';
 import { COMMANDS, commandUsage } from './commands.js';
 import { defaultHistoryDir } from './history.js';
 import { DEFAULT_SCROLLBACK } from './historyKeeper.js';
@@ -46,7 +47,7 @@ export const OPTIONS = {
   'no-local-server': { type: 'boolean', help: 'never start a server; just connect (and keep retrying)' },
   tls: { type: 'boolean', env: 'TERMCHAT_TLS', help: "connect with TLS; the server's certificate is verified and no local server is started" },
   'tls-ca': { type: 'string', arg: 'FILE', env: 'TERMCHAT_TLS_CA', help: 'trust this CA certificate (PEM) for a self-signed server; implies --tls' },
-  data: { type: 'string', arg: 'DIR', env: 'TERMCHAT_DATA', default: './termchat-data', help: 'data directory for an auto-started local server' },
+  data: { type: 'string', arg: 'DIR', env: 'TERMCHAT_DATA', default: DEFAULT_DATA_DIR, help: 'data directory for an auto-started local server' },
   'history-dir': {
     type: 'string',
     arg: 'DIR',

@@ -78,20 +78,21 @@ test('every request except Register, Login and Ping needs a login', async (t) =>
     ['fetch', () => c.fetch(10)],
     ['ack', () => c.ack(1)],
     ['deleteAccount', () => c.deleteAccount(PASSWORD, true)],
+    // As over gRPC: a Logout with no session to end says so.
     ['logout', () => c.logout()],
   ];
   for (const [name, call] of calls) {
-    if (name === 'logout') continue; // logging out when not logged in is harmless
     const err = await t.throwsAsync(call(), { instanceOf: ServerError }, name);
     t.is(code(err), 'NOT_LOGGED_IN', name);
   }
 });
 
-test('after logout requests need a login again', async (t) => {
+test('after logout requests need a login again, a second Logout included', async (t) => {
   const c = await srv.user('leaver');
   await c.logout();
   const err = await t.throwsAsync(c.fetch(1), { instanceOf: ServerError });
   t.is(code(err), 'NOT_LOGGED_IN');
+  t.is(code(await t.throwsAsync(c.logout(), { instanceOf: ServerError })), 'NOT_LOGGED_IN');
 });
 
 test('a second login takes over: the first session gets LoggedInElsewhere and is logged out', async (t) => {

@@ -5,7 +5,7 @@ import { renderReadme, README_PATH } from '../../scripts/readme.js';
 import { USERNAME_RULE } from '../../src/protocol/schema.js';
 import { DEFAULT_SCRYPT_COST } from '../../src/server/auth.js';
 import { parseServerArgs, renderHelp, renderReadmeTable, SERVER_OPTIONS, UsageError, type OptionName } from '../../src/server/options.js';
-import { SERVICE_DEFAULTS } from '../../src/server/service.js';
+import { SERVICE_DEFAULTS } from '../../src/server/serviceOptions.js';
 import { DEFAULT_THROTTLE } from '../../src/server/throttle.js';
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from '../../src/server/transports/tcp.js';
 

@@ -6,8 +6,8 @@
 import anyTest, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import pg from 'pg';
-import { eventsOf, payloads } from '../../src/server/store/postgresLink.js';
-import { globToLike, type Wake } from '../../src/server/store/postgresOps.js';
+import { globToLike } from '../../src/server/store/postgresOps.js';
+import { eventsOf, payloads, type Wake } from '../../src/server/store/postgresWakes.js';
 import { parseUrl, PostgresStore } from '../../src/server/store/postgres.js';
 import { ident, MIGRATIONS, migrate } from '../../src/server/store/postgresSchema.js';
 import type { Binding, IdBlock, NodeEvent, Op, Store } from '../../src/server/store/store.js';

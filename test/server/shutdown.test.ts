@@ -51,7 +51,9 @@ test('under load, every request read before the stop is answered truly: Accepted
       else if (m.type === 'Error' && m.code === ErrorCode.SHUTTING_DOWN) refused++;
       else t.fail(`unexpected answer ${JSON.stringify(m)}`);
     }
-    t.true(msgs.some((m) => m.type === 'ServerClosing'));
+    // ServerClosing comes last, after every answer.
+    t.is(msgs.at(-1)?.type, 'ServerClosing');
+    t.is(msgs.filter((m) => m.type === 'ServerClosing').length, 1);
   }
   t.log(`accepted ${accepted.size}, refused ${refused}, of ${SENDERS * N} sent`);
   t.true(accepted.size > 0 && refused > 0);
@@ -95,4 +97,5 @@ test('requests read but not yet started when the server stops are each answered 
   t.log(`${answers.length} answered of ${N + 1}: ${refused} SHUTTING_DOWN`);
   t.is(answers.length, N + 1);
   t.true(refused > 0);
+  t.is(msgs.at(-1)?.type, 'ServerClosing');
 });

@@ -9,16 +9,8 @@
 import type pg from 'pg';
 import { contentDigest } from './sqliteDb.js';
 import type { Account, Binding, DeleteResult, IdBlock, InsertOp, InsertResult, Op, Receipt, StoredMessage } from './store.js';
-import { NODE_CHANNEL } from './postgresLink.js';
+import { NODE_CHANNEL, type Wake } from './postgresWakes.js';
 import { ID_BLOCK } from './postgresSchema.js';
-
-/** One wake-up for the other nodes (postgresLink.ts reads them back as NodeEvents). */
-export type Wake =
-  | ['m', recipientId: number, id: number, sender: string, clientId: number, flags: number, sentAt: number, content: string]
-  | ['t', accountId: number, claim: number]
-  | ['p', name: string, online: 0 | 1]
-  | ['r', senderId: number, ...ids: number[]]
-  | ['a', name: string, id: number, live: 0 | 1];
 
 interface MessageRow {
   id: number;

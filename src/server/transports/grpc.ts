@@ -20,7 +20,9 @@ import { layout, validate, type Push, type Request, type RequestName } from '../
 import { ProtocolError } from '../../protocol/errors.js';
 import { FifoMap } from '../../protocol/fifoMap.js';
 import { DEFAULT_MAX_BODY, HEADER_SIZE } from '../../protocol/framing.js';
-import type { ChatService, Log, Session } from '../service.js';
+import type { Log } from '../log.js';
+import type { ChatService } from '../service.js';
+import type { Session } from '../session.js';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './grpcDefaults.js';
 import { toGrpcError } from './grpcErrors.js';
 import { ANONYMOUS, pushedId, REQUESTS, toPushOut, toReply, tokenOf, toRequest, type PushOut } from './grpcMapping.js';

@@ -1,84 +1,27 @@
 /**
- * The TCP transport: one Session per socket. Bytes -> frames -> typed requests -> ChatService, and
- * responses (same request id) and pushes (request id 0) back.
- *
- * Each connection is a bounded pipeline. Requests are taken in order; answers leave in request
- * order (pushes may come between them). A connection may have at most `maxInflight` requests
- * unanswered and `maxAnswerBytes` of answers the kernel has not taken; past either, and after
- * `turnBudget` requests in one event-loop turn, the transport stops reading that socket and goes on
- * with it later, so no connection can grow the server's memory or starve the others. A peer that
- * breaks the protocol gets an Error frame; one whose stream cannot be resynced is disconnected.
+ * The TCP transport: one Session per socket. Bytes -> the connection's request pipeline
+ * (pipeline.ts) -> ChatService, and answers (same request id) and pushes (request id 0) back.
+ * Who may connect is admission.ts's; idle and dead peers are liveness.ts's. A peer that breaks the
+ * protocol gets an Error frame; one whose stream cannot be resynced is disconnected.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeInto, frameSize, type Message, type Push, type RawFields, type Request, type Response } from '../../protocol/codec.js';
+import type { Message, Push, RawFields, Request, Response } from '../../protocol/codec.js';
 import { FrameWriter } from '../../protocol/connection.js';
-import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
-import type { Frame } from '../../protocol/framing.js';
-import { MessageReader } from '../../protocol/messageReader.js';
-import { isLoopback } from '../throttle.js';
-import { errorResponse, type ChatService, type Log, type Session } from '../service.js';
+import { ErrorCode, type ErrorCodeName, type ProtocolError } from '../../protocol/errors.js';
+import type { Log } from '../log.js';
+import type { ChatService } from '../service.js';
+import { errorResponse, type Session } from '../session.js';
+import { Admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission.js';
+import { DEFAULT_LIVENESS, Liveness, type LivenessLimits } from './liveness.js';
+import { DEFAULT_LIMITS, RequestPipeline, type PipelineLimits } from './pipeline.js';
 
-/**
- * Requests all connections together may start in one event-loop turn. The rest wait for the next
- * turn, so a turn stays short (timers and other sockets are not held up for long) however many
- * connections are busy.
- */
-const TURN_TOTAL = 512;
-const turn = { left: TURN_TOTAL, resetting: false };
-
-/** Takes one request's share of this turn; false when the turn is used up. */
-function takeTurn(): boolean {
-  if (!turn.resetting) {
-    turn.resetting = true;
-    setImmediate(() => {
-      turn.left = TURN_TOTAL;
-      turn.resetting = false;
-    });
-  }
-  if (turn.left <= 0) return false;
-  turn.left--;
-  return true;
-}
-
-export interface PipelineLimits {
-  /** Requests of one connection read and not yet answered. */
-  maxInflight: number;
-  /**
-   * Answer bytes one connection may have pending: the most its unanswered requests can answer
-   * (a Fetch counts as the full batch it may return) plus what the kernel has not taken yet.
-   */
-  maxAnswerBytes: number;
-  /** Requests one connection may start in one event-loop turn before the others get theirs. */
-  turnBudget: number;
-}
-
-export const DEFAULT_LIMITS: PipelineLimits = { maxInflight: 1024, maxAnswerBytes: 1 << 20, turnBudget: 128 };
+export { DEFAULT_LIMITS, type PipelineLimits } from './pipeline.js';
 
 /** Guards against idle, dead and too many peers (see the README's "Running it in production"). */
-export interface ConnectionLimits {
-  /** A connection without a successful Register or Login this long is closed (IDLE_TIMEOUT); 0: never. */
-  authTimeoutMs: number;
-  /**
-   * A connection the server has heard nothing from for one interval gets a KeepAlive push; silent
-   * for the next interval too, it is closed as dead. So a dead peer goes within 3 intervals. 0: off.
-   */
-  keepAliveMs: number;
-  /** Connections open at once, in all (kept below the process's open-file limit). */
-  maxConnections: number;
-  /** Connections open at once from one address. */
-  maxPerAddress: number;
-  /** Whether the per-address cap applies to loopback addresses too (off: local tools and benchmarks are trusted, as fail2ban's default ignoreip). */
-  limitLoopback: boolean;
-}
+export type ConnectionLimits = AdmissionLimits & LivenessLimits;
 
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
-  authTimeoutMs: 10_000,
-  keepAliveMs: 30_000,
-  maxConnections: 10_000,
-  maxPerAddress: 64,
-  limitLoopback: false,
-};
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { ...DEFAULT_LIVENESS, ...DEFAULT_ADMISSION };
 
 /** A certificate (chain) and its private key, PEM. */
 export interface TlsFiles {
@@ -97,134 +40,96 @@ export interface TcpOptions extends Partial<PipelineLimits>, Partial<ConnectionL
   closeGraceMs?: number;
 }
 
-const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
+/** A connection whose unsent output (pushes included) grows past this is dropped, by default. */
+export const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
 
-/** An answer slot: filled when the service replies, written when every earlier one was. */
-interface Slot {
-  requestId: number;
-  answer: Response | undefined;
-  /** Answer bytes reserved for it until it is written. */
-  bound: number;
-  /** A Register or Login: a success ends the unauthenticated timeout. */
-  auth: boolean;
+interface ConnectionSettings {
+  limits: PipelineLimits;
+  maxSendQueue: number;
+  closeGraceMs: number;
+  authTimeoutMs: number;
 }
 
-
 class Connection {
-  private readonly reader = new MessageReader(['request']);
   private readonly session: Session;
   private readonly writer: FrameWriter;
-  /** Frames read and not yet started. */
-  private frames: Frame[] = [];
-  private next = 0;
-  /** Started requests, oldest first; answers leave from the front. */
-  private readonly slots: Slot[] = [];
-  private slotHead = 0;
-  /** Sum of the bounds of the unwritten answers. */
-  private reserved = 0;
-  /** A request that must finish before the next starts (Login, Register, DeleteAccount). */
-  private barrier: Slot | undefined;
-  private paused = false;
-  /** The server is stopping: read nothing more. */
-  private stopping = false;
-  private resumeScheduled = false;
+  private readonly pipeline: RequestPipeline;
+  private readonly liveness: Liveness;
   private dead = false;
   private complained = false;
-  /** A Register or Login succeeded on this connection. */
-  private authed = false;
-  private authTimer: NodeJS.Timeout | undefined;
-  /** Register/Login requests started and not yet answered: the timeout waits for them (a throttled Login may take longer). */
-  private authPending = 0;
-  /** Something came from the peer (or it took our output) since the last keep-alive sweep. */
-  private heard = true;
-  /** A KeepAlive went out and nothing has come back since. */
-  private pinged = false;
 
   constructor(
     readonly socket: net.Socket,
     private readonly service: ChatService,
     private readonly log: Log,
-    private readonly limits: PipelineLimits,
-    private readonly maxSendQueue: number,
-    private readonly closeGraceMs: number,
-    authTimeoutMs: number,
+    private readonly settings: ConnectionSettings,
   ) {
-    this.session = service.openSession({ push: (m, raw) => this.push(m, raw) }, socket.remoteAddress);
+    const session = (this.session = service.openSession({ push: (m, raw) => this.send(m, 0, raw) }, socket.remoteAddress));
     this.writer = new FrameWriter(socket, () => this.afterFlush());
+    this.pipeline = new RequestPipeline(
+      {
+        handle: (req, reply, body) => this.handle(req, reply, body),
+        write: (answer, requestId) => this.send(answer, requestId),
+        unsentBytes: () => socket.writableLength + this.writer.pendingBytes,
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+        complain: (e) => this.complain(e),
+      },
+      settings.limits,
+      service.limits,
+    );
+    this.liveness = new Liveness(() => session.proven, (text) => this.closeWith('IDLE_TIMEOUT', text), settings.authTimeoutMs);
     socket.setNoDelay(true);
-    log.debug({ session: this.session.id, remote: socket.remoteAddress }, 'connection opened');
+    log.debug({ session: session.id, remote: socket.remoteAddress }, 'connection opened');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
-      this.heard = true;
-      this.pump();
+      this.liveness.heardFrom();
+      this.pipeline.pump();
     });
-    if (authTimeoutMs > 0) {
-      const expire = () => {
-        if (this.authed) return;
-        if (this.authPending > 0) {
-          this.authTimer = setTimeout(expire, authTimeoutMs);
-          return;
-        }
-        this.closeWith('IDLE_TIMEOUT', `no successful Register or Login within ${Math.round(authTimeoutMs / 1000)} s`);
-      };
-      this.authTimer = setTimeout(expire, authTimeoutMs);
-    }
-    socket.on('error', (err) => this.log.debug({ err: err.message, session: this.session.id }, 'socket error'));
+    socket.on('error', (err) => this.log.debug({ err: err.message, session: session.id }, 'socket error'));
     socket.on('close', () => {
       this.dead = true;
-      clearTimeout(this.authTimer);
-      service.closeSession(this.session);
-      this.log.debug({ session: this.session.id }, 'connection closed');
+      this.pipeline.close();
+      this.liveness.stop();
+      service.closeSession(session);
+      this.log.debug({ session: session.id }, 'connection closed');
     });
   }
 
-  /** At shutdown: reads nothing more from the peer (what it sent and we did not read was never a request). */
+  /** At shutdown: reads nothing more from the peer. */
   stopReading(): void {
-    this.stopping = true;
-    this.paused = true;
-    this.socket.pause();
+    this.pipeline.stopReading();
   }
 
-  /**
-   * At shutdown, once the service refuses new work: starts every request already read and not yet
-   * started, so each gets its answer (SHUTTING_DOWN) in order, before the connection ends.
-   */
+  /** At shutdown, once the service refuses new work: every request read gets its answer (SHUTTING_DOWN). */
   answerTheRest(): void {
-    while (this.next < this.frames.length && !this.dead) this.start(this.frames[this.next++]!);
-    this.frames = [];
-    this.next = 0;
+    if (!this.dead) this.pipeline.answerTheRest();
   }
 
   /** Ends the connection after what is queued has been written. */
   end(): void {
     if (this.dead) return;
     this.dead = true;
+    this.pipeline.close();
     this.writer.flush();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), this.closeGraceMs).unref();
+    setTimeout(() => this.socket.destroy(), this.settings.closeGraceMs).unref();
   }
 
   /** Sends an Error frame with request id 0 (not an answer to any request), then ends the connection. */
-  closeWith(code: keyof typeof ErrorCode, text: string): void {
+  closeWith(code: ErrorCodeName, text: string): void {
     if (this.dead) return;
     this.log.debug({ session: this.session.id, remote: this.socket.remoteAddress, code }, 'closing connection');
     this.send(errorResponse(code, text), 0);
     this.end();
   }
 
-  /**
-   * The keep-alive sweep (every keepAliveMs): a connection heard from since the last sweep is
-   * fine; one silent for a whole interval gets a KeepAlive push; one silent after it is dead.
-   */
+  /** The keep-alive sweep: a silent peer gets a KeepAlive; silent after it, it is dropped as dead. */
   sweep(): void {
     if (this.dead) return;
-    if (this.heard || this.next < this.frames.length) {
-      this.heard = false;
-      this.pinged = false;
-    } else if (!this.pinged) {
-      this.pinged = true;
-      this.send({ type: 'KeepAlive' }, 0);
-    } else {
+    const verdict = this.liveness.sweep(this.pipeline.waiting);
+    if (verdict === 'ping') this.send({ type: 'KeepAlive' }, 0);
+    else if (verdict === 'dead') {
       this.log.info({ session: this.session.id, remote: this.socket.remoteAddress }, 'peer silent after KeepAlive; closing it');
       this.closeWith('IDLE_TIMEOUT', 'no answer to KeepAlive');
       // A dead peer reads nothing: do not wait for it to take our last words.
@@ -234,117 +139,30 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.dead) return;
-    this.heard = true;
-    const frames = this.reader.frames(chunk);
-    if (frames instanceof ProtocolError) {
+    this.liveness.heardFrom();
+    const fatal = this.pipeline.data(chunk);
+    if (fatal !== undefined) {
       // The stream cannot be resynced: say why, then hang up on this peer only.
-      this.complain(frames);
-      this.closeWith(frames.code, frames.message);
-      return;
-    }
-    if (frames.length === 0) return;
-    if (this.next === this.frames.length) {
-      this.frames = frames;
-      this.next = 0;
-    } else {
-      for (const f of frames) this.frames.push(f);
-    }
-    this.pump();
-  }
-
-  /** Starts as many waiting requests as the limits allow; pauses reading when it has to stop. */
-  private pump(): void {
-    let budget = this.limits.turnBudget;
-    while (this.next < this.frames.length && !this.dead) {
-      if (this.barrier || this.overLimits()) break;
-      if (budget-- === 0 || !takeTurn()) {
-        // Fair turns: the rest of this connection's requests wait for the next turn.
-        this.scheduleResume();
-        break;
-      }
-      const f = this.frames[this.next++]!;
-      this.start(f);
-    }
-    if (this.next === this.frames.length) {
-      this.frames = [];
-      this.next = 0;
-    }
-    const blocked = this.next < this.frames.length;
-    if (blocked && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!blocked && this.paused && !this.stopping) {
-      this.paused = false;
-      this.socket.resume();
+      this.complain(fatal);
+      this.closeWith(fatal.code, fatal.message);
     }
   }
 
-  private overLimits(): boolean {
-    return (
-      this.slots.length - this.slotHead >= this.limits.maxInflight ||
-      this.reserved + this.socket.writableLength + this.writer.pendingBytes >= this.limits.maxAnswerBytes
-    );
-  }
-
-  private scheduleResume(): void {
-    if (this.resumeScheduled) return;
-    this.resumeScheduled = true;
-    setImmediate(() => {
-      this.resumeScheduled = false;
-      this.pump();
-    });
-  }
-
-  private start(f: Frame): void {
-    const slot: Slot = { requestId: f.requestId, answer: undefined, bound: 0, auth: false };
-    this.slots.push(slot);
-    const msg = this.reader.message(f);
-    if (msg instanceof ProtocolError) {
-      this.complain(msg);
-      this.answer(slot, errorResponse(msg.code, msg.message));
-      return;
+  /** Hands a request to the service; a Register or Login holds the auth timeout until it is answered. */
+  private handle(req: Request, reply: (r: Response) => void, body: Buffer): boolean {
+    if ((req.type === 'Login' || req.type === 'Register') && !this.session.proven) {
+      this.liveness.authStarted();
+      return this.service.handle(
+        this.session,
+        req,
+        (r) => {
+          reply(r);
+          this.liveness.authEnded();
+        },
+        body,
+      );
     }
-    if ((msg.type === 'Login' || msg.type === 'Register') && !this.authed) {
-      slot.auth = true;
-      this.authPending++;
-    }
-    slot.bound = this.service.answerBound(msg as Request);
-    this.reserved += slot.bound;
-    const waits = this.service.handle(this.session, msg as Request, (r) => this.answer(slot, r), f.body);
-    if (waits && slot.answer === undefined && !this.dead) this.barrier = slot;
-  }
-
-  /** Fills a slot and writes every answer that is now at the front, in request order. */
-  private answer(slot: Slot, r: Response): void {
-    slot.answer = r;
-    if (slot.auth) {
-      this.authPending--;
-      if (r.type === 'Ok' || r.type === 'LoginOk') {
-        this.authed = true;
-        clearTimeout(this.authTimer);
-      }
-    }
-    if (this.slots[this.slotHead] !== slot) return;
-    while (this.slotHead < this.slots.length) {
-      const s = this.slots[this.slotHead]!;
-      if (s.answer === undefined) break;
-      this.slotHead++;
-      this.reserved -= s.bound;
-      this.send(s.answer, s.requestId);
-    }
-    if (this.slotHead === this.slots.length) {
-      this.slots.length = 0;
-      this.slotHead = 0;
-    } else if (this.slotHead > 1024) {
-      this.slots.splice(0, this.slotHead);
-      this.slotHead = 0;
-    }
-    if (this.barrier && this.barrier.answer !== undefined) this.barrier = undefined;
-    if (this.next < this.frames.length) this.scheduleResume();
-  }
-
-  private push(msg: Push, raw?: RawFields): void {
-    this.send(msg, 0, raw);
+    return this.service.handle(this.session, req, reply, body);
   }
 
   /** Logs the first protocol violation of a connection only, so a noisy peer cannot flood the log. */
@@ -354,7 +172,7 @@ class Connection {
     this.log.warn({ session: this.session.id, remote: this.socket.remoteAddress, code: e.code, err: e.message }, 'protocol error from peer');
   }
 
-  private send(msg: Message, requestId: number, raw?: RawFields): void {
+  private send(msg: Message | Push, requestId: number, raw?: RawFields): void {
     if (this.dead || this.socket.destroyed) return;
     try {
       this.writer.frame(msg, requestId, raw);
@@ -369,8 +187,8 @@ class Connection {
    * peer that lets its unsent output grow past the cap is dropped: its messages stay queued.
    */
   private afterFlush(): void {
-    if (this.next < this.frames.length) this.scheduleResume();
-    if (this.socket.writableLength > this.maxSendQueue) {
+    this.pipeline.resumeSoon();
+    if (this.socket.writableLength > this.settings.maxSendQueue) {
       this.log.warn({ session: this.session.id, queued: this.socket.writableLength }, 'peer reads too slowly; dropping it');
       this.dead = true;
       this.socket.destroy();
@@ -389,57 +207,50 @@ export class TcpTransport {
   ) {}
 
   /** Starts listening; resolves once bound (port 0 = the OS picks, see `.port`). */
-  static listen(service: ChatService, log: Log, opts: TcpOptions): Promise<TcpTransport> {
-    const limits: PipelineLimits = {
-      maxInflight: opts.maxInflight ?? DEFAULT_LIMITS.maxInflight,
-      maxAnswerBytes: opts.maxAnswerBytes ?? DEFAULT_LIMITS.maxAnswerBytes,
-      turnBudget: opts.turnBudget ?? DEFAULT_LIMITS.turnBudget,
-    };
-    const maxQueue = opts.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE;
-    const grace = opts.closeGraceMs ?? 2000;
+  static listen(service: ChatService, log: Log, opts: TcpOptions, admission?: Admission): Promise<TcpTransport> {
     const d = DEFAULT_CONNECTION_LIMITS;
-    const cl: ConnectionLimits = {
+    const settings: ConnectionSettings = {
+      limits: {
+        maxInflight: opts.maxInflight ?? DEFAULT_LIMITS.maxInflight,
+        maxAnswerBytes: opts.maxAnswerBytes ?? DEFAULT_LIMITS.maxAnswerBytes,
+        turnBudget: opts.turnBudget ?? DEFAULT_LIMITS.turnBudget,
+      },
+      maxSendQueue: opts.maxSendQueue ?? DEFAULT_MAX_SEND_QUEUE,
+      closeGraceMs: opts.closeGraceMs ?? 2000,
       authTimeoutMs: opts.authTimeoutMs ?? d.authTimeoutMs,
-      keepAliveMs: opts.keepAliveMs ?? d.keepAliveMs,
-      maxConnections: opts.maxConnections ?? d.maxConnections,
-      maxPerAddress: opts.maxPerAddress ?? d.maxPerAddress,
-      limitLoopback: opts.limitLoopback ?? d.limitLoopback,
     };
+    const keepAliveMs = opts.keepAliveMs ?? d.keepAliveMs;
+    const admit =
+      admission ??
+      new Admission(
+        {
+          maxConnections: opts.maxConnections ?? d.maxConnections,
+          maxPerAddress: opts.maxPerAddress ?? d.maxPerAddress,
+          limitLoopback: opts.limitLoopback ?? d.limitLoopback,
+        },
+        log,
+      );
     const conns = new Set<Connection>();
-    const perAddress = new Map<string, number>();
-    let refused = 0;
     const onSocket = (socket: net.Socket) => {
-      const addr = socket.remoteAddress ?? '';
-      const fromHere = perAddress.get(addr) ?? 0;
-      const capped = cl.limitLoopback || !isLoopback(addr);
-      if (conns.size >= cl.maxConnections || (capped && fromHere >= cl.maxPerAddress)) {
-        const total = conns.size >= cl.maxConnections;
-        // Logged once per burst, not per socket: a flood must not flood the log as well.
-        if (refused++ % 1000 === 0) log.warn({ remote: addr, open: conns.size, fromHere, refused }, 'connection refused: over the cap');
-        refuse(socket, total ? `the server has too many connections (${cl.maxConnections})` : `too many connections from your address (${cl.maxPerAddress})`);
-        return;
-      }
-      perAddress.set(addr, fromHere + 1);
-      const c = new Connection(socket, service, log, limits, maxQueue, grace, cl.authTimeoutMs);
+      if (!admit.admit(socket)) return;
+      const c = new Connection(socket, service, log, settings);
       conns.add(c);
-      socket.on('close', () => {
-        conns.delete(c);
-        const n = perAddress.get(addr)! - 1;
-        if (n === 0) perAddress.delete(addr);
-        else perAddress.set(addr, n);
-      });
+      socket.on('close', () => conns.delete(c));
     };
     // With TLS a connection counts once its handshake is done; the handshake itself is bounded by
     // the unauthenticated timeout.
     const server = opts.tls
-      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: cl.authTimeoutMs || 120_000 }, onSocket)
+      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: settings.authTimeoutMs || 120_000 }, onSocket)
       : net.createServer(onSocket);
     if (opts.tls) server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
     // Out of file descriptors (EMFILE) and the like: logged, and the listener goes on accepting.
     server.on('error', (err) => log.error({ err }, 'listener error'));
-    const sweeper = cl.keepAliveMs > 0 ? setInterval(() => {
-      for (const c of conns) c.sweep();
-    }, cl.keepAliveMs) : undefined;
+    const sweeper =
+      keepAliveMs > 0
+        ? setInterval(() => {
+            for (const c of conns) c.sweep();
+          }, keepAliveMs)
+        : undefined;
     sweeper?.unref();
     server.once('close', () => clearInterval(sweeper));
     return new Promise((resolve, reject) => {
@@ -463,27 +274,20 @@ export class TcpTransport {
     for (const c of this.conns) c.stopReading();
   }
 
-  /**
-   * Answers every request read and not yet started (SHUTTING_DOWN, as the service now refuses work),
-   * ends every connection after its queued output, and waits until all are gone.
-   */
+  /** At shutdown, once the service refuses new work: every request read and not yet started gets its answer (SHUTTING_DOWN). */
+  answerTheRest(): void {
+    for (const c of this.conns) c.answerTheRest();
+  }
+
+  /** Ends every connection after its queued output, and waits until all are gone. */
   async closeAll(): Promise<void> {
     const waits = [...this.conns].map(
       (c) => new Promise<void>((resolve) => (c.socket.closed ? resolve() : c.socket.once('close', () => resolve()))),
     );
-    for (const c of this.conns) c.answerTheRest();
+    this.answerTheRest();
     for (const c of this.conns) c.end();
     await Promise.all(waits);
     this.stopAccepting();
     await this.closed;
   }
-}
-
-/** Tells a connection over the cap why, then closes it (after a moment, so the frame can leave first). */
-function refuse(socket: net.Socket, text: string): void {
-  socket.on('error', () => undefined);
-  const frame = Buffer.alloc(frameSize(errorResponse('TOO_MANY_CONNECTIONS', text)));
-  encodeInto(frame, 0, errorResponse('TOO_MANY_CONNECTIONS', text), 0);
-  socket.end(frame);
-  setTimeout(() => socket.destroy(), 500).unref();
 }
