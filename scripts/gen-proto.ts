@@ -14,16 +14,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, type ErrorCodeName } from '../src/protocol/errors.js';
+import type { RequestName } from '../src/protocol/codec.js';
+import { ErrorCode, ERRORS, type ErrorCodeName } from '../src/protocol/errors.js';
 import type { Field, Fields } from '../src/protocol/fields.js';
 import { DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
 import { fieldDocs, schema, type MessageDef, type MessageName } from '../src/protocol/schema.js';
-import type { PasswordHasher } from '../src/server/auth.js';
-import { ChatService } from '../src/server/service.js';
-import type { Store } from '../src/server/store/store.js';
+import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
 import { DEFAULT_MAX_HELD_PUSHES } from '../src/server/transports/grpc.js';
-import { GRPC_STATUS_NAME } from '../src/server/transports/grpcErrors.js';
 import { GRPC_EXTRAS, META, SERVICE_NAME, STREAM_END } from '../src/server/transports/grpcProto.js';
+import { answerText, BEFORE_LOGIN_TEXT } from './protocolFacts.js';
 
 export const PROTO_PATH = fileURLToPath(new URL('../src/protocol/chat.proto', import.meta.url));
 
@@ -32,18 +31,10 @@ const names = Object.keys(schema) as MessageName[];
 const byDir = (dir: string) => names.filter((n) => defs[n].dir === dir);
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** The server's defaults, as a fresh service has them (never started: no store is touched). */
-const SERVER = new ChatService(undefined as unknown as Store, undefined as unknown as PasswordHasher, {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-});
-
 /** Proto messages to emit after the service, by name, in first-use order. */
 const messages = new Map<string, string[]>();
 
-function protoType(f: Field, owner: string, field: string): string {
+function protoType(f: Field, owner: string, field: string, sent: boolean): string {
   switch (f.kind) {
     case 'ascii':
       return 'string';
@@ -56,22 +47,24 @@ function protoType(f: Field, owner: string, field: string): string {
     case 'struct': {
       const same = names.find((n) => defs[n].fields === f.fields);
       const name = same ?? `${owner}${capital(field)}`;
-      messageOf(name, f.fields, same ? `${same}: ${defs[same].doc}` : undefined);
+      messageOf(name, f.fields, sent, same ? `${same}: ${defs[same].doc}` : undefined);
       return name;
     }
     case 'list':
-      return `repeated ${protoType(f.item, owner, field)}`;
+      return `repeated ${protoType(f.item, owner, field, sent)}`;
   }
 }
 
-function limitOf(f: Field): string | undefined {
+/** A field's range; `sent`: the client sends it, so the server refuses a value out of it. */
+function limitOf(f: Field, sent: boolean): string | undefined {
+  const refused = sent ? ', more is refused (BAD_FIELD)' : '';
   switch (f.kind) {
     case 'ascii':
       return `at most ${f.size} ASCII characters, no NUL`;
     case 'u8':
-      return 'u8 on the wire: 0-255, more is refused (BAD_FIELD)';
+      return `u8 on the wire: 0-255${refused}`;
     case 'u16':
-      return 'u16 on the wire: 0-65535, more is refused (BAD_FIELD)';
+      return `u16 on the wire: 0-65535${refused}`;
     case 'list':
       return f.item.kind === 'ascii' ? `each at most ${f.item.size} ASCII characters` : undefined;
     default:
@@ -79,8 +72,11 @@ function limitOf(f: Field): string | undefined {
   }
 }
 
-/** A proto message for a run of schema fields (plus gRPC-only extras), emitted once. */
-function messageOf(name: string, fields: Fields, doc?: string): string {
+/**
+ * A proto message for a run of schema fields (plus gRPC-only extras), emitted once. `sent`: a
+ * request's (the client sends it); `docs` overrides fieldDocs.
+ */
+function messageOf(name: string, fields: Fields, sent: boolean, doc?: string, docs: Readonly<Record<string, string>> = {}): string {
   if (messages.has(name)) return name;
   messages.set(name, []); // reserve the name first: a struct may refer to itself through a list
   const lines: string[] = [];
@@ -88,9 +84,9 @@ function messageOf(name: string, fields: Fields, doc?: string): string {
   lines.push(`message ${name} {`);
   let n = 0;
   for (const [field, f] of Object.entries(fields)) {
-    const notes = [fieldDocs[field], limitOf(f)].filter(Boolean);
+    const notes = [docs[field] ?? fieldDocs[field], limitOf(f, sent)].filter(Boolean);
     if (notes.length) lines.push(...wrap(`${capital(notes.join('; '))}.`, '  // '));
-    lines.push(`  ${protoType(f, name, field)} ${snake(field)} = ${++n};`);
+    lines.push(`  ${protoType(f, name, field, sent)} ${snake(field)} = ${++n};`);
   }
   for (const x of GRPC_EXTRAS[name] ?? []) {
     lines.push(`  // gRPC only: ${x.doc}`, `  ${x.type} ${snake(x.name)} = ${++n};`);
@@ -106,7 +102,7 @@ const capital = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 function asProto(name: MessageName, protoName: string = name): string {
   const def = defs[name];
   if (Object.keys(def.fields).length === 0 && !GRPC_EXTRAS[protoName]) return 'Empty';
-  return messageOf(protoName, def.fields, `${name}: ${def.doc}`);
+  return messageOf(protoName, def.fields, def.dir === 'request', `${name}: ${def.doc}`, def.fieldDocs);
 }
 
 function oneof(name: string, kind: string, members: MessageName[], doc: string): string {
@@ -125,7 +121,7 @@ function rpc(name: MessageName): string[] {
     answers.length === 1
       ? asProto(answers[0]!)
       : oneof(`${name}Reply`, 'answer', answers, `${name} succeeds with one of these (set in \`answer\`).`);
-  return [...wrap(def.doc, '  // '), `  rpc ${name}(${req}) returns (${reply});`];
+  return [...wrap(`${def.doc} ${answerText(name as RequestName)}`, '  // '), `  rpc ${name}(${req}) returns (${reply});`];
 }
 
 const wrap = (text: string, prefix = '// ') => {
@@ -148,8 +144,8 @@ export function renderProto(): string {
   const push = oneof('Push', 'kind', byDir('push'), 'One push on the Subscribe stream.');
   const pkg = SERVICE_NAME.slice(0, SERVICE_NAME.lastIndexOf('.'));
   const service = SERVICE_NAME.slice(SERVICE_NAME.lastIndexOf('.') + 1);
-  const statusRows = (Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(
-    ([k, v]) => `//   ${String(v).padStart(2)} ${k.padEnd(20)} ${GRPC_STATUS_NAME[k]}`,
+  const statusRows = (Object.keys(ERRORS) as ErrorCodeName[]).map(
+    (k) => `//   ${String(ERRORS[k].code).padStart(2)} ${k.padEnd(20)} ${ERRORS[k].grpc}`,
   );
   const endRows = Object.values(STREAM_END).map((e) => `//   ${e.value.padEnd(20)} ${e.doc}`);
   const header = [
@@ -165,13 +161,14 @@ export function renderProto(): string {
         'every request against the schema, so a value that would not fit a frame is INVALID_ARGUMENT with ' +
         `${META.errorCode} BAD_FIELD. A request message over ${DEFAULT_MAX_BODY} bytes is refused by the gRPC library ` +
         'itself (RESOURCE_EXHAUSTED) before termchat sees it, so it carries no termchat trailer. ' +
-        `ListAccounts answers at most ${SERVER.limits.maxListLimit} names, FetchUndelivered at most ${SERVER.limits.maxFetch} messages.`,
+        `ListAccounts answers at most ${SERVICE_DEFAULTS.maxListLimit} names, FetchUndelivered at most ${SERVICE_DEFAULTS.maxFetch} messages.`,
     ),
     '//',
     ...wrap(
-      `Auth: Login answers a session token. Every other call except Register and Ping carries it in the metadata, as ` +
+      `Auth: Login answers a session token. Every call other than ${BEFORE_LOGIN_TEXT} carries it in the metadata, as ` +
         `\`${META.authorization}: Bearer <token>\` (the scheme name is case-insensitive) or \`${META.session}: <token>\`. ` +
-        `A missing, unknown or ended token is UNAUTHENTICATED with ${META.errorCode} NOT_LOGGED_IN: log in again.`,
+        `A missing, unknown or ended token is UNAUTHENTICATED with ${META.errorCode} NOT_LOGGED_IN: log in again. ` +
+        'A Login that carries a live token logs that session in again, as a second Login on one TCP connection does.',
     ),
     '//',
     ...wrap(

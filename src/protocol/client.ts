@@ -5,7 +5,8 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { encode, type Body, type Message, type Push, type Request, type Response } from './codec.js';
+import { undeclaredAnswer } from './answers.js';
+import { encode, type Body, type Message, type Push, type Request, type RequestName, type Response } from './codec.js';
 import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
 import { DEFAULT_MAX_BODY, type Frame } from './framing.js';
@@ -104,6 +105,13 @@ export interface ConnectOptions {
    * closed with an error saying so. Off when absent.
    */
   heartbeat?: Heartbeat;
+  /**
+   * Reject an answer the request's schema entry does not declare (a response type not in its
+   * `answers`, an error code not in its `errors`) with ProtocolError UNEXPECTED_MESSAGE, instead of
+   * resolving with it. Default: on under a test runner (NODE_ENV=test, which ava sets), so every test
+   * that talks to a server also checks that the schema lists every answer it can get.
+   */
+  checkAnswers?: boolean;
 }
 
 export interface Heartbeat {
@@ -123,6 +131,8 @@ export class ConnectionClosedError extends Error {
 interface Pending {
   resolve: (r: Response) => void;
   reject: (e: Error) => void;
+  /** The request it answers, for checkAnswers. */
+  type: RequestName;
 }
 
 export class ChatClient extends EventEmitter<ClientEvents> {
@@ -145,6 +155,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     /** The connection is TLS (the server's certificate was verified). */
     readonly secure = false,
     heartbeat?: Heartbeat,
+    private readonly checkAnswers = process.env.NODE_ENV === 'test',
   ) {
     super();
     this.repeats = repeats ?? new RepeatFilter();
@@ -201,7 +212,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       socket.once(t ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.off('error', fail);
-        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined, opts.heartbeat));
+        resolve(new ChatClient(socket, opts.maxBody ?? DEFAULT_MAX_BODY, opts.repeats, t !== undefined, opts.heartbeat, opts.checkAnswers));
       });
     });
   }
@@ -222,7 +233,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       return Promise.reject(err as Error);
     }
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, type: msg.type });
       this.write(frame);
     });
   }
@@ -335,6 +346,11 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.pending.delete(id);
     if (schema[msg.type].dir !== 'response') {
       p.reject(new ProtocolError('UNEXPECTED_MESSAGE', `${msg.type} is not a response`, 'opcode'));
+      return;
+    }
+    const undeclared = this.checkAnswers ? undeclaredAnswer(p.type, msg as Response) : undefined;
+    if (undeclared !== undefined) {
+      p.reject(new ProtocolError('UNEXPECTED_MESSAGE', undeclared, 'opcode'));
       return;
     }
     p.resolve(msg as Response);

@@ -5,6 +5,7 @@
  * Opcode ranges: 0x01-0x3F requests (client -> server), 0x40-0x7F responses (server -> client, same
  * request id as the request), 0x80-0xBF pushes (server -> client, request id 0).
  */
+import type { ErrorCodeName } from './errors.js';
 import { ascii, f64, list, struct, text, u16, u32, u8, type Fields } from './fields.js';
 
 /** Usernames: Python struct `16s`. */
@@ -16,8 +17,14 @@ export const username = ascii(16);
 export const USERNAME_CHARS = 'A-Za-z0-9_.-';
 /** A whole valid username: 1 to `username.size` characters of USERNAME_CHARS. */
 export const USERNAME_RE = new RegExp(`^[${USERNAME_CHARS}]{1,${username.size}}$`);
+/** USERNAME_CHARS for people: "A-Z a-z 0-9 _ . -" (each range or character, space-separated). */
+export const USERNAME_CHARS_TEXT = charClassText(USERNAME_CHARS);
+/** The username rule in words, for error sentences and the docs: "1-16 characters of A-Z a-z 0-9 _ . -". */
+export const USERNAME_RULE = `1-${username.size} characters of ${USERNAME_CHARS_TEXT}`;
 /** Passwords: `64s`. */
 export const password = ascii(64);
+/** The password rule in words: the server accepts 1 to `password.size` printable ASCII characters. */
+export const PASSWORD_RULE = `1-${password.size} printable ASCII characters`;
 /** Message text: `512s`. A chat line: printable ASCII only, so nothing a sender writes can drive the recipient's terminal. */
 export const content = text(512);
 /** Wildcard pattern for ListAccounts (`*` any run, `?` one character): `32s`. */
@@ -47,11 +54,20 @@ export type Direction = 'request' | 'response' | 'push';
 export interface MessageDef {
   readonly op: number;
   readonly dir: Direction;
-  /** One line for docs/PROTOCOL.md. */
+  /** One line for docs/PROTOCOL.md and chat.proto: what it does (the answers are listed from `answers` and `errors`). */
   readonly doc: string;
   readonly fields: Fields;
-  /** Requests only: the responses that answer it when it succeeds (Error can answer any request). */
+  /** What a field means in this message, where it differs from `fieldDocs` (by field name). */
+  readonly fieldDocs?: Readonly<Record<string, string>>;
+  /** Requests only: the responses that answer it when it succeeds. */
   readonly answers?: readonly string[];
+  /** Requests only: allowed without a logged-in session (every other request then answers NOT_LOGGED_IN). */
+  readonly beforeLogin?: boolean;
+  /**
+   * Requests only: every error code it can be answered, besides those any request can get
+   * (errors.ts scope `any` and `frame`). A test fails when the server answers one not listed here.
+   */
+  readonly errors?: readonly ErrorCodeName[];
 }
 
 export const schema = {
@@ -59,72 +75,86 @@ export const schema = {
   Register: {
     op: 0x01,
     dir: 'request',
-    doc: 'Create an account. Answer: Ok or Error (USERNAME_TAKEN, INVALID_USERNAME, INVALID_PASSWORD).',
+    doc: 'Create an account (the session stays as it was: logged in or not).',
     fields: { username, password },
     answers: ['Ok'],
+    beforeLogin: true,
+    errors: ['INVALID_USERNAME', 'INVALID_PASSWORD', 'USERNAME_TAKEN', 'RATE_LIMITED', 'DISK_FULL', 'UNAVAILABLE'],
   },
   Login: {
     op: 0x02,
     dir: 'request',
-    doc: 'Log in (also when already logged in: it logs in again). Answer: LoginOk or Error (BAD_CREDENTIALS). Takes over a live session of the same account.',
+    doc: 'Log in (also when already logged in: it logs in again). Takes over a live session of the same account.',
     fields: { username, password },
     answers: ['LoginOk'],
+    beforeLogin: true,
+    // NOT_LOGGED_IN: over gRPC, when the session the call ran on ended meanwhile.
+    errors: ['BAD_CREDENTIALS', 'NOT_LOGGED_IN', 'DISK_FULL', 'UNAVAILABLE'],
   },
   Logout: {
     op: 0x03,
     dir: 'request',
-    doc: 'End the session; the connection stays open. Answer: Ok or Error (NOT_LOGGED_IN).',
+    doc: 'End the session; the connection stays open.',
     fields: {},
     answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN'],
   },
   ListAccounts: {
     op: 0x04,
     dir: 'request',
-    doc: 'List accounts matching a wildcard (case-sensitive; empty matches all), sorted by name, one page of at most `limit` (0 = the page cap). Answer: AccountList or Error (INVALID_PATTERN).',
+    doc: 'List accounts matching a wildcard (case-sensitive; empty matches all), sorted by name, one page of at most `limit` (0 = the page cap).',
     fields: { pattern, offset: u32, limit: u16 },
     answers: ['AccountList'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_PATTERN', 'UNAVAILABLE'],
   },
   Send: {
     op: 0x05,
     dir: 'request',
-    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND). Answer: Accepted once it is stored durably (or delivered and acknowledged), or Error (NO_SUCH_USER, INVALID_ARGUMENT, CLIENT_ID_REUSED).',
+    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND). Accepted once it is stored durably (or delivered and acknowledged).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
     answers: ['Accepted'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'NO_SUCH_USER', 'CLIENT_ID_REUSED', 'MAILBOX_FULL', 'DISK_FULL', 'UNAVAILABLE'],
   },
   FetchUndelivered: {
     op: 0x06,
     dir: 'request',
-    doc: 'Fetch up to `max` waiting messages (0 = the page cap), oldest first. Answer: MessageBatch. They stay queued until acknowledged.',
+    doc: 'Fetch up to `max` waiting messages (0 = the page cap), oldest first. They stay queued until acknowledged.',
     fields: { max: u16 },
     answers: ['MessageBatch'],
+    errors: ['NOT_LOGGED_IN', 'UNAVAILABLE'],
   },
   Ack: {
     op: 0x07,
     dir: 'request',
-    doc: 'Acknowledge every message delivered to this session (pushed or fetched) with id <= upTo (cumulative); they leave the queue, other ids are left alone. Answer: Ok once they are gone durably.',
+    doc: 'Acknowledge every message delivered to this session (pushed or fetched) with id <= upTo (cumulative); they leave the queue, other ids are left alone. Ok once they are gone durably.',
     fields: { upTo: u32 },
     answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'DISK_FULL', 'UNAVAILABLE'],
   },
   DeleteAccount: {
     op: 0x08,
     dir: 'request',
-    doc: 'Delete your account; the session is then logged out, the connection stays. Answer: Ok, ConfirmDelete (messages wait and confirm was 0) or Error (BAD_CREDENTIALS).',
+    doc: 'Delete your account; the session is then logged out, the connection stays. ConfirmDelete (nothing deleted) when messages wait and `confirm` is 0.',
     fields: { password, confirm: u8 },
     answers: ['Ok', 'ConfirmDelete'],
+    errors: ['NOT_LOGGED_IN', 'BAD_CREDENTIALS', 'DISK_FULL', 'UNAVAILABLE'],
   },
   Ping: {
     op: 0x09,
     dir: 'request',
-    doc: 'Liveness check; allowed before login. Answer: Pong.',
+    doc: 'Liveness check.',
     fields: {},
     answers: ['Pong'],
+    beforeLogin: true,
+    errors: [],
   },
   Watch: {
     op: 0x0a,
     dir: 'request',
-    doc: `Replace this session's watch set with \`names\` (at most ${MAX_WATCH}; empty stops watching). Answer: Presence or Error (INVALID_ARGUMENT). Then PresenceChanged pushes.`,
+    doc: `Replace this session's watch set with \`names\` (at most ${MAX_WATCH}; empty stops watching). Then PresenceChanged pushes.`,
     fields: { names: list(username) },
     answers: ['Presence'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'UNAVAILABLE'],
   },
 
   // Responses
@@ -163,7 +193,7 @@ export const schema = {
   ConfirmDelete: {
     op: 0x47,
     dir: 'response',
-    doc: 'Nothing was deleted: `waiting` messages would be discarded. Repeat DeleteAccount with confirm=1.',
+    doc: 'Nothing was deleted: `waiting` messages would be discarded. Repeat DeleteAccount with `confirm` non-zero (1).',
     fields: { waiting: u32 },
   },
   Presence: {
@@ -203,6 +233,7 @@ export const schema = {
     dir: 'push',
     doc: 'A watched account got its first live session (`online` 1) or lost its last (`online` 0).',
     fields: { name: username, online: u8 },
+    fieldDocs: { online: '1: the account has a live session now; 0: it has none any more' },
   },
   KeepAlive: {
     op: 0x85,
@@ -228,10 +259,10 @@ export const fieldDocs: Readonly<Record<string, string>> = {
   limit: "0, or more than the server's page cap, means the cap",
   offset: 'how many matching names (in sorted order) to skip',
   upTo: 'cumulative: every message delivered to this session with an id up to this one',
-  confirm: '1: delete even though messages wait; 0: ask first (ConfirmDelete)',
+  confirm: '0: ask first (ConfirmDelete when messages wait); any other value (1 by convention): delete even though messages wait',
   code: 'an error code (see Error codes)',
   ids: "message ids of messages you sent (each an Accepted.messageId), acknowledged by their recipient's client",
-  online: 'Presence: the watched names online now; PresenceChanged: 1 online, 0 offline',
+  online: 'the watched names that have a live session now, in the order they were given',
 };
 
 /** Flag bits of chatMessage.flags and Send.flags (UTF7 in both; RESEND in Send only). */
@@ -249,3 +280,15 @@ export const MessageFlags = {
 } as const;
 /** The Send.flags bits a client may set; the others are reserved (must be 0). */
 export const SEND_FLAGS = MessageFlags.UTF7 | MessageFlags.RESEND;
+
+/** The body of a character class ("A-Za-z_.-") as its ranges and characters, space-separated ("A-Z a-z _ . -"). */
+function charClassText(cls: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < cls.length; i++) {
+    if (cls[i + 1] === '-' && i + 2 < cls.length) {
+      out.push(cls.slice(i, i + 3));
+      i += 2;
+    } else out.push(cls[i]!);
+  }
+  return out.join(' ');
+}

@@ -6,7 +6,7 @@
 import type { PasswordHasher } from './auth.js';
 import { limitedAddress } from './address.js';
 import type { Presence } from './presence.js';
-import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, USERNAME_RULE } from './rules.js';
+import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, PATTERN_RULE, USERNAME_RULE } from './rules.js';
 import { accountOf, ServiceError, storageError, type Core, type Reply, type Session } from './session.js';
 import type { Account, Binding, DeleteResult, OpResult } from './store/store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleOptions } from './throttle.js';
@@ -130,7 +130,7 @@ export class Accounts {
     accountOf(s);
     const glob = normalizePattern(pattern);
     if (glob === undefined) {
-      throw new ServiceError('INVALID_PATTERN', 'pattern may hold only letters, digits, _ . - and the wildcards * ?');
+      throw new ServiceError('INVALID_PATTERN', PATTERN_RULE);
     }
     const max = this.core.limits.maxListLimit;
     const n = limit === 0 || limit > max ? max : limit;

@@ -65,8 +65,11 @@ function derive(password: string, salt: Buffer, N: number, r: number, p: number)
   });
 }
 
+/** scrypt N for new hashes unless told otherwise (tests use a cheaper one). */
+export const DEFAULT_SCRYPT_COST = 16384;
+
 export interface HasherOptions {
-  /** scrypt N (a power of two); 16384 in production, cheaper in tests. */
+  /** scrypt N (a power of two); DEFAULT_SCRYPT_COST in production, cheaper in tests. */
   cost?: number;
   /** How many hashes may run at once. */
   concurrency?: number;
@@ -79,7 +82,7 @@ export class PasswordHasher {
   private dummy: Promise<string> | undefined;
 
   constructor(opts: HasherOptions = {}) {
-    this.cost = opts.cost ?? 16384;
+    this.cost = opts.cost ?? DEFAULT_SCRYPT_COST;
     if (!Number.isInteger(this.cost) || this.cost < 2 || (this.cost & (this.cost - 1)) !== 0) {
       throw new Error(`scrypt cost must be a power of two >= 2, got ${this.cost}`);
     }

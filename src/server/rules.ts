@@ -2,19 +2,20 @@
  * Account and input rules, checked by the service before anything reaches the store. Lengths are the
  * widths of the schema's fields (src/protocol/schema.ts), never restated here.
  *
- * - Username: 1 to `username.size` characters from [A-Za-z0-9_.-]. Case-sensitive ("Bob" and "bob"
- *   are two accounts).
+ * - Username: USERNAME_RE, 1 to `username.size` characters of USERNAME_CHARS (both in the schema).
+ *   Case-sensitive ("Bob" and "bob" are two accounts).
  * - Password: 1 to `password.size` printable ASCII characters (0x20 space to 0x7E tilde).
- * - Pattern (ListAccounts): characters from [A-Za-z0-9_.-] plus the wildcards `*` (any run, also
+ * - Pattern (ListAccounts): characters of USERNAME_CHARS plus the wildcards `*` (any run, also
  *   empty) and `?` (exactly one character). Nothing is escaped; an empty pattern means `*`.
  */
 
-import { password, username, USERNAME_CHARS, USERNAME_RE } from '../protocol/schema.js';
+import { password, PASSWORD_RULE, USERNAME_CHARS, USERNAME_CHARS_TEXT, USERNAME_RE, USERNAME_RULE } from '../protocol/schema.js';
 
 export const PASSWORD_RE = new RegExp(`^[\\x20-\\x7e]{1,${password.size}}$`);
-/** The rules in words, for error sentences. */
-export const USERNAME_RULE = `1-${username.size} characters of A-Z a-z 0-9 _ . -`;
-export const PASSWORD_RULE = `1-${password.size} printable ASCII characters`;
+/** The rules in words, for error sentences (written next to the alphabet, in the schema). */
+export { PASSWORD_RULE, USERNAME_RULE };
+/** What a ListAccounts pattern may hold, in words (INVALID_PATTERN's sentence). */
+export const PATTERN_RULE = `pattern may hold only ${USERNAME_CHARS_TEXT} and the wildcards * ?`;
 const PATTERN_RE = new RegExp(`^[*?${USERNAME_CHARS}]*$`);
 
 export function isValidUsername(name: string): boolean {
@@ -37,6 +38,6 @@ export function normalizePattern(pattern: string): string | undefined {
 
 /** The same match in JavaScript, for stores without GLOB and for tests. */
 export function wildcardToRegExp(pattern: string): RegExp {
-  const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.\-]/g, '\\$&'))).join('');
+  const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\\-]/g, '\\$&'))).join('');
   return new RegExp(`^${body}$`, 's');
 }

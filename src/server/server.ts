@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { PasswordHasher } from './auth.js';
 import { claimDataDir } from './dataDir.js';
 import type { ThrottleOptions } from './throttle.js';
@@ -17,11 +18,11 @@ import { Admission, fitConnectionCap } from './transports/admission.js';
 import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
 
 export interface ServerOptions {
-  /** Interface to listen on; default 127.0.0.1. */
+  /** Interface to listen on; default DEFAULT_HOST. */
   host?: string;
-  /** Port; 0 lets the OS pick (read it from the result). Default 7878. */
+  /** Port; 0 lets the OS pick (read it from the result). Default DEFAULT_PORT. */
   port?: number;
-  /** Data directory (created if missing). Default ./termchat-data. */
+  /** Data directory (created if missing). Default DEFAULT_DATA_DIR. */
   dataDir?: string;
   /** scrypt N; default 16384. */
   scryptCost?: number;
@@ -59,6 +60,8 @@ export interface ServerOptions {
   tls?: TlsFiles;
   /** With TLS on the TCP port: a handshake not done within this long is cut (default in transports/tcp.ts). */
   tlsHandshakeTimeoutMs?: number;
+  /** Answer bytes pending across all TCP connections together (transports/answerBudget.ts); default in transports/tcp.ts. */
+  maxAnswerBytesTotal?: number;
   /** Where logs go; default: silent. */
   logger?: Logger;
 }
@@ -76,8 +79,8 @@ export interface RunningServer {
 
 /** Opens the store and starts listening; resolves once the port is bound. */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
-  const host = opts.host ?? '127.0.0.1';
-  const dataDir = path.resolve(opts.dataDir ?? './termchat-data');
+  const host = opts.host ?? DEFAULT_HOST;
+  const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const log = opts.logger ?? pino({ level: 'silent' });
   const sqlite = opts.store === undefined || opts.store === 'sqlite';
   // One server per data directory, and nobody else's to read: before the database is opened.
@@ -119,12 +122,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       log,
       {
         host,
-        port: opts.port ?? 7878,
+        port: opts.port ?? DEFAULT_PORT,
         maxSendQueue: opts.maxSendQueue,
         ...opts.limits,
         ...opts.connections,
         ...(opts.tls ? { tls: opts.tls } : {}),
         ...(opts.tlsHandshakeTimeoutMs !== undefined ? { tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeoutMs } : {}),
+        ...(opts.maxAnswerBytesTotal !== undefined ? { maxAnswerBytesTotal: opts.maxAnswerBytesTotal } : {}),
       },
       admission,
     );

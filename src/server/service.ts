@@ -23,8 +23,6 @@ import { errorResponse, Session, toErrorResponse, type Core, type Reply, type Se
 import { StoreQueue } from './storeQueue.js';
 import type { Store } from './store/store.js';
 
-export { MAX_RECEIPTS } from './delivery.js';
-export { SERVICE_DEFAULTS, type ServiceOptions } from './serviceOptions.js';
 
 /** Message ids are u32 on the wire. */
 const MAX_MESSAGE_ID = maxValue(chatMessage.id);

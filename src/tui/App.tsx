@@ -10,9 +10,9 @@ import { MessagesPane } from './components/MessagesPane.js';
 import { StatusBar } from './components/StatusBar.js';
 import { UsersPane } from './components/UsersPane.js';
 import { WindowsPane } from './components/WindowsPane.js';
-import type { KeyContext } from './keyContext.js';
+import type { KeyContext } from './keys/context.js';
+import { routeInput } from './keys/route.js';
 import { layout, MIN_COLUMNS, MIN_ROWS } from './layout.js';
-import { routeInput } from './routeKey.js';
 import { formatServer, serversName, type ServerAddress } from './servers.js';
 import type { Connect, SessionOptions } from './session.js';
 import { filterPattern, initialState, totalUnread, type State } from './state/index.js';
@@ -110,7 +110,7 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     helpMax: helpMax(L.top, columns),
     usersShown: L.usersHeight > 0,
   };
-  // One always-active key handler, routing on the latest state (see routeKey.ts).
+  // One always-active key handler, routing on the latest state (see keys/route.ts).
   useInput((input, key) => routeInput(get, input, key, ctx), { isActive: true });
 
   if (L.tooSmall) {

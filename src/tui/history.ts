@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { USERNAME_CHARS, USERNAME_RE } from '../protocol/schema.js';
 import type { Delivery, StoredMessage } from './state/types.js';
 
 /** $XDG_DATA_HOME/termchat, or ~/.local/share/termchat. */
@@ -15,12 +16,19 @@ export function defaultHistoryDir(env: NodeJS.ProcessEnv = process.env): string 
   return path.join(base, 'termchat');
 }
 
-/** A file name that cannot leave the directory, whatever the server or account is called. */
-const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
+/**
+ * A file name that cannot leave the directory, whatever the server is called: only the username
+ * alphabet (no separator), and no name made of dots alone.
+ */
+const safe = (s: string): string => s.replace(new RegExp(`[^${USERNAME_CHARS}]`, 'g'), '_').replace(/^\.+/, '_');
 
-/** Where the history of `account` on `server` ("host:port") lives under `dir`. */
+/**
+ * Where the history of `account` on `server` ("host:port") lives under `dir`. A valid username is
+ * its own file name (its alphabet has no separator, and the suffix makes "." or ".." a plain name),
+ * so two accounts never share a file; anything else is made safe.
+ */
 export const historyFile = (dir: string, server: string, account: string): string =>
-  path.join(dir, safe(server), `${safe(account)}.sqlite`);
+  path.join(dir, safe(server), `${USERNAME_RE.test(account) ? account : safe(account)}.sqlite`);
 
 interface Row {
   id: number;

@@ -3,11 +3,10 @@
  * deleted with the account. A disk problem is reported once and never stops the chat.
  */
 import { History } from './history.js';
+import { describe } from './link.js';
 import { log } from './log.js';
 import type { Action, Entry, StoredMessage } from './state/index.js';
 import { entryOfStored } from './state/conversations.js';
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * How many of the newest messages are brought back on screen at login (`--scrollback`). The rest

@@ -1,4 +1,7 @@
-/** One editable line of text with a cursor, and the readline-like keys that edit it. */
+/**
+ * One editable line of text with a cursor, and the readline-like operations on it. Which key does
+ * which operation is the keymap's business (keys/keymap.ts), not this file's.
+ */
 
 export interface Line {
   readonly text: string;
@@ -6,54 +9,57 @@ export interface Line {
   readonly cursor: number;
 }
 
-/** The parts of an ink Key that line editing looks at. */
-export interface EditKey {
-  ctrl?: boolean;
-  meta?: boolean;
-  backspace?: boolean;
-  delete?: boolean;
-  leftArrow?: boolean;
-  rightArrow?: boolean;
-  home?: boolean;
-  end?: boolean;
-  return?: boolean;
-  tab?: boolean;
-  escape?: boolean;
-  upArrow?: boolean;
-  downArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-}
+/** What can be done to a line: insert text (typed or pasted) at the cursor, or one editing step. */
+export type LineOp =
+  | { readonly insert: string }
+  | 'left'
+  | 'right'
+  | 'start'
+  | 'end'
+  | 'backspace'
+  | 'killToStart'
+  | 'killToEnd'
+  | 'killWord';
 
 export const emptyLine: Line = { text: '', cursor: 0 };
 
 export const lineOf = (text: string): Line => ({ text, cursor: text.length });
 
 /**
- * Applies one key (or one pasted chunk) to a line. Returns the same object when the key does not
- * edit, so callers can tell "handled" from "not mine".
+ * Applies one operation to a line. Returns the same object when nothing can change (Backspace at
+ * the start, nothing printable to insert, a full field), so callers can tell "edited" from "no effect".
  */
-export function editLine(line: Line, input: string, key: EditKey, maxLength = Infinity): Line {
+export function editLine(line: Line, op: LineOp, maxLength = Infinity): Line {
   const { text, cursor } = line;
-  // ink reports the Backspace key (DEL, 0x7f) as key.delete; both erase before the cursor.
-  if (key.backspace || key.delete || (key.ctrl && input === 'h')) {
-    if (cursor === 0) return line;
-    return { text: text.slice(0, cursor - 1) + text.slice(cursor), cursor: cursor - 1 };
+  // Moves and kills give a new line even when nothing moves (as a key that edits, they end a completion).
+  switch (op) {
+    case 'backspace':
+      if (cursor === 0) return line;
+      return { text: text.slice(0, cursor - 1) + text.slice(cursor), cursor: cursor - 1 };
+    case 'left':
+      return { text, cursor: Math.max(0, cursor - 1) };
+    case 'right':
+      return { text, cursor: Math.min(text.length, cursor + 1) };
+    case 'start':
+      return { text, cursor: 0 };
+    case 'end':
+      return { text, cursor: text.length };
+    case 'killToStart':
+      return { text: text.slice(cursor), cursor: 0 };
+    case 'killToEnd':
+      return { text: text.slice(0, cursor), cursor };
+    case 'killWord': {
+      const start = wordStart(text, cursor);
+      return { text: text.slice(0, start) + text.slice(cursor), cursor: start };
+    }
+    default:
+      return insert(line, op.insert, maxLength);
   }
-  if (key.leftArrow) return { text, cursor: Math.max(0, cursor - 1) };
-  if (key.rightArrow) return { text, cursor: Math.min(text.length, cursor + 1) };
-  if (key.home || (key.ctrl && input === 'a')) return { text, cursor: 0 };
-  if (key.end || (key.ctrl && input === 'e')) return { text, cursor: text.length };
-  if (key.ctrl && input === 'u') return { text: text.slice(cursor), cursor: 0 };
-  if (key.ctrl && input === 'k') return { text: text.slice(0, cursor), cursor };
-  if (key.ctrl && input === 'w') {
-    const start = wordStart(text, cursor);
-    return { text: text.slice(0, start) + text.slice(cursor), cursor: start };
-  }
-  if (key.ctrl || key.meta || key.return || key.tab || key.escape || key.upArrow || key.downArrow || key.pageUp || key.pageDown) {
-    return line;
-  }
-  // A paste arrives as one chunk: line breaks become spaces, other control characters are dropped.
+}
+
+/** A paste arrives as one chunk: line breaks become spaces, other control characters are dropped. */
+function insert(line: Line, input: string, maxLength: number): Line {
+  const { text, cursor } = line;
   const clean = input.replace(/\r\n|\r|\n/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
   if (clean === '') return line;
   const room = maxLength - text.length;

@@ -2,13 +2,14 @@
  * The servers the client may use (`--server a:7878,b:7879`): parsed once, tried in turn. Several
  * servers are nodes of one service (sharing one database); the client is on one at a time.
  */
+import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 
 export interface ServerAddress {
   readonly host: string;
   readonly port: number;
 }
 
-export const DEFAULT_SERVER = '127.0.0.1:7878';
+export const DEFAULT_SERVER = `${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 /** "host:port" as people write it; an IPv6 host in brackets. */
 export const formatServer = (a: ServerAddress): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
@@ -27,7 +28,7 @@ export function parseServer(entry: string): ServerAddress {
   if (!m) throw new Error(`"${s}" is not HOST:PORT`);
   const port = Number(m[3]);
   if (!(port > 0 && port < 65536)) throw new Error(`"${s}": the port must be from 1 to 65535`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+  return { host: m[1] ?? (m[2] || DEFAULT_HOST), port };
 }
 
 /** A comma-separated list of servers, in the order to try them; repeats are dropped. Throws a sentence naming the bad entry. */

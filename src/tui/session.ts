@@ -5,27 +5,21 @@
  * that were in flight with the same client id, acks what reached the screen, keeps the history
  * file, and reports everything to the reducer as actions.
  */
-import { MAX_WATCH, MessageFlags } from '../protocol/schema.js';
-import { FifoMap } from '../protocol/fifoMap.js';
-import { ClientIds, type ChatClient, type ChatMessage } from '../protocol/client.js';
-import { validate, type Body } from '../protocol/codec.js';
+import type { ChatMessage } from '../protocol/client.js';
+import type { Body } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
+import { backoff, describe, isConnectionError, type ClientLike, type Connect } from './link.js';
 import { log } from './log.js';
+import { Outbox } from './outbox.js';
+import { PresenceWatch } from './presenceWatch.js';
 import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
 import { DEFAULT_SERVER, formatServer, parseServer, type ServerAddress } from './servers.js';
-import { fromWire, toWire } from './text/unicode.js';
+import { fromWire } from './text/unicode.js';
 
-/** The part of ChatClient the TUI uses. */
-export type ClientLike = Pick<
-  ChatClient,
-  'register' | 'login' | 'listAccounts' | 'send' | 'fetch' | 'ack' | 'deleteAccount' | 'watch' | 'close' | 'on' | 'removeAllListeners'
->;
-
-/** Opens a connection to one server of the list. */
-export type Connect = (server: ServerAddress) => Promise<ClientLike>;
+export type { ClientLike, Connect } from './link.js';
 
 export interface SessionOptions {
-  /** The servers to use, tried in turn (default: 127.0.0.1:7878 alone). */
+  /** The servers to use, tried in turn (default: DEFAULT_SERVER alone). */
   servers?: readonly ServerAddress[];
   /** Fetch waiting messages at login and after a reconnect (default true). */
   autoFetch?: boolean;
@@ -36,18 +30,6 @@ export interface SessionOptions {
   /** How many messages of history to load at login. */
   historyLimit?: number;
 }
-
-/** Waits between reconnect attempts, in ms; the last one repeats. */
-export const BACKOFF = [100, 250, 500, 1000, 2000, 4000, 5000];
-
-/** Errors meaning "the link went away", after which a request is retried rather than reported. */
-export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'CONNECTION_CLOSED' || code === 'SHUTTING_DOWN' || code === 'ECONNRESET' || code === 'EPIPE';
-}
-
-/** A sentence for the user from any rejection. */
-export const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** A received message as the view wants it: UTF-7 decoded. */
 export const incoming = ({ content, ...m }: ChatMessage): IncomingMessage => ({ ...m, text: fromWire(content, m.flags) });
@@ -62,21 +44,6 @@ const stored = (m: IncomingMessage): StoredMessage => ({
   text: m.text,
 });
 
-/** A message on its way: the Send fields, what the user typed, and when. */
-interface Outgoing extends Pick<Body<'Send'>, 'recipient' | 'content' | 'flags'> {
-  text: string;
-  at: number;
-  /** Sent before without an answer (the link dropped): a retry is flagged RESEND. */
-  tried?: boolean;
-  /** A Send of it is on the wire now (a retry waits for its answer). */
-  inFlight?: boolean;
-  /** Retries after a retryable refusal (UNAVAILABLE, DISK_FULL), for the backoff. */
-  retries?: number;
-}
-
-/** Refusals that say "nothing final happened, try again": the message stays pending and is sent again. */
-const RETRYABLE = new Set(['UNAVAILABLE', 'DISK_FULL']);
-
 export class ChatSession {
   private client: ClientLike | null = null;
   private creds: { username: string; password: string } | null = null;
@@ -84,12 +51,6 @@ export class ChatSession {
   private stopped = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Sent but not yet accepted, in order; resent after a reconnect with the same client id. */
-  private readonly outbox = new Map<number, Outgoing>();
-  /** Retries waiting after a retryable refusal. */
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  /** Client message ids, kept across connections (a resend reuses its id). */
-  private readonly clientIds = new ClientIds();
   private readonly servers: readonly ServerAddress[];
   /** Which of `servers` the session is on, or tries next. */
   private serverIndex = 0;
@@ -98,13 +59,8 @@ export class ChatSession {
   private fetching = false;
   private readonly history: HistoryKeeper;
   private readonly autoFetch: boolean;
-  /** Receipts lately received: one may come before the Accepted of its message (a resend's). */
-  private readonly receipts = new FifoMap<number, true>(1000);
-  /** The names to watch for presence, sorted; sent again after every login. */
-  private watching: readonly string[] = [];
-  /** Watch requests not answered yet, and the presence pushes that came meanwhile (applied after the answer). */
-  private watchesInFlight = 0;
-  private presenceMeanwhile: Array<{ name: string; online: boolean }> = [];
+  private readonly outbox: Outbox;
+  private readonly presence: PresenceWatch;
 
   constructor(
     private readonly connectFn: Connect,
@@ -114,6 +70,15 @@ export class ChatSession {
     this.autoFetch = opts.autoFetch ?? true;
     this.servers = opts.servers?.length ? opts.servers : [parseServer(DEFAULT_SERVER)];
     this.history = new HistoryKeeper(opts.historyDir, opts.server ?? 'default', dispatch, opts.historyLimit);
+    const host = {
+      client: () => this.client,
+      loggedIn: () => this.loggedIn,
+      me: () => this.creds?.username ?? '',
+      dispatch,
+      history: this.history,
+    };
+    this.outbox = new Outbox(host);
+    this.presence = new PresenceWatch(host);
   }
 
   /** Starts connecting; call once. */
@@ -125,8 +90,7 @@ export class ChatSession {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
+    this.outbox.stop();
     this.history.close();
     const c = this.client;
     this.client = null;
@@ -172,10 +136,7 @@ export class ChatSession {
     this.client = c;
     c.on('message', (m) => this.onMessage(m));
     c.on('delivered', (ids) => this.onDelivered(ids));
-    c.on('presence', (name, online) => {
-      if (this.watchesInFlight > 0) this.presenceMeanwhile.push({ name, online });
-      else this.dispatch({ type: 'presence', changes: [{ name, online }] });
-    });
+    c.on('presence', (name, online) => this.presence.changed(name, online));
     c.on('loggedInElsewhere', () => {
       log('logged in elsewhere');
       this.creds = null;
@@ -212,7 +173,7 @@ export class ChatSession {
 
   private scheduleReconnect(): void {
     if (this.stopped) return;
-    const wait = BACKOFF[Math.min(this.attempt, BACKOFF.length - 1)]!;
+    const wait = backoff(this.attempt);
     this.attempt++;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -227,9 +188,9 @@ export class ChatSession {
       this.loggedIn = true;
       this.dispatch({ type: 'loggedIn', me: creds.username, undelivered: r.undelivered, resumed: true });
       this.dispatch({ type: 'notice', text: 'reconnected' });
-      for (const id of [...this.outbox.keys()]) void this.trySend(id);
+      this.outbox.resendAll();
       if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
-      if (this.watching.length > 0) void this.sendWatch();
+      this.presence.renew();
     } catch (err) {
       if (isConnectionError(err)) return; // the close handler reconnects
       this.creds = null;
@@ -259,42 +220,19 @@ export class ChatSession {
     const history = this.history.open(username);
     this.dispatch({ type: 'loggedIn', me: username, undelivered: r.undelivered, history });
     if (this.autoFetch && r.undelivered > 0) void this.fetchWaiting();
-    // A new session watches nothing: the names are sent again.
-    if (this.watching.length > 0) void this.sendWatch();
+    this.presence.renew();
   }
 
   /** Delivery receipts: our messages with these ids reached their recipient's client. */
   private onDelivered(ids: readonly number[]): void {
-    for (const id of ids) this.receipts.set(id, true);
+    this.outbox.receipted(ids);
     this.dispatch({ type: 'delivered', ids });
     this.history.delivered(ids);
   }
 
-  /**
-   * Watches these names for presence (the visible users and the open conversations): sent when the
-   * set changes and after every login; at most MAX_WATCH, the first ones.
-   */
+  /** Watches these names for presence (the visible users and the open conversations). */
   watch(names: readonly string[]): void {
-    const next = [...new Set(names)].slice(0, MAX_WATCH).sort();
-    if (next.length === this.watching.length && next.every((n, i) => n === this.watching[i])) return;
-    this.watching = next;
-    void this.sendWatch();
-  }
-
-  private async sendWatch(): Promise<void> {
-    const c = this.client;
-    if (!c || !this.loggedIn) return;
-    this.watchesInFlight++;
-    try {
-      const online = await c.watch(this.watching);
-      if (this.client !== c) return;
-      // Pushes that came before this answer may be older or newer than it: applied after it, in order.
-      this.dispatch({ type: 'presence', online, changes: this.presenceMeanwhile });
-    } catch (err) {
-      if (!isConnectionError(err)) log('watch failed', describe(err));
-    } finally {
-      if (--this.watchesInFlight === 0) this.presenceMeanwhile = [];
-    }
+    this.presence.watch(names);
   }
 
   private onMessage(m: ChatMessage): void {
@@ -306,62 +244,9 @@ export class ChatSession {
     this.client?.ack(m.id).catch((err) => log('ack failed', describe(err)));
   }
 
-  /**
-   * Sends a message; it shows at once as pending and is retried across reconnects. Text with
-   * non-ASCII characters goes as UTF-7, flagged.
-   */
+  /** Sends a message; it shows at once as pending and is retried across reconnects (see Outbox). */
   send(recipient: string, text: string, fromCompose = true, at = Date.now()): void {
-    const clientId = this.clientIds.take();
-    const { content, flags } = toWire(text);
-    try {
-      // Checks the field widths the same way the wire does, before anything is queued.
-      validate({ type: 'Send', recipient, clientId, flags, content });
-    } catch (err) {
-      this.dispatch({ type: 'composeError', text: describe(err) });
-      return;
-    }
-    this.outbox.set(clientId, { recipient, text, content, flags, at });
-    this.dispatch({ type: 'sendStarted', clientId, recipient, text, at, fromCompose });
-    void this.trySend(clientId);
-  }
-
-  private async trySend(clientId: number): Promise<void> {
-    const c = this.client;
-    const item = this.outbox.get(clientId);
-    if (!c || !this.loggedIn || !item || item.inFlight) return;
-    item.inFlight = true;
-    // A retry says so: the server then pushes it only if it turns out not to be a repeat.
-    const flags = item.tried ? item.flags | MessageFlags.RESEND : item.flags;
-    item.tried = true;
-    try {
-      const id = await c.send(item.recipient, item.content, clientId, flags);
-      this.outbox.delete(clientId);
-      this.dispatch({ type: 'sendAccepted', clientId, id });
-      const early = this.receipts.has(id);
-      if (early) this.dispatch({ type: 'delivered', ids: [id] });
-      const me = this.creds?.username ?? '';
-      const delivery = early ? 'delivered' : 'queued';
-      this.history.keep([{ id, sender: me, peer: item.recipient, own: true, clientId, sentAt: item.at, text: item.text, delivery }]);
-    } catch (err) {
-      item.inFlight = false;
-      if (isConnectionError(err) || this.client !== c) return; // resent after the reconnect
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && RETRYABLE.has(code)) {
-        // The server could not store it now (its database or disk): it stays pending and goes
-        // again, flagged RESEND (it may have been stored all the same), after the reconnect backoff.
-        const retries = (item.retries ?? 0) + 1;
-        item.retries = retries;
-        if (retries === 1) this.dispatch({ type: 'error', text: `${describe(err)}: your message stays pending and is sent again` });
-        const t = setTimeout(() => {
-          this.retryTimers.delete(t);
-          void this.trySend(clientId);
-        }, BACKOFF[Math.min(retries - 1, BACKOFF.length - 1)]);
-        this.retryTimers.add(t);
-        return;
-      }
-      this.outbox.delete(clientId);
-      this.dispatch({ type: 'sendFailed', clientId, error: describe(err) });
-    }
+    this.outbox.send(recipient, text, fromCompose, at);
   }
 
   /** Fetches every waiting message, page by page, acking each page once it is shown. */

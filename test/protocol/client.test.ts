@@ -3,6 +3,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { ChatClient } from '../../src/protocol/client.js';
 import { encode } from '../../src/protocol/codec.js';
+import { ErrorCode, ProtocolError, ServerError } from '../../src/protocol/errors.js';
 import { HEADER_SIZE, writeHeader } from '../../src/protocol/framing.js';
 import { schema } from '../../src/protocol/schema.js';
 import { startServer } from '../../src/server/server.js';
@@ -111,4 +112,33 @@ test('heartbeat: a server that answers keeps the connection, however long nothin
   });
   t.false(closed);
   t.true(c.isOpen);
+});
+
+/** A server that answers every request with `answer` (same request id). */
+async function answering(answer: Parameters<typeof encode>[0]): Promise<{ port: number; close(): void }> {
+  const server = net.createServer((sock) => {
+    sock.on('error', () => undefined);
+    sock.on('data', (d: Buffer) => sock.write(encode(answer, d.readUInt32BE(5))));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+test('under tests, ChatClient refuses an error code the request does not declare in the schema', async (t) => {
+  const srv = await answering({ type: 'Error', code: ErrorCode.MAILBOX_FULL, text: 'full' });
+  t.teardown(() => srv.close());
+  // NODE_ENV=test (ava sets it): the check is on without asking.
+  const strict = await ChatClient.connect({ port: srv.port });
+  t.teardown(() => strict.close());
+  const e = await t.throwsAsync(strict.ping());
+  t.is((e as ProtocolError).code, 'UNEXPECTED_MESSAGE');
+  t.regex(e!.message, /Ping was answered Error MAILBOX_FULL/);
+  // A declared one goes through as usual.
+  const declared = await t.throwsAsync(strict.send('bob', 'hi'));
+  t.is((declared as ServerError).code, 'MAILBOX_FULL');
+  // Off, the Error is an Error answer like any other.
+  const lax = await ChatClient.connect({ port: srv.port, checkAnswers: false });
+  t.teardown(() => lax.close());
+  t.is((await lax.request({ type: 'Ping' })).type, 'Error');
 });

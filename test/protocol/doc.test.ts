@@ -1,6 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { DOC_PATH, renderProtocolDoc } from '../../scripts/gen-protocol-doc.js';
+import { DOC_PATH, renderProtocolDoc, SEMANTICS_PATH } from '../../scripts/gen-protocol-doc.js';
+import { BEFORE_LOGIN, REQUEST_NAMES, requestErrors } from '../../src/protocol/answers.js';
 import { schema } from '../../src/protocol/schema.js';
 
 test('docs/PROTOCOL.md is exactly what the schema generates (run `npm run docs` after a schema change)', (t) => {
@@ -11,5 +12,32 @@ test('the protocol doc has a section with the opcode of every message', (t) => {
   const doc = renderProtocolDoc();
   for (const [name, def] of Object.entries(schema)) {
     t.true(doc.includes(`### ${name} (0x${def.op.toString(16).padStart(2, '0')}, ${def.dir})`), name);
+  }
+});
+
+test('every section of the protocol doc says whether it is generated or written by hand', (t) => {
+  const lines = renderProtocolDoc().split('\n');
+  const sections = lines.flatMap((l, i) => (l.startsWith('## ') ? [i] : []));
+  t.true(sections.length > 5);
+  for (const i of sections) {
+    const heading = lines[i]!;
+    if (heading === '## What is generated, what is written by hand') continue;
+    t.regex(lines[i + 2]!, /^_(Generated from|Written by hand in) /, heading);
+  }
+});
+
+test('the hand-written prose is included whole, with every {{value}} filled in from the code', (t) => {
+  const doc = renderProtocolDoc();
+  t.false(/\{\{\w+\}\}/.test(doc));
+  const prose = readFileSync(SEMANTICS_PATH, 'utf8');
+  for (const heading of prose.match(/^### .+$/gm) ?? []) t.true(doc.includes(`\n${heading}\n`), heading);
+});
+
+test("each request's section lists its answers, its own errors and those of any request, and whether it needs a login", (t) => {
+  const doc = renderProtocolDoc();
+  for (const name of REQUEST_NAMES) {
+    const section = doc.slice(doc.indexOf(`### ${name} (`), doc.indexOf('\n### ', doc.indexOf(`### ${name} (`) + 1));
+    for (const code of requestErrors(name)) t.true(section.includes(code), `${name}: ${code}`);
+    t.true(section.includes(BEFORE_LOGIN.has(name) ? 'Allowed before login.' : 'Needs a logged-in session.'), name);
   }
 });

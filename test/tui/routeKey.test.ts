@@ -1,36 +1,7 @@
 import test from 'ava';
-import type { KeyContext, KeyLike } from '../../src/tui/keyContext.js';
-import { NO_KEY, tokenize } from '../../src/tui/keyTokens.js';
-import { routeInput } from '../../src/tui/routeKey.js';
-import { reduce, type Action, type State } from '../../src/tui/state/index.js';
+import { NO_KEY, tokenize, type KeyLike } from '../../src/tui/keys/tokens.js';
+import { harness } from './keyHarness.js';
 import { arrive, loggedIn, msg, run } from './state/helpers.js';
-
-/** A key handler context over a reducer, recording the side effects. */
-function harness(start: State) {
-  let state = start;
-  const effects: string[] = [];
-  const ctx: KeyContext = {
-    dispatch: (a: Action) => {
-      state = reduce(state, a);
-    },
-    login: (u) => effects.push(`login ${u}`),
-    send: (to, text, fromCompose) => {
-      // As the session does: the message shows as pending and the line clears.
-      effects.push(`send ${to} ${text}`);
-      state = reduce(state, { type: 'sendStarted', clientId: effects.length, recipient: to, text, at: 0, fromCompose });
-    },
-    fetch: () => effects.push('fetch'),
-    refreshUsers: () => effects.push('refresh'),
-    search: (q) => effects.push(`search ${q}`),
-    deleteAccount: () => effects.push('delete'),
-    quit: () => effects.push('quit'),
-    redraw: () => effects.push('redraw'),
-    helpMax: 5,
-    usersShown: true,
-  };
-  const key = (input: string, k: Partial<KeyLike> = {}) => routeInput(() => state, input, { ...NO_KEY, ...k }, ctx);
-  return { get state() { return state; }, effects, key, ctx };
-}
 
 const withFocus = (pane: 'messages' | 'users') => run(loggedIn(), { type: 'focus', pane });
 

@@ -19,6 +19,9 @@ import { payloads, type Wake } from './postgresWakes.js';
 import { ident, ID_BLOCK, migrate } from './postgresSchema.js';
 import { UNAVAILABLE, type NodeEvent, type Op, type OpenState, type OpResult, type SharedStore, type Store } from './store.js';
 
+/** How long the sessions of a node that stopped renewing its lease stay bound, by default (ms). */
+export const DEFAULT_LEASE_MS = 15_000;
+
 export interface PostgresStoreOptions {
   /** A postgres:// URL; `?schema=NAME` picks the schema (default `termchat`). */
   url: string;
@@ -91,7 +94,7 @@ export class PostgresStore implements Store, SharedStore {
     const { connectionString, schema } = parseUrl(opts.url);
     this.schema = schema;
     this.channel = channelOf(schema);
-    this.leaseMs = opts.leaseMs ?? 15_000;
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     this.log = opts.log ?? quiet;
     this.config = {
       connectionString,

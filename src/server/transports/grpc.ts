@@ -23,6 +23,7 @@ import { DEFAULT_MAX_BODY, HEADER_SIZE } from '../../protocol/framing.js';
 import type { Log } from '../log.js';
 import type { ChatService } from '../service.js';
 import type { Session } from '../session.js';
+import { DEFAULT_TOKEN_LIFETIME_MS } from './grpcDefaults.js';
 import { toGrpcError } from './grpcErrors.js';
 import { ANONYMOUS, pushedId, REQUESTS, toPushOut, toReply, tokenOf, toRequest, type PushOut } from './grpcMapping.js';
 import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from './grpcProto.js';
@@ -108,7 +109,7 @@ export class GrpcTransport {
     this.maxHeld = opts.maxHeldPushes ?? DEFAULT_MAX_HELD_PUSHES;
     this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
     this.graceMs = opts.closeGraceMs ?? 2000;
-    this.tokenLifetimeMs = opts.tokenLifetimeMs ?? 60 * 60 * 1000;
+    this.tokenLifetimeMs = opts.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS;
     this.anon = service.openSession({ push: () => {} });
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(1000, this.idleMs / 4), Math.max(100, this.tokenLifetimeMs / 4))).unref();
   }
@@ -228,12 +229,12 @@ export class GrpcTransport {
     // A Register gets a session of its own for the call, carrying the address its rate is counted by.
     const once = name === 'Register' ? this.service.openSession({ push: () => {} }, address) : undefined;
     if (once) session = once;
-    else if (ANONYMOUS.has(name)) session = this.anon;
-    else if (g) session = g.session;
+    else if (g) session = g.session; // a Login with a live token logs that session in again, as on one TCP connection
     else if (name === 'Login') {
       g = this.newSession(address);
       session = g.session;
-    } else {
+    } else if (ANONYMOUS.has(name)) session = this.anon;
+    else {
       cb(toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
       return;
     }

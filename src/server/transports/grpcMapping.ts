@@ -5,6 +5,7 @@
  * is a oneof named after them, and so is a push.
  */
 import type { Metadata } from '@grpc/grpc-js';
+import { BEFORE_LOGIN, REQUEST_NAMES } from '../../protocol/answers.js';
 import type { Push, Request, RequestName, Response } from '../../protocol/codec.js';
 import { schema, type MessageDef, type MessageName } from '../../protocol/schema.js';
 import { toGrpcError } from './grpcErrors.js';
@@ -45,7 +46,7 @@ export function tokenOf(md: Metadata): string | undefined {
 }
 
 /** The requests a unary call may carry: every request of the schema. */
-export const REQUESTS = (Object.keys(schema) as MessageName[]).filter((n) => defs[n].dir === 'request') as RequestName[];
+export const REQUESTS: readonly RequestName[] = REQUEST_NAMES;
 
 /**
  * The proto request of a unary call -> the schema's Request. Missing fields take proto3's defaults
@@ -61,8 +62,8 @@ export function toRequest(name: RequestName, body: Record<string, unknown>): Req
   return out as Request;
 }
 
-/** Calls that need no session. */
-export const ANONYMOUS = new Set<string>(['Register', 'Ping']);
+/** Calls that need no session token: the schema's requests allowed before login (Register, Login, Ping). */
+export const ANONYMOUS: ReadonlySet<RequestName> = BEFORE_LOGIN;
 
 /** The schema's Response -> the proto reply of the call (or a gRPC error). */
 export function toReply(call: RequestName, r: Response, token: string): { reply: object } | { error: ReturnType<typeof toGrpcError> } {

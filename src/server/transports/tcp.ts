@@ -50,7 +50,8 @@ export const DEFAULT_MAX_ANSWER_BYTES_TOTAL = 4 * 1024 * 1024;
 
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
 
-const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
+/** A connection whose unsent output (pushes included) grows past this is dropped, by default. */
+export const DEFAULT_MAX_SEND_QUEUE = 8 * 1024 * 1024;
 
 interface ConnectionSettings {
   limits: PipelineLimits;

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Command, keyLabel } from '../keys/keymap.js';
 import { CONTENT_MAX } from '../text/unicode.js';
 import { printable } from '../text/printable.js';
 import { composeBytes, composeTarget, type State } from '../state/index.js';
@@ -22,7 +23,7 @@ export function ComposePane({ state, active, width, compact }: Props) {
   const inner = Math.max(4, width - (compact ? 2 : 4));
   const counter =
     over > 0 ? (
-      <Text color="red" bold>{`  ${bytes}/${CONTENT_MAX}: ${over} bytes over, Enter offers to split`}</Text>
+      <Text color="red" bold>{`  ${bytes}/${CONTENT_MAX}: ${over} bytes over, ${keyLabel(Command.Send)} offers to split`}</Text>
     ) : bytes > 0 ? (
       <Text dimColor>{`  ${bytes}/${CONTENT_MAX}`}</Text>
     ) : null;

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Command, keysHint } from '../keys/keymap.js';
 import { CONTENT_MAX, wireBytes } from '../text/unicode.js';
 import type { State } from '../state/index.js';
 
@@ -21,7 +22,7 @@ export function ConfirmDialog({ state, height, width }: Props) {
           Too long for one message ({CONTENT_MAX} bytes each).
         </Text>
         <Text wrap="wrap">{`Send it to ${recipient} as ${parts.length} messages, split between words (${parts.map((p) => wireBytes(p)).join(' + ')} bytes)?`}</Text>
-        <Text dimColor>y / Enter: send them · n / Esc: keep editing</Text>
+        <Text dimColor>{`${keysHint(Command.SplitYes)}: send them · ${keysHint(Command.SplitNo)}: keep editing`}</Text>
       </>
     );
   } else {
@@ -30,7 +31,7 @@ export function ConfirmDialog({ state, height, width }: Props) {
         <Text bold wrap="wrap">
           Quit? The message line has text that was not sent.
         </Text>
-        <Text dimColor>y / Enter: quit · n / Esc: back</Text>
+        <Text dimColor>{`${keysHint(Command.QuitYes)}: quit · ${keysHint(Command.QuitNo)}: back`}</Text>
       </>
     );
   }

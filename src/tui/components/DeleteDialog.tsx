@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { KeyContext, KeyLike } from '../keyContext.js';
+import { Command, keyLabel, keysHint } from '../keys/keymap.js';
 import type { State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
@@ -24,7 +24,7 @@ export function DeleteDialog({ state, height, width }: Props) {
             <Text color="yellow">
               {del.waiting} waiting message{del.waiting === 1 ? '' : 's'} will be discarded.
             </Text>
-            <Text bold>Delete the account for good? y / n</Text>
+            <Text bold>{`Delete the account for good? ${keysHint(Command.DeleteYes)} / ${keysHint(Command.DeleteNo)}`}</Text>
           </>
         ) : (
           <Box>
@@ -32,27 +32,10 @@ export function DeleteDialog({ state, height, width }: Props) {
             <TextField line={del.password} width={Math.max(4, Math.min(30, width - 16))} focused={del.step === 'password'} mask />
           </Box>
         )}
-        {del.step === 'busy' ? <Text color="yellow">Working…</Text> : <Text dimColor>Enter: continue · Esc: cancel</Text>}
+        {del.step === 'busy' ? <Text color="yellow">Working…</Text> : null}
+        {del.step === 'password' ? <Text dimColor>{`${keyLabel(Command.DeleteContinue)}: continue · ${keyLabel(Command.DeleteCancel)}: cancel`}</Text> : null}
         {del.error ? <Text color="red">{del.error}</Text> : null}
       </Box>
     </Box>
   );
-}
-
-/** Keys while the delete dialog is open. */
-export function deleteKeys(s: State, input: string, key: KeyLike, ctx: KeyContext): void {
-  const { del } = s.dialogs;
-  const { dispatch } = ctx;
-  if (del.step === 'busy') return;
-  if (key.escape) return dispatch({ type: 'overlay', overlay: 'none' });
-  if (del.step === 'confirm') {
-    if (input === 'y' || input === 'Y') return ctx.deleteAccount(del.password.text, true);
-    if (input === 'n' || input === 'N') return dispatch({ type: 'overlay', overlay: 'none' });
-    return;
-  }
-  if (key.return) {
-    if (del.password.text === '') return dispatch({ type: 'deleteFailed', error: 'Type your password.' });
-    return ctx.deleteAccount(del.password.text, false);
-  }
-  dispatch({ type: 'edit', field: 'deletePassword', input, key });
 }

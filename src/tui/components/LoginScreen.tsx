@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { KeyContext, KeyLike } from '../keyContext.js';
+import { Command, keyLabel } from '../keys/keymap.js';
 import type { State } from '../state/index.js';
 import { TextField } from './TextField.js';
 
@@ -46,7 +46,7 @@ export function LoginScreen({ state, height, width, compact }: Props) {
         </Box>
         {blank}
         <Text dimColor wrap="truncate">
-          Enter: {register ? 'register' : 'log in'} · Tab: next field · Ctrl-R: {register ? 'log in instead' : 'register'}
+          {`${keyLabel(Command.LoginSubmit)}: ${register ? 'register' : 'log in'} · ${keyLabel(Command.LoginField)}: next field · ${keyLabel(Command.ToggleRegister)}: ${register ? 'log in instead' : 'register'}`}
         </Text>
         {login.busy ? <Text color="yellow">{register ? 'Registering…' : 'Logging in…'}</Text> : null}
         {login.error ? (
@@ -57,20 +57,4 @@ export function LoginScreen({ state, height, width, compact }: Props) {
       </Box>
     </Box>
   );
-}
-
-/** Keys on the login screen. */
-export function loginKeys(s: State, input: string, key: KeyLike, ctx: KeyContext): void {
-  const { login } = s;
-  const { dispatch } = ctx;
-  if (login.busy) return;
-  if (key.ctrl && input === 'r') return dispatch({ type: 'toggleRegister' });
-  if (key.tab || key.upArrow || key.downArrow) return dispatch({ type: 'loginField' });
-  if (key.return) {
-    if (login.field === 'username' && login.password.text === '') return dispatch({ type: 'loginField' });
-    const u = login.username.text.trim();
-    if (u === '') return dispatch({ type: 'loginFailed', error: 'Type a username.' });
-    return ctx.login(u, login.password.text, login.mode === 'register');
-  }
-  dispatch({ type: 'edit', field: login.field, input, key });
 }

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Command, keyLabel } from '../keys/keymap.js';
 import { colorFor } from '../colors.js';
 import type { MessageLine } from '../messageLines.js';
 import { printable } from '../text/printable.js';
@@ -48,13 +49,13 @@ export function MessagesPane({ state, active, width, height, rows }: Props) {
   const lines = screenLines({ ...convs, rows });
   const count = viewEntries(convs).length;
   const name = convs.search
-    ? `Search "${printable(convs.search.query)}" (${count} found · Esc closes)`
+    ? `Search "${printable(convs.search.query)}" (${count} found · ${keyLabel(Command.Back)} closes)`
     : convs.view === null
       ? `Inbox (${count})`
       : `${printable(convs.view)} (${count})`;
-  const title = `${active ? '▶ ' : ''}${name}` + (state.waiting > 0 ? ` · ${state.waiting} waiting: Ctrl-F` : '');
+  const title = `${active ? '▶ ' : ''}${name}` + (state.waiting > 0 ? ` · ${state.waiting} waiting: ${keyLabel(Command.Fetch)}` : '');
   let footer = ' ';
-  if (convs.scroll > 0) footer = (convs.newBelow > 0 ? `▼ ${convs.newBelow} new below` : `▼ ${convs.scroll} more lines below`) + ' · End / PgDn';
+  if (convs.scroll > 0) footer = (convs.newBelow > 0 ? `▼ ${convs.newBelow} new below` : `▼ ${convs.scroll} more lines below`) + ` · ${keyLabel(Command.ScrollBottom)} / ${keyLabel(Command.PageDown)}`;
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={active ? 'cyan' : 'gray'} width={width} height={height}>
       <Text bold wrap="truncate">

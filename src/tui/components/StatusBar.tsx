@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Command, keyLabel } from '../keys/keymap.js';
 import { printable } from '../text/printable.js';
 import type { State } from '../state/index.js';
 
@@ -22,7 +23,9 @@ export function StatusBar({ state, width, secure = false }: Props) {
     );
   const main = state.screen === 'main';
   const error = main ? (state.compose.error ?? state.error) : state.error;
-  const hint = main ? 'Alt-H help · Ctrl-C quit' : 'Ctrl-R register · Ctrl-C quit';
+  const hint = main
+    ? `${keyLabel(Command.Help)} help · ${keyLabel(Command.Quit)} quit`
+    : `${keyLabel(Command.ToggleRegister)} register · ${keyLabel(Command.LoginQuit)} quit`;
   // Ctrl-L: ink skips a frame equal to the last one, so the repaint after a clear must differ;
   // the colour of this leading space alternates with each redraw (invisible, but a new frame).
   const repaint = <Text color={state.redraws % 2 === 0 ? 'white' : 'gray'}> </Text>;
@@ -32,7 +35,7 @@ export function StatusBar({ state, width, secure = false }: Props) {
         {repaint}
         {conn}
         {main && state.me ? <Text> │ {state.me}</Text> : null}
-        {main && state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting (Ctrl-F)</Text> : null}
+        {main && state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting ({keyLabel(Command.Fetch)})</Text> : null}
         {main && state.fetching ? <Text color="yellow"> │ fetching…</Text> : null}
         {error ? <Text color="red"> │ {printable(error)}</Text> : state.notice ? <Text color="cyan"> │ {printable(state.notice)}</Text> : null}
         <Text dimColor> │ {hint}</Text>

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { Command, keyLabel } from '../keys/keymap.js';
 import { colorFor } from '../colors.js';
 import { printable } from '../text/printable.js';
 import type { State } from '../state/index.js';
@@ -47,7 +48,7 @@ export function UsersPane({ state, active, width, height }: Props) {
         })}
       </Box>
       <Text dimColor wrap="truncate">
-        page {users.page + 1}/{pages} PgUp/PgDn
+        page {users.page + 1}/{pages} {keyLabel(Command.UsersPageUp)}/{keyLabel(Command.UsersPageDown)}
       </Text>
     </Box>
   );

@@ -1,5 +1,5 @@
 /** Everything that can happen to the view state: client events and key actions. */
-import type { EditKey } from '../lineEdit.js';
+import type { LineOp } from '../lineEdit.js';
 import type { Entry, IncomingMessage, StoredMessage } from './types.js';
 
 export type Pane = 'compose' | 'messages' | 'users';
@@ -13,7 +13,7 @@ export type Action =
   | { type: 'conn'; status: ConnStatus; error?: string | null; /** host:port of the server it is about. */ server?: string }
   | { type: 'notice'; text: string | null }
   | { type: 'error'; text: string | null }
-  | { type: 'edit'; field: Field; input: string; key: EditKey }
+  | { type: 'edit'; field: Field; op: LineOp }
   | { type: 'loginField' }
   | { type: 'toggleRegister' }
   | { type: 'loginStarted' }

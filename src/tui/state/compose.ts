@@ -2,6 +2,7 @@
  * The compose line: editing, the line history (Up/Down), Tab completion of names, and what the
  * line means (a message for the view's conversation, `/msg name text`, `@name text`, a command).
  */
+import { USERNAME_CHARS } from '../../protocol/schema.js';
 import { editLine, emptyLine, lineOf, type Line } from '../lineEdit.js';
 import { CONTENT_MAX, wireBytes } from '../text/unicode.js';
 import type { Action } from './actions.js';
@@ -44,10 +45,13 @@ export function composeBytes(text: string, view: string | null): { bytes: number
   return { bytes, over: Math.max(0, bytes - CONTENT_MAX) };
 }
 
+/** The name (or @name) just before the cursor, possibly empty. */
+const NAME_BEFORE = new RegExp(`@?([${USERNAME_CHARS}]*)$`);
+
 /** The word before the cursor that Tab completes, and where it starts. */
 function wordAt(line: Line): { start: number; word: string } {
   const before = line.text.slice(0, line.cursor);
-  const m = /@?([A-Za-z0-9_.-]*)$/.exec(before)!;
+  const m = NAME_BEFORE.exec(before)!;
   return { start: before.length - m[1]!.length, word: m[1]! };
 }
 
@@ -78,10 +82,10 @@ export function compose(c: ComposeState, a: Action): ComposeState {
   switch (a.type) {
     case 'edit': {
       if (a.field !== 'compose') return c;
-      const line = editLine(c.line, a.input, a.key, LINE_MAX);
+      const line = editLine(c.line, a.op, LINE_MAX);
       if (line === c.line) return c;
       // Only a paste longer than the whole field loses text, and then it says so.
-      const cut = a.input.length > 1 && line.text.length === LINE_MAX ? `the paste was cut at ${LINE_MAX} characters` : null;
+      const cut = typeof a.op === 'object' && a.op.insert.length > 1 && line.text.length === LINE_MAX ? `the paste was cut at ${LINE_MAX} characters` : null;
       return { ...c, line, historyIndex: null, error: cut, completion: null };
     }
     case 'complete':

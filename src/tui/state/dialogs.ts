@@ -29,7 +29,7 @@ export function dialogs(d: DialogState, a: Action): DialogState {
     case 'offerSplit':
       return { ...d, overlay: 'split', split: { recipient: a.recipient, parts: a.parts } };
     case 'edit':
-      return a.field === 'deletePassword' ? { ...d, del: { ...d.del, password: editLine(d.del.password, a.input, a.key, passwordField.size), error: null } } : d;
+      return a.field === 'deletePassword' ? { ...d, del: { ...d.del, password: editLine(d.del.password, a.op, passwordField.size), error: null } } : d;
     case 'deleteStep':
       return { ...d, del: { ...d.del, step: a.step, waiting: a.waiting ?? d.del.waiting, error: null } };
     case 'deleteFailed':

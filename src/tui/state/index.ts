@@ -3,6 +3,7 @@
  * (screen, connection, status line, focus). Pure: no I/O, no clock (times come in with the
  * actions), so every transition is unit-testable.
  */
+import { DEFAULT_SERVER } from '../servers.js';
 import { compose, composeFailed, initialCompose, type ComposeState } from './compose.js';
 import { conversations, initialConvs, pendingEntry, totalUnread as convUnread, type ConvState } from './conversations.js';
 import { dialogs, initialDialogs, type DialogState } from './dialogs.js';
@@ -39,7 +40,7 @@ export interface State {
   readonly dialogs: DialogState;
 }
 
-export function initialState(server = '127.0.0.1:7878', notice: string | null = null): State {
+export function initialState(server = DEFAULT_SERVER, notice: string | null = null): State {
   return {
     screen: 'login',
     conn: 'connecting',

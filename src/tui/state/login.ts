@@ -17,8 +17,8 @@ export const initialLogin: LoginState = { username: emptyLine, password: emptyLi
 export function login(l: LoginState, a: Action): LoginState {
   switch (a.type) {
     case 'edit':
-      if (a.field === 'username') return { ...l, username: editLine(l.username, a.input, a.key, usernameField.size), error: null };
-      if (a.field === 'password') return { ...l, password: editLine(l.password, a.input, a.key, passwordField.size), error: null };
+      if (a.field === 'username') return { ...l, username: editLine(l.username, a.op, usernameField.size), error: null };
+      if (a.field === 'password') return { ...l, password: editLine(l.password, a.op, passwordField.size), error: null };
       return l;
     case 'loginField':
       return { ...l, field: l.field === 'username' ? 'password' : 'username' };

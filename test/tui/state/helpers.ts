@@ -15,7 +15,7 @@ export const msg = (id: number, sender = 'alice', text = `m${id}`, extra: Partia
 
 export const arrive = (...m: IncomingMessage[]): Action => ({ type: 'messages', messages: m, live: true });
 
-export const typed = (text: string): Action => ({ type: 'edit', field: 'compose', input: text, key: {} });
+export const typed = (text: string): Action => ({ type: 'edit', field: 'compose', op: { insert: text } });
 
 /** Logged in as `me`, connected, with a message pane of `rows` x `width`. */
 export const loggedIn = (me = 'bob', rows = 10, width = 60): State =>

@@ -1,5 +1,5 @@
 /** What a key handler may do besides dispatching: the side effects, supplied by the App. */
-import type { Action } from './state/index.js';
+import type { Action } from '../state/index.js';
 
 export interface KeyContext {
   dispatch: (a: Action) => void;
@@ -17,24 +17,4 @@ export interface KeyContext {
   helpMax: number;
   /** Whether the layout shows the users pane (else focus skips it). */
   usersShown: boolean;
-}
-
-/** The ink Key fields handlers read. */
-export interface KeyLike {
-  upArrow: boolean;
-  downArrow: boolean;
-  leftArrow: boolean;
-  rightArrow: boolean;
-  pageUp: boolean;
-  pageDown: boolean;
-  home: boolean;
-  end: boolean;
-  return: boolean;
-  escape: boolean;
-  ctrl: boolean;
-  shift: boolean;
-  tab: boolean;
-  backspace: boolean;
-  delete: boolean;
-  meta: boolean;
 }

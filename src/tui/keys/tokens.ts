@@ -3,7 +3,26 @@
  * one string when it holds no escape sequence, so `abcdef` + two Backspaces, or Ctrl-E then
  * Ctrl-U, arrive together over SSH or on a busy machine; each key must still act, in order.
  */
-import type { KeyLike } from './keyContext.js';
+
+/** The ink Key fields the keymap reads. */
+export interface KeyLike {
+  upArrow: boolean;
+  downArrow: boolean;
+  leftArrow: boolean;
+  rightArrow: boolean;
+  pageUp: boolean;
+  pageDown: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  ctrl: boolean;
+  shift: boolean;
+  tab: boolean;
+  backspace: boolean;
+  delete: boolean;
+  meta: boolean;
+}
 
 /** A key event with no flag set: plain text. */
 export const NO_KEY: KeyLike = {
