@@ -66,6 +66,8 @@ async function main(): Promise<void> {
       store,
       leaseMs: v['lease-ms'],
       limits: { maxInflight: v['max-inflight'], maxAnswerBytes: v['max-answer-bytes'] },
+      maxAnswerBytesTotal: v['max-answer-bytes-total'],
+      tlsHandshakeTimeoutMs: v['tls-handshake-timeout-ms'],
       ...(tlsFiles ? { tls: tlsFiles } : {}),
       maxQueue: v['mailbox-max'],
       maxQueueBytes: v['mailbox-max-bytes'],
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       connections: {
         authTimeoutMs: v['auth-timeout-ms'],
         keepAliveMs: v['keepalive-ms'],
+        frameTimeoutMs: v['frame-timeout-ms'],
         // Only when asked for: the server lowers it to fit the open-file limit, and warns if it was asked.
         ...(given.has('max-connections') ? { maxConnections: v['max-connections'] } : {}),
         maxPerAddress: v['max-per-address'],

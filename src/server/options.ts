@@ -12,7 +12,7 @@ import { SERVICE_DEFAULTS } from './serviceOptions.js';
 import { DEFAULT_LEASE_MS } from './store/postgres.js';
 import { DEFAULT_THROTTLE } from './throttle.js';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './transports/grpcDefaults.js';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from './transports/tcp.js';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, DEFAULT_MAX_ANSWER_BYTES_TOTAL, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS } from './transports/tcp.js';
 
 export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT };
 export const DEFAULT_LOG_LEVEL = 'info';
@@ -76,6 +76,12 @@ export const SERVER_OPTIONS = {
     default: DEFAULT_LIMITS.maxAnswerBytes,
     help: 'answer bytes one connection may have pending (a Fetch counts as its largest batch) before the server stops reading it',
   },
+  'max-answer-bytes-total': {
+    arg: 'N',
+    int: [0, 2 ** 40],
+    default: DEFAULT_MAX_ANSWER_BYTES_TOTAL,
+    help: 'answer bytes all connections together may have pending; past it the connections holding the most wait first, while one holding nothing may always start a request (0: no such bound)',
+  },
   'ack-wait-ms': {
     arg: 'MS',
     int: [0, 1000],
@@ -98,25 +104,37 @@ export const SERVER_OPTIONS = {
     arg: 'MS',
     int: [0, DAY_MS],
     default: DEFAULT_CONNECTION_LIMITS.authTimeoutMs,
-    help: 'a connection without a successful Register or Login by then gets `IDLE_TIMEOUT` and is closed (0: never)',
+    help: 'a TCP connection without a successful Register or Login by then gets `IDLE_TIMEOUT` and is closed; a gRPC connection that has opened no call (Ping aside) by then is closed (0: never)',
+  },
+  'tls-handshake-timeout-ms': {
+    arg: 'MS',
+    int: [0, DAY_MS],
+    default: DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+    help: 'with TLS: a TCP connection whose handshake is not done by then is closed; the socket counts against the connection caps from its accept (0: no limit)',
+  },
+  'frame-timeout-ms': {
+    arg: 'MS',
+    int: [0, DAY_MS],
+    default: DEFAULT_CONNECTION_LIMITS.frameTimeoutMs,
+    help: 'a frame a peer has begun must be complete by then, or the connection gets `IDLE_TIMEOUT` and is closed (0: no limit)',
   },
   'keepalive-ms': {
     arg: 'MS',
     int: [0, DAY_MS],
     default: DEFAULT_CONNECTION_LIMITS.keepAliveMs,
-    help: 'a connection silent for MS gets a `KeepAlive` push; silent for another MS it is closed as dead, so a dead peer goes within 3 times MS (0: off)',
+    help: 'a TCP connection silent for MS gets a `KeepAlive` push; silent for another MS it is closed as dead, so a dead peer goes within 3 times MS; gRPC connections get an HTTP/2 PING every MS and are closed when one is not answered within MS (0: off)',
   },
   'max-connections': {
     arg: 'N',
     int: [1, 1 << 24],
     default: DEFAULT_CONNECTION_LIMITS.maxConnections,
-    help: 'TCP connections at once, in all; lowered to fit the open-file limit, which is logged at start',
+    help: 'connections at once, in all, TCP, TLS (from the accept, before the handshake) and gRPC together; lowered to fit the open-file limit, which is logged at start',
   },
   'max-per-address': {
     arg: 'N',
     int: [1, 1 << 24],
     default: DEFAULT_CONNECTION_LIMITS.maxPerAddress,
-    help: 'TCP connections at once from one address',
+    help: 'connections at once from one address, all transports together',
   },
   'limit-loopback': {
     help: 'apply the per-address limits (connections, login and registration rates) to loopback addresses (127.0.0.0/8, ::1) too; without it local clients are not limited per address',
