@@ -180,6 +180,7 @@ export class Accounts {
     // A refusal looks the same whatever its reason.
     const address = this.address(s);
     const turn = this.throttle.loginTurn(username, address);
+    if (turn.waitMs > 0 || !turn.check) this.core.metrics.loginThrottled();
     if (turn.waitMs > 0) await this.sleep(turn.waitMs);
     if (this.core.closing) throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down');
     if (!turn.check) throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');

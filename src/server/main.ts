@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       },
       ackWaitMs: v['ack-wait-ms'],
       statsIntervalMs: v['stats-interval'],
+      metricsPort: v['metrics-port'],
       logger,
     });
   } catch (err) {
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   const where = postgres ? `PostgreSQL ${describePostgres(store)}` : server.dataDir;
   process.stdout.write(`termchat-server listening on ${server.host}:${server.port}, data in ${where}${tlsFiles ? ' (TLS)' : ''}\n`);
   if (server.grpcPort !== undefined) process.stdout.write(`termchat-server gRPC on ${server.host}:${server.grpcPort}\n`);
+  if (server.metricsPort !== undefined) process.stdout.write(`termchat-server metrics on http://${server.host}:${server.metricsPort}/metrics\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

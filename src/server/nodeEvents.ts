@@ -176,6 +176,7 @@ export class NodeEvents {
       after = page.messages.at(-1)!.id;
     }
     this.rereadCount += pushed;
+    this.core.metrics.pushesReread(pushed);
     return pushed;
   }
 

@@ -88,6 +88,12 @@ export const SERVER_OPTIONS = {
     default: SERVICE_DEFAULTS.ackWaitMs,
     help: 'how long a message pushed to an online recipient waits for its Ack before it is written; acknowledged in time, it is never written (0: write every message)',
   },
+  'metrics-port': {
+    arg: 'PORT',
+    env: 'TERMCHAT_METRICS_PORT',
+    int: [0, 65535],
+    help: 'serve `/metrics` (Prometheus text: connections, refusals by reason, store batches, event-loop delay, the answer budget ...) and `/health` (200, or 503 while shutting down or without its database) over HTTP on this port of `--host`; 0 picks a free one',
+  },
   'stats-interval': {
     arg: 'MS',
     env: 'TERMCHAT_STATS_INTERVAL',

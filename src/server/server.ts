@@ -14,6 +14,7 @@ import { MemoryStore } from './store/memory.js';
 import { PostgresStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
+import { serveMetrics, type MetricsEndpoint } from './metricsHttp.js';
 import { Admission, fitConnectionCap } from './transports/admission.js';
 import { DEFAULT_CONNECTION_LIMITS, TcpTransport, type ConnectionLimits, type PipelineLimits, type TlsFiles } from './transports/tcp.js';
 
@@ -62,6 +63,8 @@ export interface ServerOptions {
   tlsHandshakeTimeoutMs?: number;
   /** Answer bytes pending across all TCP connections together (transports/answerBudget.ts); default in transports/tcp.ts. */
   maxAnswerBytesTotal?: number;
+  /** Serve `/metrics` (Prometheus text) and `/health` over HTTP on this port of `host` (0 = the OS picks); off when undefined. */
+  metricsPort?: number;
   /** Where logs go; default: silent. */
   logger?: Logger;
 }
@@ -71,6 +74,8 @@ export interface RunningServer {
   port: number;
   /** The gRPC port, when gRPC is on. */
   grpcPort?: number;
+  /** The metrics port, when metrics are served. */
+  metricsPort?: number;
   /** Absolute path of the data directory. */
   dataDir: string;
   /** Stops accepting, tells every connection the server is closing, closes them, flushes the store. */
@@ -116,6 +121,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const admission = new Admission(
       { maxConnections: fitConnectionCap(opts.connections?.maxConnections, log), maxPerAddress: c.maxPerAddress, limitLoopback: c.limitLoopback },
       log,
+      service.metrics,
     );
     transport = await TcpTransport.listen(
       service,
@@ -159,6 +165,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
   const stopStats = opts.statsIntervalMs ? logStats(log, opts.statsIntervalMs, store) : undefined;
   let closing: Promise<void> | undefined;
+  let metricsHttp: MetricsEndpoint | undefined;
+  if (opts.metricsPort !== undefined) {
+    try {
+      metricsHttp = await serveMetrics(service.metrics, host, opts.metricsPort, log, () => closing !== undefined);
+    } catch (err) {
+      transport.stopAccepting();
+      await Promise.all([transport.closeAll(), grpc?.closeAll()]);
+      await store.close();
+      release();
+      throw err;
+    }
+  }
   const close = () =>
     (closing ??= (async () => {
       stopStats?.();
@@ -170,12 +188,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       service.announceClosing();
       await Promise.all([transport.closeAll(), grpc?.closeAll()]);
       await store.close();
+      await metricsHttp?.close();
       release();
       log.info('server stopped');
     })());
   const where = sqlite ? { dataDir } : { store: store.shared ? `postgres, node ${store.shared.nodeId}` : store.constructor.name };
   log.info({ host, port: transport.port, grpcPort: grpc?.port, ...where, tls: opts.tls !== undefined }, 'listening');
-  return { host, port: transport.port, ...(grpc ? { grpcPort: grpc.port } : {}), dataDir, close };
+  return {
+    host,
+    port: transport.port,
+    ...(grpc ? { grpcPort: grpc.port } : {}),
+    ...(metricsHttp ? { metricsPort: metricsHttp.port } : {}),
+    dataDir,
+    close,
+  };
 }
 
 /** Logs event-loop delay (p50/p99/max in ms over the interval), CPU and RSS every `everyMs`; returns a stop function. */

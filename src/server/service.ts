@@ -21,7 +21,9 @@ import { Presence } from './presence.js';
 import { resolveLimits, type ServiceLimits, type ServiceOptions } from './serviceOptions.js';
 import { errorResponse, Session, toErrorResponse, type Core, type Reply, type SessionSink } from './session.js';
 import { StoreQueue } from './storeQueue.js';
-import type { Store } from './store/store.js';
+import { UNAVAILABLE, type Store } from './store/store.js';
+import { Metrics } from './metrics.js';
+import { errorName } from '../protocol/errors.js';
 
 
 /** Message ids are u32 on the wire. */
@@ -44,6 +46,11 @@ export class ChatService {
   /** The limits in force (the transports size answers by them). */
   readonly limits: ServiceLimits;
 
+  /** Where the service and its transports count what operators watch. */
+  get metrics(): Metrics {
+    return this.core.metrics;
+  }
+
   constructor(
     private readonly store: Store,
     hasher: PasswordHasher,
@@ -52,7 +59,7 @@ export class ChatService {
   ) {
     this.limits = resolveLimits(opts);
     this.core = {
-      queue: new StoreQueue(store, this.limits.maxBatch),
+      queue: new StoreQueue(store, this.limits.maxBatch, (seconds, ops, failed) => this.core.metrics.storeBatch(seconds, ops, failed?.startsWith(UNAVAILABLE) ?? false)),
       log,
       limits: this.limits,
       shared: store?.shared,
@@ -61,6 +68,7 @@ export class ChatService {
       queued: new Map(),
       ids: undefined as unknown as MessageIds,
       closing: false,
+      metrics: opts.metrics ?? new Metrics(),
     };
     this.presence = new Presence(this.core);
     this.accounts = new Accounts(this.core, hasher, this.presence, {
@@ -124,6 +132,7 @@ export class ChatService {
     }
     this.outstanding++;
     const done: Reply = (r, after) => {
+      if (r.type === 'Error') this.core.metrics.requestRefused(errorName(r.code));
       reply(r, after);
       if (--this.outstanding === 0 && this.idle) this.idle();
     };

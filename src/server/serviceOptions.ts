@@ -1,4 +1,5 @@
 /** The service's tunable limits and their defaults, in one place (the CLI's option table and README take them from here). */
+import type { Metrics } from './metrics.js';
 import type { ThrottleOptions } from './throttle.js';
 
 export interface ServiceOptions {
@@ -23,10 +24,12 @@ export interface ServiceOptions {
   throttle?: Partial<ThrottleOptions>;
   /** Whether the per-address limits apply to loopback addresses too (default: they do not). */
   limitLoopback?: boolean;
+  /** Where the service counts what operators watch (a registry of its own when not given). */
+  metrics?: Metrics;
 }
 
 /** ServiceOptions with every limit set. */
-export type ServiceLimits = Required<Omit<ServiceOptions, 'throttle' | 'limitLoopback'>>;
+export type ServiceLimits = Required<Omit<ServiceOptions, 'throttle' | 'limitLoopback' | 'metrics'>>;
 
 export const SERVICE_DEFAULTS: ServiceLimits = {
   maxListLimit: 500,

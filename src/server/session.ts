@@ -9,6 +9,7 @@ import { errorText } from '../protocol/schema.js';
 import { DeliveredIds } from './deliveredIds.js';
 import type { Log } from './log.js';
 import type { MessageIds } from './messageIds.js';
+import type { Metrics } from './metrics.js';
 import type { ServiceLimits } from './serviceOptions.js';
 import type { StoreQueue } from './storeQueue.js';
 import { UNAVAILABLE, type SharedStore } from './store/store.js';
@@ -105,6 +106,7 @@ export interface Core {
   ids: MessageIds;
   /** The server is shutting down: new work is refused. */
   closing: boolean;
+  readonly metrics: Metrics;
 }
 
 /** An Error response for a code from errors.ts. */

@@ -31,6 +31,8 @@ export class StoreQueue {
   constructor(
     private readonly store: Store,
     private readonly maxBatch = 1024,
+    /** Told of each batch: how long it took, how many operations, and the error if the whole batch failed. */
+    private readonly observe?: (seconds: number, ops: number, failed: string | undefined) => void,
   ) {}
 
   /** Queues `op`; `done` gets its result once the batch that carries it is durable. Returns its sequence number. */
@@ -117,10 +119,15 @@ export class StoreQueue {
       return;
     }
     this.busy = true;
+    const began = performance.now();
     this.store.run(batch).then(
-      (results) => this.settle(dones, (i) => results[i]!),
+      (results) => {
+        this.observe?.((performance.now() - began) / 1000, batch.length, undefined);
+        this.settle(dones, (i) => results[i]!);
+      },
       (err: unknown) => {
         const failed: OpResult = { ok: false, error: (err as Error).message };
+        this.observe?.((performance.now() - began) / 1000, batch.length, failed.error);
         this.settle(dones, () => failed);
       },
     );

@@ -18,6 +18,8 @@ import { PASSWORD, raw, removeDir, startTestServer, tempDir } from './helpers.js
 async function silent(port: number): Promise<net.Socket & { gone: Promise<void> }> {
   const s = net.connect({ port, host: '127.0.0.1' });
   s.on('error', () => undefined);
+  // Reads (and drops) what it is sent, so it sees the server close it.
+  s.resume();
   await once(s, 'connect');
   const gone = new Promise<void>((resolve) => s.once('close', () => resolve()));
   return Object.assign(s, { gone });

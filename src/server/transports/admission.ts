@@ -8,6 +8,7 @@ import type net from 'node:net';
 import { encodeInto, frameSize } from '../../protocol/codec.js';
 import { isLoopback } from '../address.js';
 import type { Log } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { errorResponse } from '../session.js';
 
 export interface AdmissionLimits {
@@ -55,6 +56,7 @@ export class Admission {
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly log: Log,
+    private readonly metrics?: Metrics,
   ) {}
 
   /** Connections counted now. */
@@ -69,6 +71,7 @@ export class Admission {
     const capped = this.limits.limitLoopback || !isLoopback(addr);
     const total = this.open >= this.limits.maxConnections;
     if (total || (capped && fromHere >= this.limits.maxPerAddress)) {
+      this.metrics?.connectionRefused(total ? 'cap_total' : 'cap_address');
       // Logged once per burst, not per socket: a flood must not flood the log as well.
       if (this.refused++ % 1000 === 0) this.log.warn({ remote: addr, open: this.open, fromHere, refused: this.refused }, 'connection refused: over the cap');
       if (sayWhy) {

@@ -131,15 +131,24 @@ export class GrpcTransport {
     // budget from its accept; one that has opened no call by the auth timeout (a TLS handshake never
     // finished included) is closed.
     const injector = server.createConnectionInjector(credentialsFor(opts));
-    const admission = opts.admission ?? new Admission(DEFAULT_ADMISSION, log);
+    const admission = opts.admission ?? new Admission(DEFAULT_ADMISSION, log, service.metrics);
+    let open = 0;
+    service.metrics.addConnections(() => [
+      { transport: 'grpc', state: 'silent', count: t.silent.size },
+      { transport: 'grpc', state: 'open', count: open },
+      { transport: 'grpc', state: 'sessions', count: t.byToken.size },
+    ]);
     const listener = (t.listener = net.createServer((socket) => {
       if (!admission.admit(socket, false)) return;
+      open++;
+      socket.once('close', () => open--);
       socket.on('error', () => undefined);
       if (authMs > 0) {
         const peer = `${socket.remoteAddress}:${socket.remotePort}`;
         const timer = setTimeout(() => {
           t.silent.delete(peer);
           log.debug({ remote: peer }, 'gRPC connection opened no call in time; closing');
+          service.metrics.connectionRefused('grpc_no_call');
           // grpc-js owns the socket now: only a reset closes it under HTTP/2.
           socket.resetAndDestroy();
         }, authMs);
@@ -342,6 +351,7 @@ export class GrpcTransport {
     if (id !== undefined) g.streamed.push(id);
     if (s.writableLength > this.maxQueuedPushes) {
       this.log.warn({ session: g.session.id, queued: s.writableLength }, 'gRPC subscriber reads too slowly; ending its stream');
+      this.service.metrics.connectionRefused('slow_reader');
       s.emit('error', toGrpcError('BUSY', 'push stream fell too far behind; fetch the waiting messages'));
     }
   }

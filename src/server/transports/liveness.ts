@@ -49,7 +49,7 @@ export class Liveness {
     /** Whether the peer has had a Register or Login succeed. */
     private readonly proven: () => boolean,
     /** Closes the connection with IDLE_TIMEOUT and this sentence. */
-    private readonly expire: (text: string) => void,
+    private readonly expire: (why: 'auth_timeout' | 'frame_timeout', text: string) => void,
     authTimeoutMs: number,
     private readonly timers: Timers = REAL_TIMERS,
   ) {
@@ -60,7 +60,7 @@ export class Liveness {
           this.authTimer = timers.setTimeout(check, authTimeoutMs);
           return;
         }
-        this.expire(`no successful Register or Login within ${seconds(authTimeoutMs)}`);
+        this.expire('auth_timeout', `no successful Register or Login within ${seconds(authTimeoutMs)}`);
       };
       this.authTimer = timers.setTimeout(check, authTimeoutMs);
     }
@@ -79,7 +79,7 @@ export class Liveness {
     if (partial && this.frameTimer === undefined) {
       this.frameTimer = this.timers.setTimeout(() => {
         this.frameTimer = undefined;
-        this.expire(`a frame begun ${seconds(frameTimeoutMs)} ago is not complete`);
+        this.expire('frame_timeout', `a frame begun ${seconds(frameTimeoutMs)} ago is not complete`);
       }, frameTimeoutMs);
     }
   }

@@ -93,7 +93,14 @@ class Connection {
       setImmediate,
       settings.budget,
     );
-    this.liveness = new Liveness(() => session.proven, (text) => this.closeWith('IDLE_TIMEOUT', text), settings.authTimeoutMs);
+    this.liveness = new Liveness(
+      () => session.proven,
+      (why, text) => {
+        service.metrics.connectionRefused(why);
+        this.closeWith('IDLE_TIMEOUT', text);
+      },
+      settings.authTimeoutMs,
+    );
     socket.setNoDelay(true);
     log.debug({ session: session.id, remote: socket.remoteAddress }, 'connection opened');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -110,6 +117,11 @@ class Connection {
       service.closeSession(session);
       this.log.debug({ session: session.id }, 'connection closed');
     });
+  }
+
+  /** Whether its session is logged in (for the metrics). */
+  get loggedIn(): boolean {
+    return this.session.accountId !== undefined;
   }
 
   /** At shutdown: reads nothing more from the peer. */
@@ -147,6 +159,7 @@ class Connection {
     if (verdict === 'ping') this.send({ type: 'KeepAlive' }, 0);
     else if (verdict === 'dead') {
       this.log.info({ session: this.session.id, remote: this.socket.remoteAddress }, 'peer silent after KeepAlive; closing it');
+      this.service.metrics.connectionRefused('dead_peer');
       this.closeWith('IDLE_TIMEOUT', 'no answer to KeepAlive');
       // A dead peer reads nothing: do not wait for it to take our last words.
       this.socket.destroy();
@@ -208,6 +221,7 @@ class Connection {
     this.pipeline.resumeSoon();
     if (this.socket.writableLength > this.settings.maxSendQueue) {
       this.log.warn({ session: this.session.id, queued: this.socket.writableLength }, 'peer reads too slowly; dropping it');
+      this.service.metrics.connectionRefused('slow_reader');
       this.dead = true;
       this.socket.destroy();
     }
@@ -215,13 +229,14 @@ class Connection {
 }
 
 /** Runs the server side of a TLS handshake on an admitted socket; `serve` gets the secure socket once it is done in time. */
-function handshake(raw: net.Socket, context: tls.SecureContext, timeoutMs: number, log: Log, serve: (s: net.Socket) => void): void {
+function handshake(raw: net.Socket, context: tls.SecureContext, timeoutMs: number, log: Log, serve: (s: net.Socket) => void, timedOut: () => void): void {
   raw.on('error', () => undefined);
   const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
   const timer =
     timeoutMs > 0
       ? setTimeout(() => {
           log.debug({ remote: raw.remoteAddress }, 'TLS handshake not done in time; closing');
+          timedOut();
           socket.destroy();
           raw.destroy();
         }, timeoutMs)
@@ -273,8 +288,10 @@ export class TcpTransport {
           limitLoopback: opts.limitLoopback ?? d.limitLoopback,
         },
         log,
+        service.metrics,
       );
     const conns = new Set<Connection>();
+    let handshaking = 0;
     const serve = (socket: net.Socket) => {
       const c = new Connection(socket, service, log, settings);
       conns.add(c);
@@ -291,7 +308,31 @@ export class TcpTransport {
       }
       // A refusal in plain text would be noise to a TLS client: it is just closed.
       if (!admit.admit(raw, false)) return;
-      handshake(raw, secure, handshakeMs, log, serve);
+      handshaking++;
+      let counted = true;
+      const done = () => {
+        if (counted) handshaking--;
+        counted = false;
+      };
+      raw.once('close', done);
+      handshake(raw, secure, handshakeMs, log, (s) => {
+        done();
+        serve(s);
+      }, () => service.metrics.connectionRefused('tls_handshake_timeout'));
+    });
+    service.metrics.setAnswerBudget(() => ({ used: settings.budget.used(), max: settings.budget.maxBytes, waits: settings.budget.waits }));
+    service.metrics.addConnections(() => {
+      let anonymous = 0;
+      let loggedIn = 0;
+      for (const c of conns) {
+        if (c.loggedIn) loggedIn++;
+        else anonymous++;
+      }
+      return [
+        { transport: 'tcp', state: 'handshaking', count: handshaking },
+        { transport: 'tcp', state: 'anonymous', count: anonymous },
+        { transport: 'tcp', state: 'logged_in', count: loggedIn },
+      ];
     });
     // Out of file descriptors (EMFILE) and the like: logged, and the listener goes on accepting.
     server.on('error', (err) => log.error({ err }, 'listener error'));

@@ -24,7 +24,7 @@ function manualTimers() {
 test('a peer that never logs in is closed after the auth timeout, with the timeout said exactly', (t) => {
   const m = manualTimers();
   const closed: string[] = [];
-  new Liveness(() => false, (text) => closed.push(text), 1500, m.timers);
+  new Liveness(() => false, (_why, text) => closed.push(text), 1500, m.timers);
   m.fire();
   t.deepEqual(closed, ['no successful Register or Login within 1.5 s']);
 });
@@ -33,7 +33,7 @@ test('a Register or Login still being answered holds the auth timeout; success e
   const m = manualTimers();
   let proven = false;
   const closed: string[] = [];
-  const l = new Liveness(() => proven, (text) => closed.push(text), 10_000, m.timers);
+  const l = new Liveness(() => proven, (_why, text) => closed.push(text), 10_000, m.timers);
   l.authStarted();
   m.fire();
   t.deepEqual(closed, []);
