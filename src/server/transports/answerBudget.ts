@@ -2,9 +2,9 @@
  * One memory budget for the whole server: the bytes of answers pending across every connection
  * (what their requests in flight may answer, plus what their sockets have not taken). Each
  * connection has its own bound too (pipeline.ts); this one keeps many connections together from
- * growing the server. Past it, a connection holding more than its fair share waits; one holding
- * nothing may always start a request, so a client that asks little is never held up by those that
- * ask much: the connections holding the most are paused first.
+ * growing the server. Past it, a connection holding anything waits (the lightest resume first); one
+ * holding nothing may always start a request, so a client that asks little is never held up by those
+ * that ask much. So the total stays within the budget plus one answer per connection.
  */
 
 /** A connection as the budget sees it. */
@@ -60,7 +60,7 @@ export class AnswerBudget {
    */
   mayStart(m: BudgetMember, held: number): boolean {
     if (this.maxBytes <= 0 || held === 0) return true;
-    if (this.used() < this.maxBytes || held < this.fairShare()) return true;
+    if (this.used() < this.maxBytes) return true;
     this.waits++;
     this.waiting.add(m);
     this.schedule();
@@ -70,13 +70,6 @@ export class AnswerBudget {
   /** A connection wrote answers (or its socket drained): waiting ones may go on. */
   released(): void {
     if (this.waiting.size > 0) this.cached = undefined;
-  }
-
-  /** What one connection may hold while the budget is full: an equal share among those holding anything. */
-  private fairShare(): number {
-    let holders = 0;
-    for (const m of this.members) if (m.heldBytes() > 0) holders++;
-    return this.maxBytes / Math.max(1, holders);
   }
 
   /** A connection reserved `bound` bytes for a request it started. */
