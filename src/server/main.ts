@@ -6,7 +6,9 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import pino from 'pino';
+import { backup } from './backup.js';
 import { isPostgresUrl, parseServerArgs, renderHelp, UsageError, type ParsedArgs } from './options.js';
 import { startServer } from './server.js';
 
@@ -42,6 +44,16 @@ async function main(): Promise<void> {
   }
   if (v.version) {
     process.stdout.write(`${version()}\n`);
+    return;
+  }
+  if (v.backup !== undefined) {
+    try {
+      const size = backup(path.resolve(v.data), v.backup);
+      process.stdout.write(`termchat-server: backed up ${path.resolve(v.data)} to ${v.backup} (${size} bytes)\n`);
+    } catch (err) {
+      process.stderr.write(`termchat-server: backup failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     return;
   }
   const logger = pino({ level: v['log-level'], base: { name: 'termchat-server' } }, pino.destination({ fd: 2, sync: true }));
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
       ackWaitMs: v['ack-wait-ms'],
       statsIntervalMs: v['stats-interval'],
       metricsPort: v['metrics-port'],
+      diskReserveBytes: v['disk-reserve-bytes'],
       logger,
     });
   } catch (err) {

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { DEFAULT_SCRYPT_COST } from './auth.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { SERVICE_DEFAULTS } from './serviceOptions.js';
+import { DEFAULT_RESERVE_BYTES } from './store/diskReserve.js';
 import { DEFAULT_LEASE_MS } from './store/postgres.js';
 import { DEFAULT_THROTTLE } from './throttle.js';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './transports/grpcDefaults.js';
@@ -55,6 +56,16 @@ export const SERVER_OPTIONS = {
       '`sqlite` (durable, in `--data`), `memory` (keeps NOTHING: experiments and benchmarks only), or ' +
       '`postgres://USER@HOST:PORT/DB[?schema=NAME]`: one of several nodes sharing that PostgreSQL database ' +
       '(schema `termchat` unless `?schema=` names another)',
+  },
+  'disk-reserve-bytes': {
+    arg: 'N',
+    int: [0, 1 << 30],
+    default: DEFAULT_RESERVE_BYTES,
+    help: 'SQLite: room kept in `--data` (`reserve.bin`) and given back when the disk fills, so that Acks (which free space) still commit; made again once the disk has room (0: none)',
+  },
+  backup: {
+    arg: 'FILE',
+    help: 'write a consistent copy of the SQLite database in `--data` to FILE (safe while a server runs on it; FILE must not exist), then exit',
   },
   'lease-ms': {
     arg: 'MS',

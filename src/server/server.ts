@@ -63,6 +63,8 @@ export interface ServerOptions {
   tlsHandshakeTimeoutMs?: number;
   /** Answer bytes pending across all TCP connections together (transports/answerBudget.ts); default in transports/tcp.ts. */
   maxAnswerBytesTotal?: number;
+  /** SQLite: room kept on disk so an Ack can still commit when the disk fills (store/diskReserve.ts); 0: none. */
+  diskReserveBytes?: number;
   /** Serve `/metrics` (Prometheus text) and `/health` over HTTP on this port of `host` (0 = the OS picks); off when undefined. */
   metricsPort?: number;
   /** Where logs go; default: silent. */
@@ -94,7 +96,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     opts.store === 'memory'
       ? new MemoryStore()
       : sqlite
-        ? new SqliteStore({ dataDir })
+        ? new SqliteStore({ dataDir, log, ...(opts.diskReserveBytes !== undefined ? { reserveBytes: opts.diskReserveBytes } : {}) })
         : typeof opts.store === 'string'
           ? new PostgresStore({ url: opts.store, leaseMs: opts.leaseMs, log })
           : (opts.store as Store);

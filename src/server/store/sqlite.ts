@@ -12,6 +12,10 @@ import { packBatch, unpackResults } from './sqliteWire.js';
 export interface SqliteStoreOptions {
   /** Directory for the database files; created if missing. */
   dataDir: string;
+  /** Room kept on disk so that deletes can commit when it fills (diskReserve.ts); 0: none. */
+  reserveBytes?: number;
+  /** Told what the integrity check at open found. */
+  log?: { info(obj: object, msg?: string): void };
 }
 
 interface Waiting {
@@ -42,6 +46,7 @@ export class SqliteStore implements Store {
   private seq = 0;
   private closed: Promise<void> | undefined;
   private dead: Error | undefined;
+  private exited = false;
   /** Batches committed and operations they carried (for tests and benchmarks). */
   readonly stats = { commits: 0, ops: 0 };
 
@@ -49,12 +54,13 @@ export class SqliteStore implements Store {
 
   open(): Promise<OpenState> {
     fs.mkdirSync(this.opts.dataDir, { recursive: true });
-    const w = startWorker('sqliteWorker', { dataDir: this.opts.dataDir });
+    const w = startWorker('sqliteWorker', { dataDir: this.opts.dataDir, reserveBytes: this.opts.reserveBytes });
     this.worker = w;
     return new Promise((resolve, reject) => {
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'ready':
+            this.opts.log?.info({ dataDir: this.opts.dataDir, ms: m.integrity.ms }, 'database integrity check: ok');
             // The schema exists now, so the checkpointer can open the database.
             this.checkpointer = startWorker('sqliteCheckpointer', { dataDir: this.opts.dataDir, everyMs: CHECKPOINT_EVERY_MS });
             this.checkpointerGone = new Promise((gone) => this.checkpointer!.once('exit', () => gone()));
@@ -86,6 +92,7 @@ export class SqliteStore implements Store {
         this.waiting.clear();
       });
       w.on('exit', () => {
+        this.exited = true;
         const err = (this.dead ??= new Error('the store worker exited'));
         for (const x of this.waiting.values()) x.reject(err);
         this.waiting.clear();
@@ -110,6 +117,11 @@ export class SqliteStore implements Store {
     if (!w) return Promise.resolve();
     this.checkpointer?.postMessage({ type: 'close' });
     return (this.closed ??= new Promise<void>((resolve) => {
+      // A worker that could not open the database is gone already.
+      if (this.exited) {
+        void this.checkpointerGone.then(resolve);
+        return;
+      }
       w.once('exit', () => void this.checkpointerGone.then(resolve));
       if (this.dead) {
         void w.terminate();

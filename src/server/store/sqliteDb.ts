@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
+import { checkNotLost, DataLost, DB_FILE, reconcileMarker } from './dataMarker.js';
 import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, StoredMessage } from './store.js';
 
 const SCHEMA = `
@@ -46,6 +47,9 @@ CREATE TABLE IF NOT EXISTS receipts (
 ) WITHOUT ROWID;
 `;
 
+/** Operations that add data: refused on a full disk while the rest still run (runShrinking). */
+const GROWING: ReadonlySet<Op['op']> = new Set(['insert', 'createAccount', 'addReceipts', 'reserveIds', 'bindSession']);
+
 /** Columns added after 0.1.0, for data directories created by it. */
 const ADDED_COLUMNS: Array<[table: string, column: string, decl: string]> = [
   ['messages', 'client_id', 'INTEGER NOT NULL DEFAULT 0'],
@@ -80,8 +84,13 @@ export class SqliteDb {
   /** Accounts deleted since start: a Send queued before the deletion committed must not land in them. */
   private readonly deleted = new Set<number>();
 
+  /** What `PRAGMA quick_check` found at open ('ok', or the problems), and how long it took. */
+  readonly integrity: { problems: string[]; ms: number };
+
   constructor(dataDir: string) {
-    const db = new Database(path.join(dataDir, 'termchat.db'));
+    // A directory that held data must not silently start afresh on an empty file.
+    checkNotLost(dataDir);
+    const db = new Database(path.join(dataDir, DB_FILE));
     this.db = db;
     db.pragma('journal_mode = WAL');
     // better-sqlite3 leaves WAL at NORMAL, which can lose the last commits on power loss.
@@ -95,6 +104,16 @@ export class SqliteDb {
       const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
       if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
     }
+    const began = performance.now();
+    const check = db.pragma('quick_check(20)') as Array<{ quick_check: string }>;
+    const problems = check.map((r) => r.quick_check).filter((p) => p !== 'ok');
+    this.integrity = { problems, ms: Math.round(performance.now() - began) };
+    if (problems.length > 0) {
+      db.close();
+      throw new DataLost(`${DB_FILE} in ${dataDir} is damaged (${problems.slice(0, 3).join('; ')}): restore it from a backup (README, "Backups")`);
+    }
+    const row = db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'data_id'").get();
+    reconcileMarker(dataDir, row?.value, (id) => db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('data_id', ?)").run(id));
 
     this.s = {
       insertAccount: db.prepare('INSERT INTO accounts (name, hash, created_at) VALUES (?, ?, ?)'),
@@ -191,6 +210,17 @@ export class SqliteDb {
   /** Runs a batch as one transaction; throws only if the transaction as a whole failed. */
   run(ops: readonly Op[]): OpResult[] {
     return this.batchTx(ops);
+  }
+
+  /**
+   * On a full disk: runs the batch's reads and deletes (an Ack frees space) and refuses what would
+   * grow the data with `error`. Throws if even that transaction fails.
+   */
+  runShrinking(ops: readonly Op[], error: string): OpResult[] {
+    const kept = ops.filter((op) => !GROWING.has(op.op));
+    const done = kept.length > 0 ? this.batchTx(kept) : [];
+    let i = 0;
+    return ops.map((op): OpResult => (GROWING.has(op.op) ? { ok: false, error } : done[i++]!));
   }
 
   close(): void {

@@ -4,12 +4,13 @@
  * waits for SQLite or the disk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { DiskReserve, isDiskFull } from './diskReserve.js';
 import { SqliteDb } from './sqliteDb.js';
 import { packResults, unpackBatch, type WireBatch } from './sqliteWire.js';
 
 export type ToWorker = { type: 'batch'; seq: number; batch: WireBatch } | { type: 'close' };
 export type FromWorker =
-  | { type: 'ready'; state: ReturnType<SqliteDb['openState']> }
+  | { type: 'ready'; state: ReturnType<SqliteDb['openState']>; integrity: SqliteDb['integrity'] }
   | { type: 'done'; seq: number; results: ReturnType<typeof packResults> }
   | { type: 'failed'; seq: number; error: string }
   | { type: 'openFailed'; error: string }
@@ -18,10 +19,13 @@ export type FromWorker =
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
 
+const options = workerData as { dataDir: string; reserveBytes?: number };
 let db: SqliteDb;
+const reserve = new DiskReserve(options.dataDir, options.reserveBytes);
 try {
-  db = new SqliteDb((workerData as { dataDir: string }).dataDir);
-  post({ type: 'ready', state: db.openState() });
+  db = new SqliteDb(options.dataDir);
+  reserve.ensure();
+  post({ type: 'ready', state: db.openState(), integrity: db.integrity });
 } catch (err) {
   post({ type: 'openFailed', error: (err as Error).message });
   process.exit(1);
@@ -37,8 +41,19 @@ port.on('message', (m: ToWorker) => {
   const ops = unpackBatch(m.batch);
   try {
     post({ type: 'done', seq: m.seq, results: packResults(ops, db.run(ops)) });
+    reserve.ensure();
   } catch (err) {
+    const error = (err as Error).message;
+    // A full disk: the reserve's room lets the deletes (and reads) of the batch commit.
+    if (isDiskFull(error) && reserve.release()) {
+      try {
+        post({ type: 'done', seq: m.seq, results: packResults(ops, db.runShrinking(ops, error)) });
+        return;
+      } catch {
+        // Not even that: the batch fails as a whole below.
+      }
+    }
     // The transaction as a whole failed (disk full, I/O error): nothing of the batch is stored.
-    post({ type: 'failed', seq: m.seq, error: (err as Error).message });
+    post({ type: 'failed', seq: m.seq, error });
   }
 });
