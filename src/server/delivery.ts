@@ -122,7 +122,10 @@ export class Delivery {
     // whose reservation is not durable yet.
     const pushLater = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id);
     const pushed = !pushLater && this.core.online.has(to);
-    if (pushed) push();
+    if (pushed) {
+      op.pushed = true;
+      push();
+    }
     const seq = this.core.queue.add(
       op,
       (r) => this.stored(s, op, r, reply, pushLater ? push : undefined, req.recipient),
@@ -145,12 +148,16 @@ export class Delivery {
     return to;
   }
 
-  /** The recipient's mailbox count, if the Send fits in it: one lookup, no allocation once it has had a message. */
+  /**
+   * The recipient's mailbox count, if the Send fits in it: one lookup, no allocation once it has had
+   * a message. With a store several nodes share, the database checks the cap (a node's count does
+   * not see the others' Sends), so this one does not.
+   */
   private mailbox(to: number, req: SendRequest): QueueSize {
     const { queued, limits } = this.core;
     let q = queued.get(to);
     if (q === undefined) queued.set(to, (q = { n: 0, bytes: 0 }));
-    if (q.n >= limits.maxQueue || q.bytes + req.content.length > limits.maxQueueBytes) {
+    if (this.core.shared === undefined && (q.n >= limits.maxQueue || q.bytes + req.content.length > limits.maxQueueBytes)) {
       throw new ServiceError('MAILBOX_FULL', `${req.recipient}'s mailbox is full`);
     }
     return q;
@@ -173,6 +180,7 @@ export class Delivery {
     }
     this.unqueue(op.recipientId, 1, op.content.length);
     if ('duplicateOf' in v) reply({ type: 'Accepted', messageId: v.duplicateOf });
+    else if ('full' in v) reply(errorResponse('MAILBOX_FULL', `${recipient}'s mailbox is full`));
     else if ('reused' in v) reply(errorResponse('CLIENT_ID_REUSED', `client id ${op.clientId} was already used for another message`));
     else reply(errorResponse('NO_SUCH_USER', `no user named ${recipient}`));
   }

@@ -1,13 +1,13 @@
 /**
  * What a Send waits for on a store several nodes share, before the service can take it. A node
  * knows most of what a Send needs in memory, but not all of it: an account created on another node
- * a moment ago may not be in its directory yet, its block of message ids may be used up until the
- * next arrives, and a queue its count says is full may have been read by its recipient on another
- * node. Then the Send waits for the database's answer. The Sends of one session keep their order:
+ * a moment ago may not be in its directory yet, and its block of message ids may be used up until
+ * the next arrives. Then the Send waits for the database's answer. (The mailbox cap is the
+ * database's to check: see postgresOps.ts.) The Sends of one session keep their order:
  * behind one that waits, the rest wait too. On a single-node store nothing ever waits here.
  */
 import type { Response } from '../protocol/codec.js';
-import { storageError, type Core, type QueueSize, type Session, type WaitingSend } from './session.js';
+import { storageError, type Core, type Session, type WaitingSend } from './session.js';
 import type { Account } from './store/store.js';
 
 export interface GateDeps {
@@ -41,18 +41,12 @@ export class SendGate {
   /** What the Send must wait for, or undefined; the promise resolves with an error answer when the database failed. */
   private waitFor(w: WaitingSend): Promise<Response | undefined> | undefined {
     const { recipient } = w.req;
-    const { directory, ids, queued, limits } = this.d.core;
+    const { directory, ids } = this.d.core;
     if (!w.looked && !directory.has(recipient)) {
       w.looked = true;
       return this.lookup(recipient);
     }
     if (!ids.ready()) return this.settled(ids.wait());
-    const to = directory.get(recipient);
-    const q = to === undefined ? undefined : queued.get(to);
-    if (!w.recounted && to !== undefined && q !== undefined && (q.n >= limits.maxQueue || q.bytes >= limits.maxQueueBytes)) {
-      w.recounted = true;
-      if ((q.checkedAt ?? 0) < Date.now() - 1000) return this.settled(this.recount(to, q));
-    }
     return undefined;
   }
 
@@ -94,14 +88,6 @@ export class SendGate {
       this.lookups.set(name, p);
     }
     return this.settled(p);
-  }
-
-  /** Reads how many messages wait for `to`: other nodes add to and take from that queue too. */
-  private async recount(to: number, q: QueueSize): Promise<void> {
-    const n = await this.d.core.queue.run<number>({ op: 'count', recipientId: to });
-    if (n < q.n) q.bytes = n === 0 ? 0 : Math.round((q.bytes * n) / q.n);
-    q.n = n;
-    q.checkedAt = Date.now();
   }
 
   private settled(p: Promise<void>): Promise<Response | undefined> {

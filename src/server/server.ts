@@ -98,7 +98,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       : sqlite
         ? new SqliteStore({ dataDir, log, ...(opts.diskReserveBytes !== undefined ? { reserveBytes: opts.diskReserveBytes } : {}) })
         : typeof opts.store === 'string'
-          ? new PostgresStore({ url: opts.store, leaseMs: opts.leaseMs, log })
+          ? new PostgresStore({ url: opts.store, leaseMs: opts.leaseMs, log, mailbox: { maxQueue: opts.maxQueue, maxQueueBytes: opts.maxQueueBytes } })
           : (opts.store as Store);
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
   const service = new ChatService(store, hasher, log, {

@@ -44,9 +44,8 @@ export interface WaitingSend {
   req: SendRequest;
   reply: Reply;
   body: Buffer | undefined;
-  /** Its recipient was looked up already / its queue recounted already: do not wait for that again. */
+  /** Its recipient was looked up already: do not wait for that again. */
   looked?: boolean;
-  recounted?: boolean;
 }
 
 /** One connection's view of the service. */
@@ -85,8 +84,6 @@ export function accountOf(s: Session): number {
 export interface QueueSize {
   n: number;
   bytes: number;
-  /** Shared store: when the count was last read from the database (other nodes add and remove too). */
-  checkedAt?: number;
 }
 
 /** The service's in-memory state, shared by the rule modules; the store is reached only through `queue`. */

@@ -73,8 +73,8 @@ anyTest('a store URL takes ?schema= and refuses what is not a plain PostgreSQL U
   t.throws(() => parseUrl('not a url'), { message: /not a URL/ });
 });
 
-async function open(t: ExecutionContext, url: string): Promise<Store & PostgresStore> {
-  const s = new PostgresStore({ url, leaseMs: 600 });
+async function open(t: ExecutionContext, url: string, maxQueue?: number): Promise<Store & PostgresStore> {
+  const s = new PostgresStore({ url, leaseMs: 600, ...(maxQueue === undefined ? {} : { mailbox: { maxQueue } }) });
   await s.open();
   t.teardown(() => s.close());
   return s;
@@ -145,4 +145,34 @@ test('a node that stops renewing its lease loses its sessions to the sweep of an
   while (!heard.some((e) => e.type === 'presence' && !e.online)) await new Promise((r) => setTimeout(r, 20));
   t.deepEqual(heard.filter((e) => e.type === 'presence' && !e.online), [{ type: 'presence', name: 'dora', online: false }]);
   t.deepEqual(await one(b, { op: 'online', names: ['dora'] }), []);
+});
+
+test('the mailbox cap holds across nodes: each stores only what fits, in the database; a message already pushed passes; an ack makes room', async (t) => {
+  const url = freshSchema(t);
+  const nodes = [await open(t, url, 5), await open(t, url, 5), await open(t, url, 5)];
+  const [a] = nodes as [PostgresStore];
+  const from = await one<number>(a, { op: 'createAccount', name: 'sender', hash: 'h' });
+  const to = await one<number>(a, { op: 'createAccount', name: 'box', hash: 'h' });
+  let id = 1;
+  const insert = (pushed = false): Op => ({
+    op: 'insert', id: id++, senderId: from, recipientId: to, clientId: 0, flags: 0, sentAt: Date.now(),
+    content: Buffer.from('hi'), dedupSince: 0, ...(pushed ? { pushed } : {}),
+  });
+  // Three nodes, four Sends each, at once: 12 asked, 5 fit.
+  const results = (await Promise.all(nodes.map((n) => n.run([insert(), insert(), insert(), insert()])))).flat();
+  const stored = results.filter((r) => r.ok && (r.value as { stored: boolean }).stored).length;
+  const full = results.filter((r) => r.ok && 'full' in (r.value as object)).length;
+  t.deepEqual([stored, full], [5, 7]);
+  t.is(await one<number>(a, { op: 'count', recipientId: to }), 5);
+  // In flight (pushed to an online recipient before its commit): stored over the cap.
+  t.deepEqual(await one(nodes[1]!, insert(true)), { stored: true });
+  t.deepEqual(await one(nodes[2]!, insert()), { stored: false, full: true });
+  // The recipient takes two (on another node): two fit again.
+  const page = await one<{ messages: Array<{ id: number }> }>(nodes[2]!, { op: 'fetch', recipientId: to, max: 2 });
+  await one(nodes[2]!, { op: 'ack', recipientId: to, ids: page.messages.map((m) => m.id) });
+  const again = await a.run([insert(), insert(), insert()]);
+  t.deepEqual(
+    again.map((r) => (r.ok ? r.value : r.error)),
+    [{ stored: true }, { stored: false, full: true }, { stored: false, full: true }],
+  );
 });

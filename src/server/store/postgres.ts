@@ -13,7 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { BatchRunner } from './postgresOps.js';
+import { SERVICE_DEFAULTS } from '../serviceOptions.js';
+import { BatchRunner, type MailboxCap } from './postgresOps.js';
 import { channelOf, Listener, type LinkLog } from './postgresLink.js';
 import { payloads, type Wake } from './postgresWakes.js';
 import { ident, ID_BLOCK, migrate } from './postgresSchema.js';
@@ -28,6 +29,8 @@ export interface PostgresStoreOptions {
   /** How long a node's sessions outlive it when it stops renewing its lease (default 15 s). */
   leaseMs?: number;
   log?: LinkLog;
+  /** The mailbox cap the database enforces (the service's maxQueue / maxQueueBytes; defaults there). */
+  mailbox?: Partial<MailboxCap>;
 }
 
 const quiet: LinkLog = { info() {}, warn() {} };
@@ -83,6 +86,7 @@ export class PostgresStore implements Store, SharedStore {
   private readonly config: pg.ClientConfig;
   private readonly schema: string;
   private readonly channel: string;
+  private readonly mailbox: MailboxCap;
   private readonly leaseMs: number;
   private readonly log: LinkLog;
   private listener: Listener | undefined;
@@ -95,6 +99,10 @@ export class PostgresStore implements Store, SharedStore {
     this.schema = schema;
     this.channel = channelOf(schema);
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.mailbox = {
+      maxQueue: opts.mailbox?.maxQueue ?? SERVICE_DEFAULTS.maxQueue,
+      maxQueueBytes: opts.mailbox?.maxQueueBytes ?? SERVICE_DEFAULTS.maxQueueBytes,
+    };
     this.log = opts.log ?? quiet;
     this.config = {
       connectionString,
@@ -129,7 +137,7 @@ export class PostgresStore implements Store, SharedStore {
       await this.listener.start();
       this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
       this.heartbeat.unref();
-      const accounts = (await new BatchRunner(c, this.nodeId).one({ op: 'accounts' })) as OpenState['accounts'];
+      const accounts = (await new BatchRunner(c, this.nodeId, this.mailbox).one({ op: 'accounts' })) as OpenState['accounts'];
       const queues = await c.query<{ r: number; n: number; b: number }>(
         'SELECT recipient_id AS r, count(*)::int AS n, coalesce(sum(octet_length(content)), 0)::int AS b FROM messages GROUP BY recipient_id',
       );
@@ -156,7 +164,7 @@ export class PostgresStore implements Store, SharedStore {
         // One statement commits by itself: no BEGIN and COMMIT round trips. Should it fail, it
         // changed nothing, and the batch goes the careful way below.
         try {
-          const values = await new BatchRunner(c, this.nodeId).runAll(batch);
+          const values = await new BatchRunner(c, this.nodeId, this.mailbox).runAll(batch);
           this.stats.commits++;
           this.stats.ops += batch.length;
           return values.map((value) => ({ ok: true, value }));
@@ -180,7 +188,7 @@ export class PostgresStore implements Store, SharedStore {
   }
 
   private async transaction(c: pg.PoolClient, batch: readonly Op[], careful: boolean): Promise<OpResult[]> {
-    const runner = new BatchRunner(c, this.nodeId);
+    const runner = new BatchRunner(c, this.nodeId, this.mailbox);
     await c.query('BEGIN');
     try {
       let results: OpResult[];

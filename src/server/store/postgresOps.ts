@@ -22,6 +22,12 @@ interface MessageRow {
   flags: number;
 }
 
+/** Most messages and content bytes that may wait for one recipient. */
+export interface MailboxCap {
+  maxQueue: number;
+  maxQueueBytes: number;
+}
+
 /** The kinds whose consecutive operations run as one statement (see BatchRunner.run). */
 const GROUPED: ReadonlySet<Op['op']> = new Set(['insert', 'ack', 'findAccount', 'addReceipts']);
 
@@ -37,6 +43,8 @@ export class BatchRunner {
   constructor(
     private readonly db: pg.ClientBase,
     private readonly nodeId: string,
+    /** The mailbox cap, checked in the database so that it holds across nodes. */
+    private readonly mailbox: MailboxCap,
   ) {}
 
   /**
@@ -282,23 +290,35 @@ export class BatchRunner {
       }
     });
     const c = run.map((i) => ops[i]!);
-    const r = await this.db.query<{ stored: number[]; live: number[] }>({
+    const r = await this.db.query<{ stored: number[]; live: number[]; fit: number[] }>({
       name: 'termchat_inserts',
       text: `WITH u AS (
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::int[], $8::bigint[], $9::text[])
            AS u(id, r, s, t, c, cid, f, d, w)
        ), live AS (
-         SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.id = u.r AND a.deleted_at IS NULL)
+         SELECT u.*, p.p FROM u JOIN unnest($1::bigint[], $13::bool[]) AS p(id, p) ON p.id = u.id
+         WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.id = u.r AND a.deleted_at IS NULL)
+       ), box AS (
+         -- The recipients' mailboxes, locked in id order (no deadlock between nodes): the cap holds
+         -- across nodes because every node counts under the same row locks.
+         SELECT account_id, n, bytes FROM mailboxes WHERE account_id IN (SELECT r FROM live) ORDER BY account_id FOR UPDATE
+       ), fit AS (
+         SELECT l.* FROM (
+           SELECT live.*, row_number() OVER w AS k, sum(octet_length(live.c)) OVER w AS kb
+           FROM live WHERE NOT live.p WINDOW w AS (PARTITION BY live.r ORDER BY live.id)
+         ) l JOIN box b ON b.account_id = l.r
+         WHERE b.n + l.k <= $14 AND b.bytes + l.kb <= $15
+         UNION ALL SELECT live.*, 0, 0 FROM live WHERE live.p
        ), claim AS (
          INSERT INTO sends AS x (sender_id, client_id, message_id, recipient_id, sent_at, digest)
-         SELECT s, cid, id, r, t, d FROM live WHERE cid <> 0
+         SELECT s, cid, id, r, t, d FROM fit WHERE cid <> 0
          ON CONFLICT (sender_id, client_id) DO UPDATE SET
            message_id = excluded.message_id, recipient_id = excluded.recipient_id, sent_at = excluded.sent_at, digest = excluded.digest
          WHERE x.sent_at < excluded.sent_at - $10::bigint
          RETURNING message_id
        ), ins AS (
          INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags)
-         SELECT id, r, s, t, c, cid, f FROM live WHERE cid = 0 OR id IN (SELECT message_id FROM claim)
+         SELECT id, r, s, t, c, cid, f FROM fit WHERE cid = 0 OR id IN (SELECT message_id FROM claim)
          RETURNING id
        ), wake AS (
          SELECT p.node_id, l.id, concat_ws(chr(31), 'm', l.r, l.id, l.w, l.cid, l.f, l.t, l.c) AS e, octet_length(l.c) AS len
@@ -313,6 +333,7 @@ export class BatchRunner {
        )
        SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins) AS stored,
               (SELECT coalesce(array_agg(id), '{}') FROM live) AS live,
+              (SELECT coalesce(array_agg(id), '{}') FROM fit) AS fit,
               (SELECT count(*) FROM woke) AS woke`,
       values: [
         c.map((o) => o.id),
@@ -327,15 +348,20 @@ export class BatchRunner {
         c.length > 0 ? c[0]!.sentAt - c[0]!.dedupSince : 0,
         NODE_CHANNEL,
         this.nodeId,
+        c.map((o) => o.pushed === true),
+        this.mailbox.maxQueue,
+        this.mailbox.maxQueueBytes,
       ],
     });
     const stored = new Set(r.rows[0]!.stored);
     const live = new Set(r.rows[0]!.live);
+    const fit = new Set(r.rows[0]!.fit);
     const lost: number[] = [];
     for (const i of run) {
       const o = ops[i]!;
       if (stored.has(o.id)) results[i] = { stored: true };
       else if (!live.has(o.id)) results[i] = { stored: false, noSuchRecipient: true };
+      else if (!fit.has(o.id)) results[i] = { stored: false, full: true };
       else lost.push(i);
     }
     if (lost.length > 0) {

@@ -64,6 +64,45 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX presence_by_name ON presence (name);
   CREATE SEQUENCE session_claims;
   `,
+  // 2: mailbox counts in the database, so the cap holds across nodes: a run of Sends locks its
+  // recipients' rows (in id order: no deadlock) and stores only what fits; triggers keep the counts.
+  `
+  CREATE TABLE mailboxes (
+    account_id bigint PRIMARY KEY,
+    n integer NOT NULL DEFAULT 0,
+    bytes bigint NOT NULL DEFAULT 0
+  );
+  INSERT INTO mailboxes (account_id, n, bytes)
+    SELECT a.id, count(m.id), coalesce(sum(octet_length(m.content)), 0)
+    FROM accounts a LEFT JOIN messages m ON m.recipient_id = a.id GROUP BY a.id;
+  CREATE FUNCTION mailbox_opened() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO mailboxes (account_id) SELECT id FROM opened ON CONFLICT DO NOTHING;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER accounts_opened AFTER INSERT ON accounts REFERENCING NEW TABLE AS opened
+    FOR EACH STATEMENT EXECUTE FUNCTION mailbox_opened();
+  CREATE FUNCTION mailbox_added() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM 1 FROM mailboxes WHERE account_id IN (SELECT recipient_id FROM added) ORDER BY account_id FOR UPDATE;
+    UPDATE mailboxes b SET n = b.n + x.n, bytes = b.bytes + x.bytes
+      FROM (SELECT recipient_id, count(*) AS n, sum(octet_length(content)) AS bytes FROM added GROUP BY recipient_id) x
+      WHERE b.account_id = x.recipient_id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER messages_added AFTER INSERT ON messages REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION mailbox_added();
+  CREATE FUNCTION mailbox_taken() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM 1 FROM mailboxes WHERE account_id IN (SELECT recipient_id FROM taken) ORDER BY account_id FOR UPDATE;
+    UPDATE mailboxes b SET n = b.n - x.n, bytes = b.bytes - x.bytes
+      FROM (SELECT recipient_id, count(*) AS n, sum(octet_length(content)) AS bytes FROM taken GROUP BY recipient_id) x
+      WHERE b.account_id = x.recipient_id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER messages_taken AFTER DELETE ON messages REFERENCING OLD TABLE AS taken
+    FOR EACH STATEMENT EXECUTE FUNCTION mailbox_taken();
+  `,
 ];
 
 /** Quotes an identifier for SQL. */

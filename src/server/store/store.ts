@@ -66,13 +66,20 @@ export interface InsertOp {
    * with it, so a node never has to find it by a cursor.
    */
   wake?: string;
+  /**
+   * A store shared by several nodes checks the recipient's mailbox cap itself (the nodes' own counts
+   * cannot see each other's Sends). A message already pushed to its recipient passes: it is in flight.
+   */
+  pushed?: boolean;
 }
 
 export type InsertResult =
   | { stored: true }
   | { stored: false; duplicateOf: number }
   | { stored: false; reused: true }
-  | { stored: false; noSuchRecipient: true };
+  | { stored: false; noSuchRecipient: true }
+  /** Shared store: the recipient's mailbox is at its cap. */
+  | { stored: false; full: true };
 
 export type Op =
   | InsertOp
