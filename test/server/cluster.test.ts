@@ -21,11 +21,11 @@ const test = await pgTest();
 /** Short leases, so a killed node's sessions go quickly. */
 const LEASE_MS = '1500';
 
-async function nodes(t: ExecutionContext, n: number, url = freshSchema(t), leaseMs = LEASE_MS): Promise<ChildServer[]> {
+async function nodes(t: ExecutionContext, n: number, url = freshSchema(t), leaseMs = LEASE_MS, extra: string[] = []): Promise<ChildServer[]> {
   const dir = tempDir();
   const out: ChildServer[] = [];
   // Started together: the schema is created and migrated once, whoever comes first.
-  const started = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', leaseMs])));
+  const started = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', leaseMs, ...extra])));
   out.push(...started);
   t.teardown(async () => {
     for (const s of out) {
@@ -383,4 +383,19 @@ test('after a gap in its wake-ups a node pushes everything it missed, more than 
     got.map((m) => m.content),
     Array.from({ length: 1 + MISSED + AFTER }, (_, i) => `m ${i}`),
   );
+});
+
+test('the mailbox cap holds across three nodes: senders on each get MAILBOX_FULL only once the mailbox is full', async (t) => {
+  const CAP = 20;
+  const ns = await nodes(t, 3, freshSchema(t), LEASE_MS, ['--mailbox-max', String(CAP)]);
+  const box = await user(t, ns[0]!, 'capped');
+  await box.logout();
+  const senders = await Promise.all(ns.map((n, i) => user(t, n, `capper${i}`)));
+  const answers = await Promise.all(
+    senders.flatMap((s, i) => Array.from({ length: 15 }, (_, k) => s.send('capped', `${i}.${k}`).then(() => 'ok', (e: { code?: string }) => e.code ?? 'error'))),
+  );
+  t.is(answers.filter((a) => a === 'ok').length, CAP);
+  t.is(answers.filter((a) => a === 'MAILBOX_FULL').length, 45 - CAP);
+  await box.login('capped', PASSWORD);
+  t.is((await drain(box)).length, CAP);
 });

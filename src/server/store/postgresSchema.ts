@@ -75,14 +75,14 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO mailboxes (account_id, n, bytes)
     SELECT a.id, count(m.id), coalesce(sum(octet_length(m.content)), 0)
     FROM accounts a LEFT JOIN messages m ON m.recipient_id = a.id GROUP BY a.id;
-  CREATE FUNCTION mailbox_opened() RETURNS trigger LANGUAGE plpgsql AS $$
+  CREATE FUNCTION mailbox_opened() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
   BEGIN
     INSERT INTO mailboxes (account_id) SELECT id FROM opened ON CONFLICT DO NOTHING;
     RETURN NULL;
   END $$;
   CREATE TRIGGER accounts_opened AFTER INSERT ON accounts REFERENCING NEW TABLE AS opened
     FOR EACH STATEMENT EXECUTE FUNCTION mailbox_opened();
-  CREATE FUNCTION mailbox_added() RETURNS trigger LANGUAGE plpgsql AS $$
+  CREATE FUNCTION mailbox_added() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
   BEGIN
     PERFORM 1 FROM mailboxes WHERE account_id IN (SELECT recipient_id FROM added) ORDER BY account_id FOR UPDATE;
     UPDATE mailboxes b SET n = b.n + x.n, bytes = b.bytes + x.bytes
@@ -92,7 +92,7 @@ export const MIGRATIONS: readonly string[] = [
   END $$;
   CREATE TRIGGER messages_added AFTER INSERT ON messages REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION mailbox_added();
-  CREATE FUNCTION mailbox_taken() RETURNS trigger LANGUAGE plpgsql AS $$
+  CREATE FUNCTION mailbox_taken() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
   BEGIN
     PERFORM 1 FROM mailboxes WHERE account_id IN (SELECT recipient_id FROM taken) ORDER BY account_id FOR UPDATE;
     UPDATE mailboxes b SET n = b.n - x.n, bytes = b.bytes - x.bytes
