@@ -23,7 +23,13 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '../src/protocol/defaults.js';
 import { MAX_RECEIPTS, RECENT_UNWRITTEN } from '../src/server/delivery.js';
 import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
 import { DEFAULT_THROTTLE } from '../src/server/throttle.js';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, DEFAULT_MAX_SEND_QUEUE } from '../src/server/transports/tcp.js';
+import {
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_ANSWER_BYTES_TOTAL,
+  DEFAULT_MAX_SEND_QUEUE,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+} from '../src/server/transports/tcp.js';
 
 const defs = schema as Record<MessageName, MessageDef>;
 
@@ -73,6 +79,9 @@ export const PROSE_VALUES: Readonly<Record<string, string | number>> = {
   maxInflight: DEFAULT_LIMITS.maxInflight,
   maxAnswerBytes: bytes(DEFAULT_LIMITS.maxAnswerBytes),
   maxSendQueue: bytes(DEFAULT_MAX_SEND_QUEUE),
+  maxAnswerBytesTotal: bytes(DEFAULT_MAX_ANSWER_BYTES_TOTAL),
+  tlsHandshakeTimeout: duration(DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS),
+  frameTimeout: duration(DEFAULT_CONNECTION_LIMITS.frameTimeoutMs),
   recentUnwritten: RECENT_UNWRITTEN.toLocaleString('en'),
   maxFetch: SERVICE_DEFAULTS.maxFetch,
   maxListLimit: SERVICE_DEFAULTS.maxListLimit,
