@@ -4,7 +4,7 @@
  * time are asserted: a slow machine can make things slower, never faster.
  */
 import test from 'ava';
-import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
+import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { ChatClient } from '../../src/protocol/client.js';
 import { Throttle, DEFAULT_THROTTLE } from '../../src/server/throttle.js';
 import { PASSWORD, startTestServer } from './helpers.js';
