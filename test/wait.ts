@@ -16,8 +16,8 @@ type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
  */
 export async function waitFor<T>(cond: () => T | Promise<T>, what: string | (() => string) = 'a condition', deadlineMs = WAIT_DEADLINE_MS): Promise<Truthy<T>> {
   const deadline = Date.now() + deadlineMs;
-  // Short pauses first (most conditions hold within a few ms), then no more often than every 50 ms.
-  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+  // Short pauses first (most conditions hold within a few ms), then every 20 ms.
+  for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
     const v = await cond();
     if (v) return v as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
