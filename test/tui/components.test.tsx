@@ -314,6 +314,8 @@ test('users pane: /who filters with a wildcard, an empty result says so, Enter o
   ui.stdin.write('hi');
   ui.stdin.write('\r');
   await see(ui, 'you → albert: hi');
+  // The line shows as pending at once; wait for the server to have it (not for the frame).
+  await until(() => server.tap.sends.length > 0, 'the message reached the server');
   t.deepEqual(server.tap.sends.map((s) => [s.recipient, s.content]), [['albert', 'hi']]);
   ui.unmount();
 });
