@@ -99,6 +99,8 @@ export interface ConnectOptions {
   tls?: boolean | { ca?: string | Buffer; servername?: string };
   /** Gives up connecting (TCP and TLS handshake) after this many ms; default: when the OS does. */
   connectTimeoutMs?: number;
+  /** The local address to connect from (a machine with several; plain TCP only). */
+  localAddress?: string;
   /**
    * Notices a server that went silent (its machine or the network gone, no reset ever comes): after
    * `idleMs` without a byte from it, a Ping; nothing back within `answerMs`, and the connection is
@@ -199,7 +201,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       const t = opts.tls === true ? {} : opts.tls || undefined;
       const socket = t
         ? tls.connect({ host, port: opts.port, ca: t.ca, servername: t.servername ?? (net.isIP(host) ? undefined : host) })
-        : net.connect({ host, port: opts.port });
+        : net.connect({ host, port: opts.port, localAddress: opts.localAddress });
       const timer =
         opts.connectTimeoutMs === undefined
           ? undefined

@@ -9,7 +9,8 @@ import type { Presence } from './presence.js';
 import { isValidPassword, isValidUsername, normalizePattern, PASSWORD_RULE, PATTERN_RULE, USERNAME_RULE } from './rules.js';
 import { accountOf, ServiceError, storageError, type Core, type Reply, type Session } from './session.js';
 import type { Account, Binding, DeleteResult, OpResult } from './store/store.js';
-import { DEFAULT_THROTTLE, Throttle, type ThrottleOptions } from './throttle.js';
+import { StoreCounters } from './storeCounters.js';
+import { DEFAULT_THROTTLE, MemoryCounters, Throttle, type ThrottleOptions } from './throttle.js';
 
 /** What a successful Login found: the count waiting, the receipts kept while offline, and whether another node took it over meanwhile. */
 export interface LoginResult {
@@ -36,7 +37,8 @@ export class Accounts {
     private readonly presence: Presence,
     private readonly opts: AccountsOptions,
   ) {
-    this.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...opts.throttle });
+    // Several nodes: the counts live in the database, so every node applies the same ones.
+    this.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...opts.throttle }, core.shared ? new StoreCounters(core.queue) : new MemoryCounters());
   }
 
   /** Creates an account. */
@@ -47,7 +49,7 @@ export class Accounts {
     if (directory.has(username) && !(shared && (await this.deletedElsewhere(username)))) {
       throw new ServiceError('USERNAME_TAKEN', `username ${username} is taken`);
     }
-    if (!this.throttle.takeRegistration(this.address(s))) {
+    if (!(await this.throttle.takeRegistration(this.address(s)))) {
       throw new ServiceError('RATE_LIMITED', 'too many registrations from your address; try again later');
     }
     const hash = await this.hasher.hash(password, s);
@@ -179,7 +181,7 @@ export class Accounts {
   private async check(s: Session, username: string, password: string): Promise<Account> {
     // A refusal looks the same whatever its reason.
     const address = this.address(s);
-    const turn = this.throttle.loginTurn(username, address);
+    const turn = await this.throttle.loginTurn(username, address);
     if (turn.waitMs > 0 || !turn.check) this.core.metrics.loginThrottled();
     if (turn.waitMs > 0) await this.sleep(turn.waitMs);
     if (this.core.closing) throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down');
@@ -191,10 +193,11 @@ export class Accounts {
     const ok = await this.hasher.verify(password, account?.hash, s);
     // The account may have been deleted while the hash ran.
     if (!ok || !account || directory.get(account.name) !== account.id) {
-      this.throttle.loginResult(username, address, false);
+      // Recorded before the answer: the next Login, on any node, waits for it.
+      await this.throttle.loginResult(turn, username, address, false);
       throw new ServiceError('BAD_CREDENTIALS', 'wrong username or password');
     }
-    this.throttle.loginResult(username, address, true);
+    await this.throttle.loginResult(turn, username, address, true);
     return account;
   }
 
@@ -209,17 +212,12 @@ export class Accounts {
     return limitedAddress(s.address, this.opts.limitLoopback ?? false);
   }
 
-  /** Waits `ms`, or less if the server begins shutting down. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(t);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      const t = setTimeout(wake, ms);
-      this.sleepers.add(wake);
-    });
+  /** Waits `ms` on the throttle's clock, or less if the server begins shutting down. */
+  private async sleep(ms: number): Promise<void> {
+    const w = this.throttle.wait(ms);
+    this.sleepers.add(w.cancel);
+    await w.done;
+    this.sleepers.delete(w.cancel);
   }
 }
 

@@ -399,3 +399,20 @@ test('the mailbox cap holds across three nodes: senders on each get MAILBOX_FULL
   await box.login('capped', PASSWORD);
   t.is((await drain(box)).length, CAP);
 });
+
+test('the login throttle is shared by the nodes: failures on one node slow the next guess on another', async (t) => {
+  const [a, b] = await nodes(t, 2);
+  const setup = await client(t, a!);
+  await setup.register('th-target', PASSWORD);
+  await setup.register('th-bystander', PASSWORD);
+  for (let i = 0; i < 4; i++) await t.throwsAsync(setup.login('th-target', `guess ${i}`));
+  // On node b the next guess waits its turn (2 s after four failures); a Login of another account
+  // sent after it is answered first.
+  const guesser = await client(t, b!);
+  const other = await client(t, b!);
+  const order: string[] = [];
+  const guess = guesser.login('th-target', 'guess 4').catch(() => undefined).then(() => order.push('guess'));
+  const bystander = other.login('th-bystander', PASSWORD).then(() => order.push('bystander'));
+  await Promise.all([guess, bystander]);
+  t.deepEqual(order, ['bystander', 'guess']);
+});

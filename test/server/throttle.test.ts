@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
-import type { ChatClient } from '../../src/protocol/client.js';
+import { ChatClient } from '../../src/protocol/client.js';
 import { PASSWORD, startTestServer } from './helpers.js';
 
 const REFUSED = 'wrong username or password';
@@ -105,4 +105,24 @@ test("over gRPC a throttled Login gets the same answer, and TCP shares the accou
   t.is(((await guess) as Error).message, REFUSED);
   t.like(await bystander, { undelivered: 0 });
   t.deepEqual(order, ['bystander', 'tcp guess']);
+});
+
+test('the owner, from an address it has logged in from before, is not slowed by an attacker guessing from another address', async (t) => {
+  // Loopback addresses are limited only with limitLoopback; 127.0.0.2 and .3 are two machines here.
+  const srv = await startTestServer({ connections: { limitLoopback: true }, throttle: { loginDelayMs: 500, loginMaxDelayMs: 60_000 } });
+  t.teardown(() => srv.stop());
+  const owner = await ChatClient.connect({ port: srv.port, localAddress: '127.0.0.2' });
+  const attacker = await ChatClient.connect({ port: srv.port, localAddress: '127.0.0.3' });
+  t.teardown(() => Promise.all([owner.close(), attacker.close()]));
+  await owner.register('guarded', PASSWORD);
+  await owner.login('guarded', PASSWORD);
+  await owner.logout();
+  for (let i = 0; i < 4; i++) await t.throwsAsync(attacker.login('guarded', `guess ${i}`));
+  // The attacker's next guess waits its turn (seconds); the owner, asking after it, is answered first.
+  const order: string[] = [];
+  const guess = noted(order, 'attacker', attacker.login('guarded', 'guess 4'));
+  const mine = noted(order, 'owner', owner.login('guarded', PASSWORD));
+  t.like(await mine, { undelivered: 0 });
+  await guess;
+  t.deepEqual(order, ['owner', 'attacker']);
 });

@@ -153,8 +153,65 @@ export class BatchRunner {
         );
         return { total: total.rows[0]!.n, names: page.rows.map((r) => r.name) };
       }
+      case 'throttleTurn': {
+        // The keys' rows locked in key order (no deadlock between nodes); the turn is the latest of
+        // their next-free times, and each live key's next turn moves past it.
+        const { delayMs, maxDelayMs, forgetAfterMs } = op.rule;
+        const r = await q<{ at: number; live: number }>(
+          `WITH cur AS (
+             SELECT key, n, next FROM login_failures WHERE key = ANY($1::text[]) AND last >= $2::bigint - $3::bigint ORDER BY key FOR UPDATE
+           ), t AS (SELECT greatest($2::bigint, coalesce(max(next), 0)) AS at, count(*) AS live FROM cur),
+           upd AS (
+             UPDATE login_failures f SET next = t.at + least($5::bigint, ($4::bigint * power(2, least(cur.n - 1, 30)))::bigint)
+             FROM t, cur WHERE f.key = cur.key AND t.at - $2::bigint <= $5::bigint RETURNING 1
+           )
+           SELECT t.at::float8 AS at, t.live::int AS live, (SELECT count(*) FROM upd) AS moved FROM t`,
+          [op.keys, op.now, forgetAfterMs, delayMs, maxDelayMs],
+        );
+        const { at, live } = r.rows[0]!;
+        if (live === 0) return { waitMs: 0, check: true };
+        if (at - op.now > maxDelayMs) return { waitMs: maxDelayMs, check: false };
+        return { waitMs: at - op.now, check: true };
+      }
+      case 'throttleFail': {
+        const { delayMs, maxDelayMs, forgetAfterMs } = op.rule;
+        await q(
+          `INSERT INTO login_failures AS f (key, n, last, next)
+           SELECT k, 1, $2::bigint, $2::bigint + $4::bigint FROM unnest($1::text[]) AS k ORDER BY k
+           ON CONFLICT (key) DO UPDATE SET
+             n = CASE WHEN f.last >= $2::bigint - $3::bigint THEN f.n + 1 ELSE 1 END,
+             last = $2::bigint,
+             next = greatest(CASE WHEN f.last >= $2::bigint - $3::bigint THEN f.next ELSE 0 END,
+                             $2::bigint + least($5::bigint, ($4::bigint * power(2, least(CASE WHEN f.last >= $2::bigint - $3::bigint THEN f.n ELSE 0 END, 30)))::bigint))`,
+          [op.keys, op.now, forgetAfterMs, delayMs, maxDelayMs],
+        );
+        return undefined;
+      }
+      case 'throttleSuccess':
+        await q('DELETE FROM login_failures WHERE key = ANY($1::text[])', [op.keys]);
+        await q(
+          `INSERT INTO known_addresses (account, address, at) VALUES ($1, $2, $3)
+           ON CONFLICT (account, address) DO UPDATE SET at = excluded.at`,
+          [op.account, op.address, op.now],
+        );
+        return undefined;
+      case 'knownAddress': {
+        const r = await q('SELECT 1 FROM known_addresses WHERE account = $1 AND address = $2 AND at >= $3', [op.account, op.address, op.since]);
+        return (r.rowCount ?? 0) > 0;
+      }
+      case 'register': {
+        // One address's registrations counted under a lock of its own, so nodes cannot both take the last one.
+        await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`termchat register ${op.address}`]);
+        const r = await q<{ n: number }>('SELECT count(*)::int AS n FROM registrations WHERE address = $1 AND at > $2', [op.address, op.now - op.windowMs]);
+        if (r.rows[0]!.n >= op.perWindow) return false;
+        await q('INSERT INTO registrations (address, at) VALUES ($1, $2)', [op.address, op.now]);
+        return true;
+      }
       case 'prune': {
         const r = await q('DELETE FROM sends WHERE sent_at < $1', [op.before]);
+        // Throttle counts this old are long forgotten (they last minutes, registration windows an hour).
+        await q('DELETE FROM login_failures WHERE last < $1', [op.before]);
+        await q('DELETE FROM registrations WHERE at < $1', [op.before]);
         // A Send that raced its recipient's deletion on another node may have landed after it.
         await q('DELETE FROM messages m USING accounts a WHERE a.id = m.recipient_id AND a.deleted_at IS NOT NULL');
         return r.rowCount ?? 0;

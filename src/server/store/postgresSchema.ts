@@ -103,6 +103,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER messages_taken AFTER DELETE ON messages REFERENCING OLD TABLE AS taken
     FOR EACH STATEMENT EXECUTE FUNCTION mailbox_taken();
   `,
+  // 3: the login throttle's counts, shared by every node (throttle.ts).
+  `
+  CREATE TABLE login_failures (
+    key text PRIMARY KEY,
+    n integer NOT NULL,
+    last bigint NOT NULL,
+    next bigint NOT NULL
+  );
+  CREATE TABLE known_addresses (
+    account text NOT NULL,
+    address text NOT NULL,
+    at bigint NOT NULL,
+    PRIMARY KEY (account, address)
+  );
+  CREATE TABLE registrations (
+    address text NOT NULL,
+    at bigint NOT NULL
+  );
+  CREATE INDEX registrations_by_address ON registrations (address, at);
+  `,
 ];
 
 /** Quotes an identifier for SQL. */

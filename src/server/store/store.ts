@@ -8,6 +8,7 @@
  * queued a write before a read sees the write.
  */
 
+import type { DelayRule } from '../throttle.js';
 export interface Account {
   id: number;
   name: string;
@@ -126,7 +127,16 @@ export type Op =
   /** Which of these names have a live session on some node. */
   | { op: 'online'; names: readonly string[] }
   /** Every live account (name -> id), to reload the directory after the link was down. */
-  | { op: 'accounts' };
+  | { op: 'accounts' }
+  /**
+   * Shared store: the login throttle's counts (throttle.ts ThrottleCounters), kept in the database
+   * so that every node applies the same ones. Results: LoginTurn, nothing, nothing, boolean, boolean.
+   */
+  | { op: 'throttleTurn'; keys: readonly string[]; now: number; rule: DelayRule }
+  | { op: 'throttleFail'; keys: readonly string[]; now: number; rule: DelayRule }
+  | { op: 'throttleSuccess'; keys: readonly string[]; account: string; address: string; now: number }
+  | { op: 'knownAddress'; account: string; address: string; since: number }
+  | { op: 'register'; address: string; now: number; windowMs: number; perWindow: number };
 
 export interface ResultOf {
   insert: InsertResult;
