@@ -95,6 +95,7 @@ export const PROSE_VALUES: Readonly<Record<string, string | number>> = {
   loginDelay: duration(DEFAULT_THROTTLE.loginDelayMs),
   loginMaxDelay: duration(DEFAULT_THROTTLE.loginMaxDelayMs),
   loginForget: duration(DEFAULT_THROTTLE.forgetAfterMs),
+  knownFor: `${DEFAULT_THROTTLE.knownForMs / 86_400_000} days`,
   registerPerHour: DEFAULT_THROTTLE.registerPerWindow,
   mailboxMax: SERVICE_DEFAULTS.maxQueue.toLocaleString('en'),
   mailboxMaxBytes: bytes(SERVICE_DEFAULTS.maxQueueBytes),

@@ -160,7 +160,7 @@ export const SERVER_OPTIONS = {
     arg: 'MS',
     int: [0, 3_600_000],
     default: DEFAULT_THROTTLE.loginDelayMs,
-    help: 'after a failed Login, the next Login of that account or from that address waits MS, doubled with each further failure; a successful Login clears it (0: off)',
+    help: 'after a failed Login, the next Login from that address, of that account from that address, and of that account from addresses it never logged in from waits MS, doubled with each further failure; the owner at an address it logged in from before is not slowed by failures elsewhere; a successful Login clears its address (0: off)',
   },
   'login-max-delay-ms': {
     arg: 'MS',
