@@ -192,6 +192,39 @@ test('pushes between Login and Subscribe are held and sent when the stream attac
   t.like(await got, { id, content: 'early' });
 });
 
+test('a sender offline when its message was delivered gets the receipt after logging in again, on Subscribe', async (t) => {
+  const a = await grpcUser('g-rc-a');
+  const b = await grpcUser('g-rc-b');
+  await b.logout();
+  const id = await a.send('g-rc-b', 'while you were away');
+  await a.logout();
+  const b2 = await grpc();
+  await b2.login('g-rc-b', PASSWORD);
+  await b2.ack((await b2.fetch(10)).messages.at(-1)!.id);
+  const a2 = await grpc();
+  await a2.login('g-rc-a', PASSWORD);
+  const delivered = new Promise<number[]>((resolve) => a2.once('delivered', resolve));
+  await a2.subscribe();
+  t.deepEqual(await delivered, [id]);
+});
+
+test('held messages the session fetched and acknowledged before Subscribe are not pushed on it', async (t) => {
+  const a = await grpcUser('g-ack-a');
+  const b = await grpc();
+  await b.register('g-ack-b', PASSWORD);
+  await b.login('g-ack-b', PASSWORD);
+  const first = await a.send('g-ack-b', 'held then acked');
+  // Pushed while b has no stream: held. b fetches and acknowledges it meanwhile.
+  await b.ack((await b.fetch(10)).messages.at(-1)!.id);
+  const got: number[] = [];
+  b.on('message', (m: { id: number }) => got.push(m.id));
+  await b.subscribe();
+  const next = nextMessage(b);
+  const second = await a.send('g-ack-b', 'after subscribe');
+  t.is((await next).id, second);
+  t.false(got.includes(first));
+});
+
 test('a push dropped from a full held buffer stays queued after a later cumulative Ack', async (t) => {
   const d = tempDir();
   const log = pino({ level: 'silent' });
