@@ -24,7 +24,7 @@ import { connectionRss } from './lib/connections.js';
 import { spawn } from 'node:child_process';
 import { contentFor, freePort, loadAvg, rssMiB, ROOT, spawnTs, stopChild, waitLine } from './lib/common.js';
 import { offlineQueue, pushLatency, relayThroughput, requestResponse, sequentialRoundTrips, wireBytes, type WindowHooks } from './lib/figures.js';
-import { GrpcChatClient } from './lib/grpcClient.js';
+import { GrpcChatClient } from '../src/protocol/grpcClient.js';
 import { cpuMs, fsyncFloor } from './lib/procStats.js';
 import { collectStats, loopDelayP99 } from './lib/serverStats.js';
 import { renderResults, type Cell as ReportCell, type Row as ReportRow } from './lib/report.js';

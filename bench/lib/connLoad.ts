@@ -6,7 +6,7 @@
 import net from 'node:net';
 import readline from 'node:readline';
 import { ChatClient } from '../../src/protocol/client.js';
-import { GrpcChatClient } from './grpcClient.js';
+import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { username } from '../../src/protocol/schema.js';
 
 const [kind, portArg] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import { FrameWriter } from '../../src/protocol/connection.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import { fieldSpan } from '../../src/protocol/codec.js';
 import { HEADER_SIZE } from '../../src/protocol/framing.js';
-import { GrpcChatClient } from './grpcClient.js';
+import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { seqOf } from './common.js';
 
 export interface Pair {

@@ -212,7 +212,7 @@ const leanParsers = new WeakMap<(body: Buffer) => Record<string, unknown>, Parse
  * refers to other fields, and adding then deleting those two properties costs half of a Send decode
  * (measured: 0.85M -> 1.6M decodes/s) and leaves every decoded object in slow dictionary mode. If a
  * binary-parser upgrade changes the generated code's shape, this falls back to Parser#parse; that
- * fallback is not silent: decodePath() reports it and test/protocol/lean.test.ts fails on it
+ * fallback is not silent: decodePath() reports it and test/protocol/lean.unit.test.ts fails on it
  * (binary-parser is pinned to an exact version in package.json for the same reason).
  *
  * The rewrite can go once binary-parser makes those lines conditional, as it already does for nested

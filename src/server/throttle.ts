@@ -8,6 +8,19 @@
  * (BAD_CREDENTIALS), only later. Registrations are counted per address in a sliding window.
  */
 
+/** Where the throttle reads the time and times a Login's wait: the system's, or a test's (ManualClock). */
+export interface Clock {
+  now(): number;
+  setTimeout(f: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (f, ms) => setTimeout(f, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface ThrottleOptions {
   /** Delay after the first failure, doubled with each further one (ms); 0 turns login throttling off. */
   loginDelayMs: number;
@@ -18,6 +31,8 @@ export interface ThrottleOptions {
   /** Registrations one address may make per `registerWindowMs`; 0: no limit. */
   registerPerWindow: number;
   registerWindowMs: number;
+  /** The clock of every delay and window (default SYSTEM_CLOCK). */
+  clock?: Clock;
 }
 
 export const DEFAULT_THROTTLE: ThrottleOptions = {
@@ -50,11 +65,14 @@ export class Throttle {
   private readonly byAccount = new Map<string, Failures>();
   private readonly byAddress = new Map<string, Failures>();
   private readonly registrations = new Map<string, number[]>();
+  private readonly clock: Clock;
 
-  constructor(readonly opts: ThrottleOptions = DEFAULT_THROTTLE) {}
+  constructor(readonly opts: ThrottleOptions = DEFAULT_THROTTLE) {
+    this.clock = opts.clock ?? SYSTEM_CLOCK;
+  }
 
   /** When a Login of `name` from `address` may be checked, taking that turn. `address` undefined: not limited per address. */
-  loginTurn(name: string, address: string | undefined, now = Date.now()): LoginTurn {
+  loginTurn(name: string, address: string | undefined, now = this.clock.now()): LoginTurn {
     if (this.opts.loginDelayMs === 0) return NOW;
     const a = this.live(this.byAccount, name, now);
     const b = address === undefined ? undefined : this.live(this.byAddress, address, now);
@@ -66,12 +84,28 @@ export class Throttle {
     return { waitMs: at - now, check: true };
   }
 
+  /**
+   * Waits `ms` (a LoginTurn's waitMs) on the throttle's clock. `cancel()` ends the wait at once: at
+   * shutdown every waiting Login is woken to be refused.
+   */
+  wait(ms: number): { done: Promise<void>; cancel(): void } {
+    let cancel!: () => void;
+    const done = new Promise<void>((resolve) => {
+      const handle = this.clock.setTimeout(resolve, ms);
+      cancel = () => {
+        this.clock.clearTimeout(handle);
+        resolve();
+      };
+    });
+    return { done, cancel };
+  }
+
   private delay(n: number): number {
     return Math.min(this.opts.loginMaxDelayMs, this.opts.loginDelayMs * 2 ** Math.min(n - 1, 30));
   }
 
   /** Records a Login's outcome. */
-  loginResult(name: string, address: string | undefined, ok: boolean, now = Date.now()): void {
+  loginResult(name: string, address: string | undefined, ok: boolean, now = this.clock.now()): void {
     if (this.opts.loginDelayMs === 0) return;
     if (ok) {
       this.byAccount.delete(name);
@@ -83,7 +117,7 @@ export class Throttle {
   }
 
   /** Takes one registration of `address`'s allowance; false when it has none left. */
-  takeRegistration(address: string | undefined, now = Date.now()): boolean {
+  takeRegistration(address: string | undefined, now = this.clock.now()): boolean {
     if (this.opts.registerPerWindow === 0 || address === undefined) return true;
     const since = now - this.opts.registerWindowMs;
     const times = (this.registrations.get(address) ?? []).filter((t) => t > since);

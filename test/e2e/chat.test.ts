@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnServer } from '../server/helpers.js';
-import { startTui as startTuiOn, typeCredentials, waitFor, type Screen } from './pty.js';
+import { startTui as startTuiOn, typeCredentials, withScreen, type Screen } from './pty.js';
+import { waitFor } from '../wait.js';
 
 /** A termchat on a pty for the server on `port`; `historyDir` keeps its history under the test's temp directory. */
 const startTui = (port: number, logFile: string, historyDir?: string): Screen => startTuiOn(`127.0.0.1:${port}`, logFile, historyDir);
@@ -92,7 +93,7 @@ test('two users chat in Unicode both ways with /msg and Tab completion; a third 
   bob.type('q');
   await bob.waitText('> q');
   bob.type('\x7f');
-  await waitFor(() => !bob.text().includes('> q'), 'the q erased', bob.text);
+  await waitFor(() => !bob.text().includes('> q'), withScreen('the q erased', bob.text));
 
   fs.writeFileSync(path.join(os.tmpdir(), 'termchat-e2e-screen.txt'), bob.text() + '\n');
   t.log(bob.text());
@@ -158,6 +159,6 @@ test('server restart: the TUI says so, reconnects, logs in again by itself, keep
   // SIGTERM also leaves the alternate screen.
   carol.proc.kill('SIGTERM');
   await carol.exited;
-  await waitFor(() => carol.term.buffer.active.type === 'normal', 'carol terminal back to the normal buffer', carol.text);
+  await waitFor(() => carol.term.buffer.active.type === 'normal', withScreen('carol terminal back to the normal buffer', carol.text));
   t.is(carol.term.buffer.active.type, 'normal');
 });

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { exited, spawnServer } from '../server/helpers.js';
-import { startTui, typeCredentials, waitFor } from './pty.js';
+import { startTui, typeCredentials, withScreen } from './pty.js';
+import { waitFor } from '../wait.js';
 
 test('kill -9 of the server the TUI is on: it moves to the next one of --server, logs in again, and chat goes on there', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-e2e-failover-'));
@@ -53,6 +54,6 @@ test('kill -9 of the server the TUI is on: it moves to the next one of --server,
   await tui.waitText(/\d\d:\d\d alice: you moved/);
   tui.type('/msg alice so I did\r');
   await tui.waitText(/you → alice: so I did ✓/);
-  await waitFor(() => got.some((m) => m.content === 'so I did'), 'alice got the answer', tui.text);
+  await waitFor(() => got.some((m) => m.content === 'so I did'), withScreen('alice got the answer', tui.text));
   t.pass();
 });

@@ -3,21 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
+import { waitFor } from '../wait.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const COLS = 100;
 export const ROWS = 30;
-export const TIMEOUT = 60_000;
 
-/** Polls until check() is truthy; fails with `what` and the last screen after `timeout`. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, screen?: () => string, timeout = TIMEOUT): Promise<T> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${screen ? `\n--- screen ---\n${screen()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** `what`, with the screen as it is when a wait gives up (for waitFor's message). */
+export function withScreen(what: string, screen: () => string): () => string {
+  return () => `${what}\n--- screen ---\n${screen()}`;
 }
 
 export interface Screen {
@@ -57,7 +51,7 @@ export function startTui(servers: string, logFile: string, historyDir = path.joi
     text,
     exited,
     waitText: async (s) => {
-      await waitFor(() => (typeof s === 'string' ? text().includes(s) : s.test(text())), `screen to show ${String(s)}`, text);
+      await waitFor(() => (typeof s === 'string' ? text().includes(s) : s.test(text())), withScreen(`screen to show ${String(s)}`, text));
     },
     type: (s) => proc.write(s),
   };

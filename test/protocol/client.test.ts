@@ -7,6 +7,7 @@ import { ErrorCode, ProtocolError, ServerError } from '../../src/protocol/errors
 import { HEADER_SIZE, writeHeader } from '../../src/protocol/framing.js';
 import { schema } from '../../src/protocol/schema.js';
 import { startServer } from '../../src/server/server.js';
+import { waitFor } from '../wait.js';
 
 /** A server that writes the given frames to the first connection, then answers one Ping. */
 async function scripted(frames: Buffer[]): Promise<{ port: number; close(): void }> {
@@ -102,14 +103,7 @@ test('heartbeat: a server that answers keeps the connection, however long nothin
   // Three Pongs answered to the heartbeat's Pings, and nothing else sent or received.
   const start = c.bytesIn;
   const pong = encode({ type: 'Pong' }, 1).length;
-  await new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (c.bytesIn - start >= 3 * pong || closed) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 10);
-  });
+  await waitFor(() => c.bytesIn - start >= 3 * pong || closed, 'three Pongs');
   t.false(closed);
   t.true(c.isOpen);
 });

@@ -12,6 +12,7 @@ import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
 import { drain, exited, PASSWORD, removeDir, spawnServer, tempDir, type ChildServer } from '../server/helpers.js';
 import { freshSchema, pgMissing } from '../server/pg.js';
+import { waitFor } from '../wait.js';
 
 const REQUIRED = process.env['TERMCHAT_TEST_PG_REQUIRED'] === '1';
 // Restarting PostgreSQL cuts everyone's connections: only where asked (CI asks for every PostgreSQL test).
@@ -26,8 +27,6 @@ if (why !== undefined) console.log(`# skipping the PostgreSQL restart test: ${wh
 function pgctl(action: 'restart' | 'start'): Promise<unknown> {
   return promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', version!, 'main', action], { timeout: 60_000 });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 (why === undefined ? test : test.skip)('PostgreSQL restarted mid-stream under three nodes: every message Accepted once, delivered in order, nodes recover by themselves', async (t) => {
   const url = freshSchema(t);
@@ -71,16 +70,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // The restart runs beside the stream (not blocking this process), so Sends meet it.
     if (i === 100) restarted = pgctl('restart');
     // Resent with RESEND until Accepted: the answer to a cut-off Send says nothing about its commit.
-    for (let attempt = 0; ; attempt++) {
+    let attempt = 0;
+    accepted[i] = await waitFor(async () => {
       try {
-        accepted[i] = await alice.send('bob', `m${i}`, clientIds[i], attempt === 0 ? 0 : MessageFlags.RESEND);
-        break;
+        return await alice.send('bob', `m${i}`, clientIds[i], attempt++ === 0 ? 0 : MessageFlags.RESEND);
       } catch (err) {
         t.is((err as { code?: string }).code, 'UNAVAILABLE', (err as Error).message);
         unavailable++;
-        await sleep(100);
+        return undefined;
       }
-    }
+    }, `m${i} accepted`);
   }
   await restarted;
   t.true(unavailable > 0, 'the restart was seen by the sender');
@@ -88,25 +87,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   t.deepEqual([...accepted].sort((a, b) => a - b), accepted, 'ids in the order alice sent');
   t.is(new Set(accepted).size, total, 'no message stored twice');
   // Everything reaches bob: pushed, or waiting in his queue (a wake-up lost in the restart).
-  let got = received.size;
-  for (let tries = 0; got < total && tries < 200; tries++) {
-    try {
-      for (const m of await drain(bob)) received.set(m.clientId, m);
-    } catch {
-      await sleep(100);
-    }
-    got = received.size;
-  }
+  await waitFor(async () => {
+    for (const m of await drain(bob).catch(() => [])) received.set(m.clientId, m);
+    return received.size >= total;
+  }, 'every message with bob');
   t.deepEqual(
     clientIds.map((cid) => received.get(cid)?.id),
     accepted,
   );
   for (const n of nodes) t.is(n.child.exitCode, null);
   // After the restart the nodes bound their sessions again: carol on node 2 sees both online.
-  let online: string[] = [];
-  for (let tries = 0; online.length < 2 && tries < 100; tries++) {
-    online = await carol.watch(['alice', 'bob']).catch(() => []);
-    if (online.length < 2) await sleep(100);
-  }
+  const online = await waitFor(async () => {
+    const now = await carol.watch(['alice', 'bob']).catch(() => []);
+    return now.length === 2 && now;
+  }, 'alice and bob online for carol');
   t.deepEqual(online, ['alice', 'bob']);
 });

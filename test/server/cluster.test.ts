@@ -10,7 +10,7 @@ import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
 import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, TEST_COST, type ChildServer, drain } from './helpers.js';
 import { record } from './events.js';
-import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
+import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { freshSchema, pgTest } from './pg.js';
 import pg from 'pg';
 import { PasswordHasher } from '../../src/server/auth.js';

@@ -4,6 +4,7 @@ import { MessageFlags } from '../../src/protocol/schema.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import type { Op, Store } from '../../src/server/store/store.js';
 import { drain, exited, PASSWORD, removeDir, spawnServer, startTestServer, tempDir } from './helpers.js';
+import { waitFor } from '../wait.js';
 
 test('every accepted message survives SIGKILL and a restart, and none comes twice after ack', async (t) => {
   const dir = tempDir();
@@ -174,7 +175,7 @@ test('a push seen before a crash, then resent by the sender under a new id, reac
   hold = true;
   const clientId = a.newClientId();
   const lost = a.send('dup-b', 'hello once', clientId).catch(() => 'not accepted');
-  await waitUntil(() => seen.length === 1);
+  await waitFor(() => seen.length === 1, 'the push before the crash');
   // The crash: connections drop, the batch with the message never commits.
   await Promise.all([a.close(), b.close()]);
   held.forEach((f) => f());
@@ -194,21 +195,13 @@ test('a push seen before a crash, then resent by the sender under a new id, reac
   await a2.login('dup-a', PASSWORD);
   const id = await a2.send('dup-b', 'hello once', clientId);
   await a2.send('dup-b', 'and then this');
-  await waitUntil(() => seen.length === 2);
+  await waitFor(() => seen.length === 2, 'both messages pushed');
   t.deepEqual(seen, ['hello once', 'and then this'], 'the repeat was dropped');
   // The app's cumulative Ack of what came next covers the dropped repeat too: nothing stays queued.
   await b2.ack(lastId);
   t.deepEqual((await b2.fetch(10)).messages, []);
   t.true(id > 0);
 });
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test('a message delivered and acknowledged before it reaches the store is Accepted and never written', async (t) => {
   const inner = new MemoryStore();
@@ -236,7 +229,7 @@ test('a message delivered and acknowledged before it reaches the store is Accept
   const other = await srv.user('early-c');
   hold = true;
   void other.listAccounts('*').catch(() => undefined);
-  await waitUntil(() => seen.some((op) => op.op === 'list'));
+  await waitFor(() => seen.some((op) => op.op === 'list'), 'the list with the store');
   const before = seen.length;
   b.on('message', (m) => void b.ack(m.id).catch(() => undefined));
   const id = await a.send('early-b', 'read at once');
@@ -260,6 +253,6 @@ test('a RESEND of a message delivered before it was written is answered with its
   const id = await a.send('unwritten-b', 'once', clientId);
   t.is(await a.send('unwritten-b', 'once', clientId, MessageFlags.RESEND), id);
   await a.send('unwritten-b', 'sentinel');
-  await waitUntil(() => pushed.includes('sentinel'));
+  await waitFor(() => pushed.includes('sentinel'), 'the sentinel pushed');
   t.deepEqual(pushed, ['once', 'sentinel']);
 });

@@ -1,9 +1,18 @@
 /** Records a client's receipt and presence events in arrival order, for the tests of those pushes. */
-import type { ChatClient } from '../../src/protocol/client.js';
+import type { ClientEvents } from '../../src/protocol/client.js';
 
 export type Recorded = { delivered: number[] } | { name: string; online: boolean };
 
-export function record(c: ChatClient): { events: Recorded[]; until(n: number): Promise<Recorded[]> } {
+/** Any client with ChatClient's receipt and presence events (ChatClient, GrpcChatClient). */
+interface Recordable {
+  on(event: 'delivered', f: (...args: ClientEvents['delivered']) => void): unknown;
+  on(event: 'presence', f: (...args: ClientEvents['presence']) => void): unknown;
+}
+
+export function record(c: Recordable): {
+  events: Recorded[];
+  until(n: number): Promise<Recorded[]>;
+} {
   const events: Recorded[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const add = (e: Recorded) => {

@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { ChatService } from '../../src/server/service.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import { GrpcTransport } from '../../src/server/transports/grpc.js';
-import { GrpcChatClient } from '../../bench/lib/grpcClient.js';
+import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { exited, inbox, PASSWORD, removeDir, spawnServer, tempDir, TEST_COST } from './helpers.js';
 
 type Both = RunningServer & { grpcPort: number };

@@ -158,14 +158,30 @@ export async function raw(port: number) {
     frames.push(...dec.push(d).map((f) => ({ ...f, body: Buffer.from(f.body) })));
     waiters.splice(0).forEach((w) => w());
   });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let ended = false;
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      ended = true;
+      waiters.splice(0).forEach((w) => w());
+      resolve();
+    }),
+  );
+  /** Waits for the next arrival; a closed socket never brings more, so waiting then is an error. */
+  const arrival = (what: string) => {
+    if (ended) throw new Error(`the connection closed before ${what}`);
+    return new Promise<void>((resolve) => waiters.push(resolve));
+  };
   return {
     socket,
     frames,
     closed,
     async next(n: number): Promise<Message[]> {
-      while (frames.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
+      while (frames.length < n) await arrival(`${n} frames`);
       return frames.slice(0, n).map((f) => decode(f.opcode, f.body));
+    },
+    /** Resolves once the frames received so far satisfy `check` (looked at again on every arrival). */
+    async until(check: (frames: readonly Frame[]) => boolean): Promise<void> {
+      while (!check(frames)) await arrival('the frames awaited');
     },
   };
 }

@@ -13,6 +13,7 @@ import { ident, MIGRATIONS, migrate } from '../../src/server/store/postgresSchem
 import type { Binding, IdBlock, NodeEvent, Op, Store } from '../../src/server/store/store.js';
 import { wildcardToRegExp } from '../../src/server/rules.js';
 import { freshSchema, PG_BASE, pgTest } from './pg.js';
+import { waitFor } from '../wait.js';
 
 const test = await pgTest();
 
@@ -123,7 +124,7 @@ test('two nodes get disjoint id blocks; a bind on the second takes the session o
   t.true(second.wasOnline);
   t.true(second.claim > first.claim);
   t.true(second.newestBlock >= Math.max(...blocks.map((x) => x.first)));
-  while (!heard.some((e) => e.type === 'takeover')) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => heard.some((e) => e.type === 'takeover'), 'the takeover heard by the first node');
   t.deepEqual(heard.find((e) => e.type === 'takeover'), { type: 'takeover', accountId: id, claim: second.claim });
   // The old claim cannot end the new session.
   await one(a, { op: 'unbindSession', accountId: id, claim: first.claim });
@@ -142,7 +143,7 @@ test('a node that stops renewing its lease loses its sessions to the sweep of an
   b.onEvent((e) => heard.push(e));
   // Stop a's heartbeat without the clean goodbye that close() sends: as if it were killed.
   (a as unknown as { closed: boolean }).closed = true;
-  while (!heard.some((e) => e.type === 'presence' && !e.online)) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => heard.some((e) => e.type === 'presence' && !e.online), 'the swept session going offline');
   t.deepEqual(heard.filter((e) => e.type === 'presence' && !e.online), [{ type: 'presence', name: 'dora', online: false }]);
   t.deepEqual(await one(b, { op: 'online', names: ['dora'] }), []);
 });

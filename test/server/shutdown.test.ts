@@ -35,7 +35,7 @@ test('under load, every request read before the stop is answered truly: Accepted
     r.socket.write(Buffer.concat(sends));
   }
   // Stop while the Sends are streaming in.
-  while (socks.every((r) => r.frames.length < 50)) await new Promise((resolve) => setTimeout(resolve, 1));
+  await Promise.race(socks.map((r) => r.until((frames) => frames.length >= 50)));
   await srv.close();
   await Promise.all(socks.map((r) => r.closed));
 
@@ -86,7 +86,7 @@ test('requests read but not yet started when the server stops are each answered 
   for (let i = 0; i < N; i++) reqs.push(encode({ type: 'Ping' }, 3 + i));
   // 9 KB in one write: read in one chunk on loopback.
   r.socket.write(Buffer.concat(reqs));
-  while (r.frames.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+  await r.next(2);
   await srv.close();
   await r.closed;
   const msgs = await r.next(r.frames.length);

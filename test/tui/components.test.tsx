@@ -11,7 +11,8 @@ import { MessageFlags } from '../../src/protocol/schema.js';
 import { historyFile } from '../../src/tui/history.js';
 import { serversName } from '../../src/tui/servers.js';
 import { fromWire } from '../../src/tui/text/unicode.js';
-import { realServer, until, type RealServer } from './realServer.js';
+import { realServer, type RealServer } from './realServer.js';
+import { waitFor as until } from '../wait.js';
 
 type Ui = ReturnType<typeof render>;
 

@@ -6,7 +6,8 @@ import { defaultHistoryDir, History, historyFile } from '../../src/tui/history.j
 import { DEFAULT_SCROLLBACK, HistoryKeeper } from '../../src/tui/historyKeeper.js';
 import { ChatSession } from '../../src/tui/session.js';
 import { initialState, reduce, type State, type StoredMessage } from '../../src/tui/state/index.js';
-import { realServer, until, type RealServer } from './realServer.js';
+import { realServer, type RealServer } from './realServer.js';
+import { waitFor } from '../wait.js';
 
 function tempDir(t: { teardown: (f: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'termchat-history-'));
@@ -67,7 +68,7 @@ async function bobWithHistory(t: ExecutionContext, h: RealServer, dir: string) {
   const session = new ChatSession(h.connect, (a) => (view.state = reduce(view.state, a)), { servers: h.servers, historyDir: dir, server: 's:1' });
   t.teardown(() => session.stop());
   session.start();
-  await until(() => view.state.conn === 'connected');
+  await waitFor(() => view.state.conn === 'connected');
   await session.login('bob', 'pw', false);
   return { session, view };
 }
@@ -78,7 +79,7 @@ test('deleting the account deletes its history file (a new account of that name 
   await h.account('bob');
   const { session, view } = await bobWithHistory(t, h, dir);
   await h.deliver('alice', 'bob', 'kept');
-  await until(() => view.state.convs.entries.some((e) => e.text === 'kept'), 'shown');
+  await waitFor(() => view.state.convs.entries.some((e) => e.text === 'kept'), 'shown');
   const file = historyFile(dir, 's:1', 'bob');
   t.true(fs.existsSync(file));
   const h1 = History.open(dir, 's:1', 'bob');
@@ -105,13 +106,13 @@ test('a delivery receipt is kept in the history file', async (t) => {
   const alice = await h.user('alice');
   const { session, view } = await bobWithHistory(t, h, dir);
   session.send('alice', 'hello');
-  await until(() => view.state.convs.entries.at(-1)?.delivery === 'queued', 'accepted');
+  await waitFor(() => view.state.convs.entries.at(-1)?.delivery === 'queued', 'accepted');
   const id = view.state.convs.entries.at(-1)!.id;
   // alice reads it: her Ack sends bob the receipt.
   const { messages } = await alice.fetch();
   t.deepEqual(messages.map((m) => m.id), [id]);
   await alice.ack(id);
-  await until(() => view.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt');
+  await waitFor(() => view.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt');
   await session.stop();
   const hist = History.open(dir, 's:1', 'bob');
   t.is(hist.recent().find((x) => x.id === id)?.delivery, 'delivered');

@@ -14,24 +14,6 @@ import { Tap } from './tap.js';
 
 export const PASSWORD = 'pw';
 
-/** Polls until check() holds (no fixed sleeps); the timeout is generous for a busy machine. */
-export async function until(check: () => boolean, what = 'condition', timeout = 30_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Like until(), for a condition that needs the server's answer. */
-export async function untilAsync(check: () => Promise<boolean>, what = 'condition', timeout = 30_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export interface RealServer {
   server: RunningServer;
   tap: Tap;

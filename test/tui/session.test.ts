@@ -3,7 +3,8 @@ import type { ChatMessage } from '../../src/protocol/client.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
 import { ChatSession, type SessionOptions } from '../../src/tui/session.js';
 import { initialState, reduce, type Action, type State } from '../../src/tui/state/index.js';
-import { realServer, until, untilAsync, type RealServer } from './realServer.js';
+import { realServer, type RealServer } from './realServer.js';
+import { waitFor } from '../wait.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import { UNAVAILABLE, type Store } from '../../src/server/store/store.js';
 
@@ -37,7 +38,7 @@ async function loggedIn(t: ExecutionContext, name = 'bob', h?: RealServer, opts?
   const s = await setup(t, h, opts);
   if (!(await s.h.accounts()).includes(name)) await s.h.account(name);
   s.session.start();
-  await until(() => s.state.conn === 'connected', 'connected');
+  await waitFor(() => s.state.conn === 'connected', 'connected');
   await s.session.login(name, 'pw', false);
   if (s.state.screen !== 'main') throw new Error(`login failed: ${s.state.login.error}`);
   return s;
@@ -47,30 +48,12 @@ async function loggedIn(t: ExecutionContext, name = 'bob', h?: RealServer, opts?
 const ackedUpTo = (h: RealServer): number[] =>
   h.tap.answers.filter((a) => a.request.type === 'Ack' && a.answer.type === 'Ok').map((a) => (a.request as { upTo: number }).upTo);
 
-test('register then log in reaches the main screen', async (t) => {
-  const s = await setup(t);
-  s.session.start();
-  await until(() => s.state.conn === 'connected');
-  await s.session.login('amy', 'pw', true);
-  t.is(s.state.screen, 'main');
-  t.deepEqual(await s.h.accounts(), ['amy']);
-});
-
-test('a failed login shows the server sentence', async (t) => {
-  const s = await setup(t);
-  s.session.start();
-  await until(() => s.state.conn === 'connected');
-  await s.session.login('ghost', 'pw', false);
-  t.is(s.state.login.error, 'wrong username or password');
-  t.is(s.state.screen, 'login');
-});
-
 test('a pushed message lands in the inbox and is acked', async (t) => {
   const s = await loggedIn(t);
   const id = await s.h.deliver('alice', 'bob', 'hi');
-  await until(() => s.state.convs.entries.at(-1)?.text === 'hi', 'shown');
+  await waitFor(() => s.state.convs.entries.at(-1)?.text === 'hi', 'shown');
   t.is(s.state.convs.entries.at(-1)!.id, id);
-  await until(() => ackedUpTo(s.h).some((upTo) => upTo >= id), 'ack');
+  await waitFor(() => ackedUpTo(s.h).some((upTo) => upTo >= id), 'ack');
   t.is(await s.h.waiting('bob'), 0);
 });
 
@@ -81,7 +64,7 @@ test('a push is acked at once without dropping unfetched waiting messages; a fet
   const s = await loggedIn(t, 'bob', h);
   t.is(s.state.waiting, 5);
   const live = await h.deliver('carol', 'bob', 'live');
-  await until(() => ackedUpTo(h).some((upTo) => upTo >= live), 'ack of the live message');
+  await waitFor(() => ackedUpTo(h).some((upTo) => upTo >= live), 'ack of the live message');
   t.is(await h.waiting('bob'), 5, 'the five older messages still wait');
   t.is(s.state.waiting, 5);
   await s.session.fetchWaiting(2);
@@ -103,7 +86,7 @@ test('send: accepted marks it queued; an unknown recipient fails inline', async 
   const s = await loggedIn(t);
   await s.h.account('alice');
   s.session.send('alice', 'hello');
-  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued');
+  await waitFor(() => s.state.convs.entries.at(-1)?.delivery === 'queued');
   const alice = await s.h.user('alice');
   const { messages } = await alice.fetch();
   t.deepEqual(
@@ -111,7 +94,7 @@ test('send: accepted marks it queued; an unknown recipient fails inline', async 
     [[s.state.convs.entries.at(-1)!.id, 'bob', 'hello']],
   );
   s.session.send('nobody', 'hello');
-  await until(() => s.state.compose.error !== null);
+  await waitFor(() => s.state.compose.error !== null);
   t.is(s.state.compose.error, 'no user named nobody');
 });
 
@@ -120,7 +103,7 @@ test('non-ASCII text is sent as UTF-7 with the flag; plain ASCII unflagged', asy
   await s.h.account('alice');
   s.session.send('alice', 'café');
   s.session.send('alice', 'plain');
-  await until(() => s.state.convs.entries.filter((e) => e.delivery === 'queued').length === 2, 'both accepted');
+  await waitFor(() => s.state.convs.entries.filter((e) => e.delivery === 'queued').length === 2, 'both accepted');
   t.deepEqual(
     s.h.tap.sends.map((m) => [m.flags, m.content]),
     [
@@ -147,46 +130,24 @@ test('the 512-byte limit counts encoded bytes: over it, nothing is queued', asyn
   t.is(s.h.tap.sends.length, 0);
 });
 
-test('received UTF-7 is decoded for display', async (t) => {
-  const s = await loggedIn(t);
-  await s.h.deliver('alice', 'bob', '+ZeVnLIqe-', { flags: MessageFlags.UTF7 });
-  await until(() => s.state.convs.entries.length > 0, 'shown');
-  t.is(s.state.convs.entries.at(-1)!.text, '日本語');
-});
-
-test('a push the server repeats (same sender and clientId) is shown once', async (t) => {
-  const s = await loggedIn(t);
-  // The same client id again without the RESEND flag: the server pushes it again at once.
-  await s.h.deliver('alice', 'bob', 'once', { clientId: 5 });
-  await s.h.deliver('alice', 'bob', 'once', { clientId: 5 });
-  const repeats = () => s.h.tap.pushes.filter((p) => p.type === 'Message' && p.clientId === 5).length;
-  await until(() => repeats() === 2, 'pushed twice');
-  await s.h.deliver('alice', 'bob', 'after');
-  await until(() => s.state.convs.entries.some((e) => e.text === 'after'), 'the next message shown');
-  t.deepEqual(
-    s.state.convs.entries.map((e) => e.text),
-    ['once', 'after'],
-  );
-});
-
 test('auto-fetch (the default) brings waiting messages in at login', async (t) => {
   const h = await realServer(t);
   await h.account('bob');
   const alice = await h.user('alice');
   await Promise.all(Array.from({ length: 250 }, (_, i) => alice.send('bob', `old ${i}`)));
   const s = await loggedIn(t, 'bob', h, {});
-  await until(() => s.state.waiting === 0 && s.state.convs.entries.length === 250, 'auto-fetched');
-  await untilAsync(async () => (await h.waiting('bob')) === 0, 'all acknowledged');
+  await waitFor(() => s.state.waiting === 0 && s.state.convs.entries.length === 250, 'auto-fetched');
+  await waitFor(async () => (await h.waiting('bob')) === 0, 'all acknowledged');
   t.pass();
 });
 
 test('auto-fetch runs after a reconnect too', async (t) => {
   const s = await loggedIn(t, 'bob', undefined, {});
   await s.h.tap.refuse();
-  await until(() => s.state.conn === 'disconnected', 'disconnected');
+  await waitFor(() => s.state.conn === 'disconnected', 'disconnected');
   await s.h.deliver('alice', 'bob', 'while away');
   await s.h.tap.accept();
-  await until(() => s.state.convs.entries.some((e) => e.text === 'while away'), 'fetched after reconnect');
+  await waitFor(() => s.state.convs.entries.some((e) => e.text === 'while away'), 'fetched after reconnect');
   t.is(s.state.screen, 'main');
   t.is(s.h.tap.accepted, 2);
 });
@@ -195,11 +156,11 @@ test('a lost link reconnects, logs in again and resends in-flight messages with 
   const s = await loggedIn(t);
   await s.h.account('alice');
   await s.h.tap.refuse();
-  await until(() => s.state.conn === 'disconnected', 'disconnected');
+  await waitFor(() => s.state.conn === 'disconnected', 'disconnected');
   s.session.send('alice', 'while offline');
   t.is(s.state.convs.entries.at(-1)!.delivery, 'pending');
   await s.h.tap.accept();
-  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent');
+  await waitFor(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent');
   t.is(s.state.screen, 'main');
   t.is(s.h.tap.accepted, 2);
   t.is(s.h.tap.sends.length, 1);
@@ -213,10 +174,10 @@ test('a message in flight when the link drops is sent again with the same client
   await s.h.account('alice');
   s.h.tap.hold(true);
   s.session.send('alice', 'in flight');
-  await until(() => s.h.tap.answers.some((a) => a.answer.type === 'Accepted'), 'stored, the answer held back');
+  await waitFor(() => s.h.tap.answers.some((a) => a.answer.type === 'Accepted'), 'stored, the answer held back');
   s.h.tap.dropAll();
   s.h.tap.hold(false);
-  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent and accepted');
+  await waitFor(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'resent and accepted');
   const [first, again] = s.h.tap.sends;
   t.is(s.h.tap.sends.length, 2);
   t.is(again?.clientId, first?.clientId);
@@ -230,10 +191,10 @@ test('a message in flight when the link drops is sent again with the same client
 test('logged in elsewhere: back to login, no automatic login after a drop', async (t) => {
   const s = await loggedIn(t);
   await s.h.user('bob');
-  await until(() => s.state.screen === 'login', 'logged out');
+  await waitFor(() => s.state.screen === 'login', 'logged out');
   t.regex(s.state.login.error ?? '', /elsewhere/);
   s.h.tap.dropAll();
-  await until(() => s.h.tap.accepted === 2 && s.state.conn === 'connected', 'reconnected');
+  await waitFor(() => s.h.tap.accepted === 2 && s.state.conn === 'connected', 'reconnected');
   t.is(s.state.screen, 'login');
   // A request after the reconnect, so a Login sent by the reconnect would have passed the tap before it.
   await s.session.login('bob', 'wrong', false);
@@ -244,10 +205,10 @@ test('a refused connection retries with backoff', async (t) => {
   const s = await setup(t);
   await s.h.tap.refuse();
   s.session.start();
-  await until(() => s.state.conn === 'disconnected');
+  await waitFor(() => s.state.conn === 'disconnected');
   t.regex(s.state.error ?? '', /cannot reach/);
   await s.h.tap.accept();
-  await until(() => s.state.conn === 'connected', 'connected after retry');
+  await waitFor(() => s.state.conn === 'connected', 'connected after retry');
   t.is(s.h.tap.accepted, 1);
 });
 
@@ -279,7 +240,7 @@ test('a delivery receipt marks the sent message delivered', async (t) => {
   const s = await loggedIn(t);
   const alice = await loggedIn(t, 'alice', s.h);
   s.session.send('alice', 'hello');
-  await until(() => s.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt after alice acked');
+  await waitFor(() => s.state.convs.entries.at(-1)?.delivery === 'delivered', 'receipt after alice acked');
   t.true(alice.state.convs.entries.some((e) => e.text === 'hello'));
 });
 
@@ -295,14 +256,14 @@ test('a receipt that comes before the Accepted of its message is not lost', asyn
   // away: the receipt waits for bob's next login, which comes before the answer to his resend.
   s.h.tap.hold(true);
   s.session.send('alice', 'hello');
-  await until(() => s.h.tap.answers.some((a) => a.answer.type === 'Accepted') && pushed.length === 1, 'stored and pushed');
+  await waitFor(() => s.h.tap.answers.some((a) => a.answer.type === 'Accepted') && pushed.length === 1, 'stored and pushed');
   await s.h.tap.refuse();
   s.h.tap.hold(false);
-  await until(() => bobOnline.at(-1) === false, 'bob offline');
+  await waitFor(() => bobOnline.at(-1) === false, 'bob offline');
   const id = pushed[0]!.id;
   await alice.ack(id);
   await s.h.tap.accept();
-  await until(() => s.state.convs.entries.at(-1)?.delivery !== 'pending', 'accepted');
+  await waitFor(() => s.state.convs.entries.at(-1)?.delivery !== 'pending', 'accepted');
   t.is(s.state.convs.entries.at(-1)!.id, id);
   t.is(s.state.convs.entries.at(-1)!.delivery, 'delivered');
   const order = s.h.tap.fromServer.map((m) => (m.type === 'Delivered' && m.ids.includes(id) ? 'receipt' : m.type === 'Accepted' ? 'accepted' : '')).filter(Boolean);
@@ -315,7 +276,7 @@ test('presence: the watched names are sent, answered, kept up to date and watche
   const alice = await s.h.user('alice');
   const watches = () => s.h.tap.requests.filter((r) => r.type === 'Watch').map((r) => (r as { names: string[] }).names);
   s.session.watch(['carol', 'alice', 'alice']);
-  await until(() => s.state.users.online !== null, 'presence answer');
+  await waitFor(() => s.state.users.online !== null, 'presence answer');
   t.deepEqual([...s.state.users.online!], ['alice']);
   t.deepEqual(watches(), [['alice', 'carol']]);
   s.session.watch(['alice', 'carol']);
@@ -323,16 +284,16 @@ test('presence: the watched names are sent, answered, kept up to date and watche
   t.is(watches().length, 1, 'the same set is not sent again');
 
   const carol = await s.h.user('carol');
-  await until(() => s.state.users.online!.has('carol'), 'carol online');
+  await waitFor(() => s.state.users.online!.has('carol'), 'carol online');
   await alice.close();
-  await until(() => !s.state.users.online!.has('alice'), 'alice offline');
+  await waitFor(() => !s.state.users.online!.has('alice'), 'alice offline');
 
   s.h.tap.dropAll();
-  await until(() => watches().length === 2, 'watched again');
+  await waitFor(() => watches().length === 2, 'watched again');
   t.deepEqual(watches()[1], ['alice', 'carol']);
-  await until(() => s.state.conn === 'connected' && s.state.users.online?.has('carol') === true, 'carol online after the reconnect');
+  await waitFor(() => s.state.conn === 'connected' && s.state.users.online?.has('carol') === true, 'carol online after the reconnect');
   await carol.close();
-  await until(() => !s.state.users.online!.has('carol'), 'carol offline');
+  await waitFor(() => !s.state.users.online!.has('carol'), 'carol offline');
   t.pass();
 });
 
@@ -343,11 +304,11 @@ test('a presence change that comes while a Watch is unanswered is applied after 
   // push then arrive together: the push is the newer news.
   s.h.tap.hold(true);
   s.session.watch(['carol']);
-  await until(() => s.h.tap.answers.some((a) => a.answer.type === 'Presence'), 'answered');
+  await waitFor(() => s.h.tap.answers.some((a) => a.answer.type === 'Presence'), 'answered');
   await s.h.user('carol');
-  await until(() => s.h.tap.pushes.some((p) => p.type === 'PresenceChanged' && p.name === 'carol'), 'pushed');
+  await waitFor(() => s.h.tap.pushes.some((p) => p.type === 'PresenceChanged' && p.name === 'carol'), 'pushed');
   s.h.tap.hold(false);
-  await until(() => s.state.users.online !== null, 'presence answer');
+  await waitFor(() => s.state.users.online !== null, 'presence answer');
   t.deepEqual([...s.state.users.online!], ['carol']);
 });
 
@@ -365,10 +326,10 @@ test('a Send refused as retryable (the server lost its database) stays pending a
   const s = await loggedIn(t, 'bob', h);
   down = true;
   s.session.send('alice', 'while the database is away');
-  await until(() => h.tap.answers.some((a) => a.request.type === 'Send' && a.answer.type === 'Error'), 'refused');
+  await waitFor(() => h.tap.answers.some((a) => a.request.type === 'Send' && a.answer.type === 'Error'), 'refused');
   t.is(s.state.convs.entries.at(-1)?.delivery, 'pending', 'still pending, not failed');
   down = false;
-  await until(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'accepted on a retry');
+  await waitFor(() => s.state.convs.entries.at(-1)?.delivery === 'queued', 'accepted on a retry');
   const sends = h.tap.sends;
   t.true(sends.length >= 2);
   t.is(sends.at(-1)!.flags & MessageFlags.RESEND, MessageFlags.RESEND);

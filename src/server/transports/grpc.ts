@@ -26,7 +26,7 @@ import type { Session } from '../session.js';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './grpcDefaults.js';
 import { toGrpcError } from './grpcErrors.js';
 import { ANONYMOUS, pushedId, REQUESTS, toPushOut, toReply, tokenOf, toRequest, type PushOut } from './grpcMapping.js';
-import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from './grpcProto.js';
+import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from '../../protocol/grpcProto.js';
 
 export interface GrpcOptions {
   host: string;
@@ -43,6 +43,8 @@ export interface GrpcOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** A session token works this long after its Login, whatever the activity (default 1 h). */
   tokenLifetimeMs?: number;
+  /** The clock of token lifetimes and idle sessions (default Date.now; tests pass their own). */
+  now?: () => number;
 }
 
 /** Tokens that expired, remembered so a late call hears "expired" rather than "ended". */
@@ -62,7 +64,7 @@ class GrpcSession {
   retired = false;
   constructor(
     readonly token: string,
-    /** Date.now() after which the token no longer works. */
+    /** The time (GrpcOptions.now) after which the token no longer works. */
     readonly expiresAt: number,
   ) {}
 }
@@ -84,6 +86,7 @@ export class GrpcTransport {
   private readonly graceMs: number;
   private readonly tokenLifetimeMs: number;
   private readonly expired = new FifoMap<string, true>(EXPIRED_MEMORY);
+  private readonly now: () => number;
   private closing: Promise<void> | undefined;
   port = 0;
 
@@ -98,6 +101,7 @@ export class GrpcTransport {
     this.idleMs = opts.idleTimeoutMs ?? 5 * 60 * 1000;
     this.graceMs = opts.closeGraceMs ?? 2000;
     this.tokenLifetimeMs = opts.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS;
+    this.now = opts.now ?? Date.now;
     this.anon = service.openSession({ push: () => {} });
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(1000, this.idleMs / 4), Math.max(100, this.tokenLifetimeMs / 4))).unref();
   }
@@ -170,7 +174,7 @@ export class GrpcTransport {
     }
     const token = tokenOf(call.metadata);
     let g = token === undefined ? undefined : this.live(token);
-    if (g) g.lastActive = Date.now();
+    if (g) g.lastActive = this.now();
     let session: Session;
     const address = peerAddress(call.getPeer());
     // A Register gets a session of its own for the call, carrying the address its rate is counted by.
@@ -205,7 +209,7 @@ export class GrpcTransport {
   /** The live session of a token; an expired one is retired here (and remembered as expired). */
   private live(token: string): GrpcSession | undefined {
     const g = this.byToken.get(token);
-    if (g && Date.now() >= g.expiresAt) {
+    if (g && this.now() >= g.expiresAt) {
       this.retire(g, 'expired');
       return undefined;
     }
@@ -218,7 +222,8 @@ export class GrpcTransport {
   }
 
   private newSession(address: string | undefined): GrpcSession {
-    const g = new GrpcSession(randomBytes(24).toString('base64url'), Date.now() + this.tokenLifetimeMs);
+    const g = new GrpcSession(randomBytes(24).toString('base64url'), this.now() + this.tokenLifetimeMs);
+    g.lastActive = this.now();
     g.session = this.service.openSession({ push: (p) => this.push(g, p) }, address);
     return g;
   }
@@ -232,7 +237,7 @@ export class GrpcTransport {
     }
     if (g.stream) g.stream.end(endTrailer('replaced')); // a newer stream replaces the older one
     g.stream = call;
-    g.lastActive = Date.now();
+    g.lastActive = this.now();
     // Headers now: the client sees them once the stream is attached.
     call.sendMetadata(new Metadata());
     const held = g.held;
@@ -241,7 +246,7 @@ export class GrpcTransport {
     const detach = () => {
       if (g.stream !== call) return;
       g.stream = undefined;
-      g.lastActive = Date.now();
+      g.lastActive = this.now();
       this.undeliver(g, g.streamed);
       g.streamed = [];
     };
@@ -296,7 +301,7 @@ export class GrpcTransport {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.now();
     const cutoff = now - this.idleMs;
     for (const g of [...this.byToken.values()]) {
       if (now >= g.expiresAt) {

@@ -1,7 +1,9 @@
 /**
- * Loads src/protocol/chat.proto at run time (no codegen). `tsc` does not copy .proto files into
- * dist/, so the file is looked up next to the compiled module first (in case a build step copies it)
- * and then in src/protocol/ relative to dist/; one file on disk stays the only description.
+ * The gRPC side of the protocol, shared by the server's transport and the client: loads
+ * src/protocol/chat.proto at run time (no codegen), and names the metadata keys and stream-end
+ * reasons. `tsc` does not copy .proto files into dist/, so the file is looked up next to the compiled
+ * module first (in case a build step copies it) and then in src/protocol/ relative to dist/; one file
+ * on disk stays the only description.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +11,10 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 
 const CANDIDATES = [
-  // src/server/transports/grpcProto.ts (tsx) or dist/server/transports/grpcProto.js with a copied proto
-  '../../protocol/chat.proto',
-  // dist/server/transports/grpcProto.js -> <package>/src/protocol/chat.proto
-  '../../../src/protocol/chat.proto',
+  // src/protocol/grpcProto.ts (tsx) or dist/protocol/grpcProto.js with a copied proto
+  './chat.proto',
+  // dist/protocol/grpcProto.js -> <package>/src/protocol/chat.proto
+  '../../src/protocol/chat.proto',
 ];
 
 /** Absolute path of chat.proto. */

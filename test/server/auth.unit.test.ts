@@ -1,5 +1,5 @@
 import test from 'ava';
-import { PasswordHasher } from '../../src/server/auth.js';
+import { FairSemaphore, PasswordHasher } from '../../src/server/auth.js';
 import { normalizePattern, wildcardToRegExp } from '../../src/server/rules.js';
 
 const hasher = new PasswordHasher({ cost: 1024 });
@@ -29,6 +29,21 @@ test('an unknown user (no stored hash) never verifies, even with the dummy passw
 test('many hashes at once all complete (bounded concurrency)', async (t) => {
   const hs = await Promise.all(Array.from({ length: 20 }, (_, i) => hasher.hash(`p${i}`)));
   t.is(new Set(hs).size, 20);
+});
+
+test('the hashing pool serves waiting connections in turn: one that queued many does not hold back another', async (t) => {
+  const sem = new FairSemaphore(1);
+  const order: string[] = [];
+  const job = (name: string) => async () => {
+    order.push(name);
+    await Promise.resolve(); // finishes later than it starts, as a hash does
+  };
+  const flood = Array.from({ length: 20 }, (_, i) => sem.run('flood', job(`f${i}`)));
+  const other = sem.run('other', job('other'));
+  await Promise.all([...flood, other]);
+  // f0 was running when `other` came; then one round: f1 (queued before it), then other.
+  t.deepEqual(order.slice(0, 3), ['f0', 'f1', 'other']);
+  t.is(order.length, 21);
 });
 
 test('a cost that is not a power of two is refused', (t) => {

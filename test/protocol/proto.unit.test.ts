@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { PROTO_PATH, renderProto } from '../../scripts/gen-proto.js';
 import { schema, type MessageDef } from '../../src/protocol/schema.js';
-import { chatServiceDefinition } from '../../src/server/transports/grpcProto.js';
+import { chatServiceDefinition } from '../../src/protocol/grpcProto.js';
 
 test('src/protocol/chat.proto is exactly what the schema generates (run `npm run docs` after a schema change)', (t) => {
   t.is(readFileSync(PROTO_PATH, 'utf8'), renderProto());
