@@ -1,6 +1,6 @@
 /**
  * Generates src/protocol/chat.proto (the gRPC surface) from schema.ts, like docs/PROTOCOL.md, so the
- * two transports cannot drift (test/protocol/proto.test.ts fails when they disagree). Run: `npm run docs`.
+ * two transports cannot drift (test/protocol/proto.unit.test.ts fails when they disagree). Run: `npm run docs`.
  *
  * The mapping, which grpcMapping.ts follows at run time:
  * - a request with fields is `<Name>Request`; one without is `Empty`;
@@ -21,7 +21,7 @@ import { DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
 import { fieldDocs, schema, type MessageDef, type MessageName } from '../src/protocol/schema.js';
 import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
 import { DEFAULT_MAX_HELD_PUSHES } from '../src/server/transports/grpc.js';
-import { GRPC_EXTRAS, META, SERVICE_NAME, STREAM_END } from '../src/server/transports/grpcProto.js';
+import { GRPC_EXTRAS, META, SERVICE_NAME, STREAM_END } from '../src/protocol/grpcProto.js';
 import { answerText, BEFORE_LOGIN_TEXT } from './protocolFacts.js';
 
 export const PROTO_PATH = fileURLToPath(new URL('../src/protocol/chat.proto', import.meta.url));
@@ -153,7 +153,7 @@ export function renderProto(): string {
     '// served by src/server/transports/grpc.ts and loaded at run time with @grpc/proto-loader (no codegen).',
     '//',
     '// GENERATED from src/protocol/schema.ts by `npm run docs` (scripts/gen-proto.ts). Do not edit by hand:',
-    '// test/protocol/proto.test.ts fails when this file and the schema disagree. Field numbers follow the',
+    '// test/protocol/proto.unit.test.ts fails when this file and the schema disagree. Field numbers follow the',
     "// schema's field order.",
     '//',
     ...wrap(

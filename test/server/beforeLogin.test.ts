@@ -11,7 +11,7 @@ import type { Request, RequestName } from '../../src/protocol/codec.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { toRequest } from '../../src/server/transports/grpcMapping.js';
-import { chatServiceDefinition, META } from '../../src/server/transports/grpcProto.js';
+import { chatServiceDefinition, META } from '../../src/protocol/grpcProto.js';
 import { TEST_COST } from './helpers.js';
 
 let srv: RunningServer & { grpcPort: number };

@@ -26,7 +26,7 @@ import type { Session } from '../session.js';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './grpcDefaults.js';
 import { toGrpcError } from './grpcErrors.js';
 import { ANONYMOUS, pushedId, REQUESTS, toPushOut, toReply, tokenOf, toRequest, type PushOut } from './grpcMapping.js';
-import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from './grpcProto.js';
+import { chatServiceDefinition, META, STREAM_END, type StreamEnd } from '../../protocol/grpcProto.js';
 import { Admission, DEFAULT_ADMISSION } from './admission.js';
 import { DEFAULT_LIVENESS } from './liveness.js';
 import net from 'node:net';

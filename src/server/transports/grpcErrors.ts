@@ -6,7 +6,7 @@
  */
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { ErrorCode, ERRORS, type ErrorCodeName } from '../../protocol/errors.js';
-import { META } from './grpcProto.js';
+import { META } from '../../protocol/grpcProto.js';
 
 const NAMES = new Map<number, ErrorCodeName>(Object.entries(ErrorCode).map(([k, v]) => [v, k as ErrorCodeName]));
 

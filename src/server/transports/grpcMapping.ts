@@ -9,7 +9,7 @@ import { BEFORE_LOGIN, REQUEST_NAMES } from '../../protocol/answers.js';
 import type { Push, Request, RequestName, Response } from '../../protocol/codec.js';
 import { schema, type MessageDef, type MessageName } from '../../protocol/schema.js';
 import { toGrpcError } from './grpcErrors.js';
-import { META } from './grpcProto.js';
+import { META } from '../../protocol/grpcProto.js';
 
 /** chat.proto's Push as proto-loader serializes it: one member set, named after the push. */
 export type PushOut = Record<string, Record<string, unknown>>;

@@ -4,7 +4,7 @@
  * all come from this table; what each command does to the state is in handlers.ts.
  *
  * Adding a key: a Command, a row here, a handler in handlers.ts (the compiler asks for it), then
- * README's table (test/tui/keys.test.ts prints the expected one).
+ * README's table (test/tui/keys.unit.test.ts prints the expected one).
  */
 import { key, type KeySpec } from './match.js';
 
