@@ -28,11 +28,18 @@ export function seconds(ms: number): string {
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(t: unknown): void;
+  /**
+   * Runs `fn` once the bytes already waiting on the sockets have been read. A timer that fires after
+   * the process was starved runs before those reads: a peer whose Login is in the kernel's buffer
+   * must not be closed for silence.
+   */
+  afterReads?(fn: () => void): void;
 }
 
 const REAL_TIMERS: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+  afterReads: (fn) => setImmediate(fn),
 };
 
 export class Liveness {
@@ -55,14 +62,16 @@ export class Liveness {
   ) {
     if (authTimeoutMs > 0) {
       const check = () => {
-        if (this.proven()) return;
+        if (this.proven() || this.authTimer === undefined) return;
         if (this.authPending > 0) {
-          this.authTimer = timers.setTimeout(check, authTimeoutMs);
+          this.authTimer = timers.setTimeout(later, authTimeoutMs);
           return;
         }
+        this.authTimer = undefined;
         this.expire('auth_timeout', `no successful Register or Login within ${seconds(authTimeoutMs)}`);
       };
-      this.authTimer = timers.setTimeout(check, authTimeoutMs);
+      const later = () => (timers.afterReads ? timers.afterReads(check) : check());
+      this.authTimer = timers.setTimeout(later, authTimeoutMs);
     }
   }
 
@@ -77,10 +86,12 @@ export class Liveness {
       this.frameTimer = undefined;
     }
     if (partial && this.frameTimer === undefined) {
-      this.frameTimer = this.timers.setTimeout(() => {
+      const check = () => {
+        if (this.frameTimer === undefined) return;
         this.frameTimer = undefined;
         this.expire('frame_timeout', `a frame begun ${seconds(frameTimeoutMs)} ago is not complete`);
-      }, frameTimeoutMs);
+      };
+      this.frameTimer = this.timers.setTimeout(() => (this.timers.afterReads ? this.timers.afterReads(check) : check()), frameTimeoutMs);
     }
   }
 
