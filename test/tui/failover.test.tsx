@@ -14,7 +14,7 @@ import { ChatSession } from '../../src/tui/session.js';
 import { initialState, reduce, type Action, type State } from '../../src/tui/state/index.js';
 import { exited, removeDir, spawnServer, tempDir, TEST_COST } from '../server/helpers.js';
 import { PASSWORD, until } from './realServer.js';
-import { Tap } from './tap.js';
+import { Tap } from '../lib/tap.js';
 
 interface Node {
   address: ServerAddress;
