@@ -188,6 +188,7 @@ export class ChaosClient {
       return;
     }
     if (this.link !== link) return;
+    this.log(`${this.name}: logged in on server ${this.serverIndex}`);
     this.attempt = 0;
     this.loggedIn = true;
     this.session = this.ledger.openSession(this.name, Date.now());
@@ -236,7 +237,9 @@ export class ChaosClient {
   }
 
   private onMessage(link: Link, m: { id: number; sender: string; clientId: number; content: string }): void {
-    if (this.link !== link || !this.session) return;
+    // A push may come in the same read as the LoginOk, before login() has resolved: it is this
+    // session's all the same, and dropping it would let a later cumulative Ack remove it unseen.
+    if (this.link !== link) return;
     this.record(m, 'push');
     void this.ackUpTo(link, m.id);
   }
@@ -245,7 +248,7 @@ export class ChaosClient {
     const key = keyOf(m.sender, m.clientId);
     const repeat = this.disk.seen.has(key);
     this.disk.seen.add(key);
-    this.ledger.deliver(this.name, { id: m.id, sender: m.sender, clientId: m.clientId, content: m.content, at: Date.now(), via, session: this.session!.id, repeat });
+    this.ledger.deliver(this.name, { id: m.id, sender: m.sender, clientId: m.clientId, content: m.content, at: Date.now(), via, session: this.session?.id ?? 0, repeat });
     this.unacked.add(m.id);
   }
 

@@ -33,7 +33,7 @@ export interface Delivery {
   content: string;
   at: number;
   via: 'push' | 'fetch';
-  /** The recipient's session it came on (see Session). */
+  /** The recipient's session it came on (see Session); 0: on a link whose LoginOk was not read yet. */
   session: number;
   /** The client had shown this (sender, clientId) before (under this id or another). */
   repeat: boolean;
