@@ -115,7 +115,7 @@ class GrpcLink extends EventEmitter<LinkEvents> implements Link {
     // No KeepAlive comes over gRPC: a Ping after silence finds a stopped node or a held link.
     this.beat = setInterval(() => {
       if (Date.now() - this.lastHeard < HEARTBEAT.idleMs) return;
-      this.timed(this.g.ping()).then(
+      withTimeout(this.g.ping(), () => this.destroy(), 'grpc heartbeat', HEARTBEAT.answerMs).then(
         () => (this.lastHeard = Date.now()),
         () => undefined,
       );
@@ -173,13 +173,13 @@ class GrpcLink extends EventEmitter<LinkEvents> implements Link {
   }
 }
 
-/** Rejects after CALL_TIMEOUT_MS (first calling `onTimeout`, which gives the link up). */
-function withTimeout<T>(p: Promise<T>, onTimeout: () => void, what: string): Promise<T> {
+/** Rejects after `ms` (first calling `onTimeout`, which gives the link up). */
+function withTimeout<T>(p: Promise<T>, onTimeout: () => void, what: string, ms = CALL_TIMEOUT_MS): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => {
       onTimeout();
-      reject(new Error(`${what}: no answer within ${CALL_TIMEOUT_MS} ms`));
-    }, CALL_TIMEOUT_MS);
+      reject(new Error(`${what}: no answer within ${ms} ms`));
+    }, ms);
     p.then(
       (v) => {
         clearTimeout(t);
