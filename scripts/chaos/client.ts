@@ -3,7 +3,10 @@
  * keeps a list of servers (here the taps in front of the nodes) and moves to the next when its link
  * dies, logs in again, resends what was not answered (RESEND, same clientId, in the order written),
  * retries retryable refusals after a backoff, fetches what waits after each login, and acknowledges
- * every message it gets (pushed or fetched). restart() drops everything a process keeps in memory;
+ * every message it gets (pushed or fetched). One difference, on purpose: after a retryable refusal
+ * (UNAVAILABLE) it sends nothing new until the backoff is over and then resends its whole outbox in
+ * order, where ChatSession retries each message on a timer of its own and lets later ones overtake it
+ * (the run shows that as messages out of order). restart() drops everything a process keeps in memory;
  * `disk` is what a real client keeps on disk: its outbox, its next clientId and the (sender, clientId)
  * pairs it has shown.
  */
@@ -23,7 +26,6 @@ interface Outgoing {
   tried: boolean;
   /** The link a Send of it is on now (a retry waits for its answer or that link's loss). */
   onLink?: Link;
-  retries: number;
 }
 
 /** What survives a restart of the client process. */
@@ -50,6 +52,9 @@ export class ChaosClient {
   private fetching = false;
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
+  /** After a retryable refusal: nothing is sent until the backoff is over (keeps the order written). */
+  private blocked = false;
+  private retries = 0;
   /** Incremented by restart(): callbacks of an older incarnation do nothing. */
   private life = 0;
 
@@ -79,7 +84,7 @@ export class ChaosClient {
   write(recipient: string): void {
     const clientId = this.disk.clientIds.take();
     const sent = this.ledger.write(this.name, recipient, clientId, Date.now());
-    this.disk.outbox.set(clientId, { sent, tried: false, retries: 0 });
+    this.disk.outbox.set(clientId, { sent, tried: false });
     void this.trySend(clientId);
   }
 
@@ -89,10 +94,9 @@ export class ChaosClient {
     this.life++;
     this.serverIndex = 0;
     this.attempt = 0;
-    for (const o of this.disk.outbox.values()) {
-      o.onLink = undefined;
-      o.retries = 0;
-    }
+    this.blocked = false;
+    this.retries = 0;
+    for (const o of this.disk.outbox.values()) o.onLink = undefined;
     this.start();
   }
 
@@ -200,32 +204,39 @@ export class ChaosClient {
   private async trySend(clientId: number): Promise<void> {
     const link = this.link;
     const o = this.disk.outbox.get(clientId);
-    if (!link || !this.loggedIn || !o || o.onLink) return;
+    if (!link || !this.loggedIn || !o || o.onLink || this.blocked) return;
     o.onLink = link;
     const flags = o.tried ? MessageFlags.RESEND : 0;
     o.tried = true;
     const s = o.sent;
+    const attempt = { at: Date.now(), resend: flags !== 0, answer: '?' };
+    s.tries.push(attempt);
     try {
       const id = await link.send(s.recipient, s.content, clientId, flags);
+      attempt.answer = String(id);
       // An answer from an older link still counts: the message is stored.
       this.ledger.accepted(s, id, Date.now());
       this.disk.outbox.delete(clientId);
+      this.retries = 0;
     } catch (err) {
       if (o.onLink === link) o.onLink = undefined;
       if (!this.disk.outbox.has(clientId)) return; // accepted meanwhile on another link
       if (isLinkError(err)) return; // resent after the reconnect
       const code = (err as { code?: string }).code ?? 'ERROR';
-      this.ledger.refused(s, code);
+      attempt.answer = code;
+      this.ledger.refused(s, code, Date.now());
       if (code === 'NOT_LOGGED_IN') {
         // The session is gone under us (a lost gRPC session): log in again, then it is resent.
         if (this.link === link) link.destroy();
         return;
       }
       if (RETRYABLE.has(code)) {
-        o.retries++;
-        const life = this.life;
-        this.later(BACKOFF[Math.min(o.retries - 1, BACKOFF.length - 1)]!, () => {
-          if (life === this.life) void this.trySend(clientId);
+        if (this.blocked) return;
+        this.blocked = true;
+        this.retries++;
+        this.later(BACKOFF[Math.min(this.retries - 1, BACKOFF.length - 1)]!, () => {
+          this.blocked = false;
+          for (const id of [...this.disk.outbox.keys()]) void this.trySend(id);
         });
         return;
       }

@@ -20,8 +20,11 @@ export interface Sent {
   acceptedAt?: number;
   /** Other ids a later Accepted of the same message carried (a resend stored anew). */
   otherIds: number[];
-  /** Refusals heard for it, by code (retryable ones included). */
+  /** Refusals heard for it, by code (retryable ones included), and when the first came. */
   refusals: Record<string, number>;
+  firstRefusedAt?: number;
+  /** Every Send of it: when, whether flagged RESEND, and the answer (an id, a code, or '?' for none). */
+  tries: Array<{ at: number; resend: boolean; answer: string }>;
   /** Given up after a final refusal (as a real client tells its user). */
   failed?: string;
 }
@@ -82,7 +85,7 @@ export class Ledger {
     const seq = (this.seqs.get(pair) ?? 0) + 1;
     this.seqs.set(pair, seq);
     const content = `${pair} #${seq} at ${now}`;
-    const s: Sent = { sender, recipient, clientId, seq, content, createdAt: now, otherIds: [], refusals: {} };
+    const s: Sent = { sender, recipient, clientId, seq, content, createdAt: now, otherIds: [], refusals: {}, tries: [] };
     this.sent.set(keyOf(sender, clientId), s);
     return s;
   }
@@ -98,8 +101,9 @@ export class Ledger {
     this.serve(s.sender, now);
   }
 
-  refused(s: Sent, code: string): void {
+  refused(s: Sent, code: string, now: number): void {
     s.refusals[code] = (s.refusals[code] ?? 0) + 1;
+    s.firstRefusedAt ??= now;
   }
 
   serve(client: string, now: number): void {
