@@ -37,7 +37,9 @@ const say = (line: string) => {
 };
 
 const PASSWORD = 'chaos password';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Normal service between two faults of the infrastructure (node or database). */
+const INFRA_REST_MS = 3000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const bounds: Bounds = {
   // The longest stall a live link survives is the heartbeat's (idle + answer), then it is given up; 10 s leaves room for load.
   live: 10_000,
@@ -131,7 +133,8 @@ async function main(): Promise<boolean> {
       log(`fault: ${describeFault(f, (i) => clients[i]!.name)}`);
       return world!.apply(f).catch((err: unknown) => say(`fault failed: ${describeFault(f, (i) => clients[i]!.name)}: ${(err as Error).message}`));
     };
-    if (f.kind === 'kill' || f.kind === 'stop' || f.kind === 'pg') return (infra = infra.then(go));
+    // After each, a rest: back-to-back outages would leave the database up for milliseconds at a time.
+    if (f.kind === 'kill' || f.kind === 'stop' || f.kind === 'pg') return (infra = infra.then(go).then(() => sleep(INFRA_REST_MS)));
     if (f.kind === 'link' || f.kind === 'restart') {
       const p = (perClient.get(f.target) ?? Promise.resolve()).then(go);
       perClient.set(f.target, p);

@@ -128,7 +128,11 @@ export function check(f: RunFacts): Row[] {
         const why = `${s.sender}->${s.recipient} ${seen(s, d)} shown before ${seen(prev.s, firstOf(prev.s)!)}`;
         const refused = prev.s.firstRefusedAt;
         if (refused !== undefined && s.createdAt <= refused) explained.push(`${why}; #${prev.s.seq} was refused ${JSON.stringify(prev.s.refusals)} first`);
-        else unexplained.push(refused === undefined ? why : `${why}, written ${((s.createdAt - refused) / 1000).toFixed(1)} s after #${prev.s.seq} was refused`);
+        else {
+          // The usual cause: this one was pushed before a commit that then failed, under an id the store never kept.
+          const ghost = d.id !== s.acceptedId ? ` [#${s.seq} was pushed as ${d.id} before a commit that did not keep it]` : '';
+          unexplained.push(refused === undefined ? `${why}${ghost}` : `${why}, written ${((s.createdAt - refused) / 1000).toFixed(1)} s after #${prev.s.seq} was refused${ghost}`);
+        }
       }
       if (!prev || d.id > prev.id) prev = { s, id: d.id };
     }
