@@ -15,7 +15,7 @@ export interface Cert {
   ca: Buffer;
 }
 
-/** Writes cert.pem and key.pem into `dir`; undefined when openssl is missing or fails (with the reason). */
+/** Writes cert.pem and key.pem into `dir`; when openssl is missing or fails, the reason instead. */
 export async function makeCert(dir: string): Promise<Cert | string> {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
