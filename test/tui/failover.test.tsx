@@ -15,7 +15,7 @@ import { initialState, reduce, type Action, type State } from '../../src/tui/sta
 import { exited, removeDir, spawnServer, tempDir, TEST_COST } from '../server/helpers.js';
 import { PASSWORD } from './realServer.js';
 import { waitFor } from '../wait.js';
-import { Tap } from './tap.js';
+import { Tap } from '../lib/tap.js';
 
 interface Node {
   address: ServerAddress;

@@ -10,7 +10,7 @@ import { MemoryStore } from '../../src/server/store/memory.js';
 import type { ClientLike, Connect } from '../../src/tui/session.js';
 import type { ServerAddress } from '../../src/tui/servers.js';
 import { TEST_COST } from '../server/helpers.js';
-import { Tap } from './tap.js';
+import { Tap } from '../lib/tap.js';
 
 export const PASSWORD = 'pw';
 

@@ -1,10 +1,13 @@
 /**
- * A tiny TCP proxy between the TUI and a real server, for faults made for real: it can hold the
+ * A tiny TCP proxy between a client and a real server, for faults made for real: it can hold the
  * server's bytes back (a stalled link), cut every connection (a dead link), stop listening (a
- * refused connect) and put a frame of its own into the stream (a hostile server). It reads both
- * directions with the protocol's own reader, so tests can see what went over the wire.
+ * refused connect) and put a frame of its own into the stream (a hostile server). The TUI's tests
+ * and the chaos run (scripts/chaos) both use it. By default it reads both directions with the
+ * protocol's own reader, so tests can see what went over the wire; a long run turns that off
+ * (`record: false`), and may have the tap speak TLS to the server for a client that does not.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Message, Push, Request, Response } from '../../src/protocol/codec.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { MessageReader } from '../../src/protocol/messageReader.js';
@@ -19,6 +22,13 @@ interface Pair {
   open: Map<number, Request>;
   /** Blackholed: nothing more passes either way. */
   dark?: boolean;
+}
+
+export interface TapOptions {
+  /** Keep every frame seen (requests, answers, pushes); default true. Off, bytes pass unread. */
+  record?: boolean;
+  /** Connect to the server over TLS with this CA and ALPN (e.g. ['h2'] for gRPC); the client side stays plain. */
+  tlsToServer?: { ca: string | Buffer; alpn?: string[] };
 }
 
 export class Tap {
@@ -39,11 +49,12 @@ export class Tap {
   private constructor(
     private readonly target: ServerAddress,
     public port: number,
+    private readonly opts: TapOptions,
   ) {}
 
   /** Listens on a free port and forwards every connection to `target`. */
-  static async start(target: ServerAddress): Promise<Tap> {
-    const tap = new Tap(target, 0);
+  static async start(target: ServerAddress, opts: TapOptions = {}): Promise<Tap> {
+    const tap = new Tap(target, 0, opts);
     await tap.accept();
     return tap;
   }
@@ -122,7 +133,11 @@ export class Tap {
 
   private onClient(client: net.Socket): void {
     this.accepted++;
-    const server = net.connect(this.target);
+    const up = this.opts.tlsToServer;
+    const server = up
+      ? tls.connect({ ...this.target, ca: up.ca, ALPNProtocols: up.alpn, servername: net.isIP(this.target.host) ? undefined : this.target.host })
+      : net.connect(this.target);
+    const record = this.opts.record ?? true;
     const pair: Pair = { client, server, held: [], open: new Map() };
     this.pairs.add(pair);
     const fromClient = new MessageReader(['request']);
@@ -136,7 +151,7 @@ export class Tap {
     server.on('error', end).on('close', end);
     client.on('data', (d: Buffer) => {
       if (pair.dark) return;
-      fromClient.read(d, (m, f) => {
+      if (record) fromClient.read(d, (m, f) => {
         if (m instanceof ProtocolError) return;
         this.requests.push(m as Request);
         pair.open.set(f.requestId, m as Request);
@@ -145,7 +160,7 @@ export class Tap {
     });
     server.on('data', (d: Buffer) => {
       if (pair.dark) return;
-      fromServer.read(d, (m: Message | ProtocolError, f) => {
+      if (record) fromServer.read(d, (m: Message | ProtocolError, f) => {
         if (m instanceof ProtocolError) return;
         this.fromServer.push(m);
         if (f.requestId === 0) {
