@@ -20,6 +20,7 @@ import {
   type MessageName,
 } from '../src/protocol/schema.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../src/protocol/defaults.js';
+import { RECEIPT_REPLAY_MS } from '../src/server/accounts.js';
 import { MAX_RECEIPTS, RECENT_UNWRITTEN } from '../src/server/delivery.js';
 import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
 import { DEFAULT_THROTTLE } from '../src/server/throttle.js';
@@ -95,6 +96,7 @@ export const PROSE_VALUES: Readonly<Record<string, string | number>> = {
   loginDelay: duration(DEFAULT_THROTTLE.loginDelayMs),
   loginMaxDelay: duration(DEFAULT_THROTTLE.loginMaxDelayMs),
   loginForget: duration(DEFAULT_THROTTLE.forgetAfterMs),
+  receiptReplay: duration(RECEIPT_REPLAY_MS),
   knownFor: `${DEFAULT_THROTTLE.knownForMs / 86_400_000} days`,
   registerPerHour: DEFAULT_THROTTLE.registerPerWindow,
   mailboxMax: SERVICE_DEFAULTS.maxQueue.toLocaleString('en'),

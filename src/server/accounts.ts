@@ -19,6 +19,13 @@ export interface LoginResult {
   overtaken: boolean;
 }
 
+/**
+ * How far back a Login pushes its account's receipts again: a sender whose connection died just as
+ * receipts were pushed to it (and so before it noticed, within the keep-alive's three intervals)
+ * gets them at its next Login. Repeats are harmless: a receipt says a message was delivered.
+ */
+export const RECEIPT_REPLAY_MS = 2 * 60_000;
+
 export interface AccountsOptions {
   throttle?: Partial<ThrottleOptions>;
   limitLoopback?: boolean;
@@ -76,13 +83,16 @@ export class Accounts {
     if (!wasOnline && shared === undefined) this.presence.announce(account.name, true);
     // Shared store: the session is the account's one live session on every node once bound.
     const bind = shared && queue.run<Binding>({ op: 'bindSession', accountId: account.id, name: account.name });
-    // Receipts kept while the account was offline leave the store as they are read (at most once).
-    const [undelivered, receipts, binding] = await Promise.all([
+    // Receipts kept while the account was offline leave the store as they are read; those of the
+    // last minutes come again, in case its previous connection died with them on the way.
+    const receiptsFailed = (err: unknown): number[] => {
+      this.core.log.error({ err, account: account.id }, 'reading receipts failed');
+      return [];
+    };
+    const [undelivered, kept, recent, binding] = await Promise.all([
       queue.run<number>({ op: 'count', recipientId: account.id }),
-      queue.run<number[]>({ op: 'takeReceipts', senderId: account.id }).catch((err: unknown) => {
-        this.core.log.error({ err, account: account.id }, 'reading receipts failed');
-        return [];
-      }),
+      queue.run<number[]>({ op: 'takeReceipts', senderId: account.id }).catch(receiptsFailed),
+      queue.run<number[]>({ op: 'recentReceipts', senderId: account.id, since: Date.now() - RECEIPT_REPLAY_MS }).catch(receiptsFailed),
       bind,
     ]).catch((err: unknown) => {
       if (s.accountId === account.id) this.unbind(s, !wasOnline);
@@ -99,6 +109,7 @@ export class Accounts {
       this.core.ids.loggedIn(binding.newestBlock);
     }
     s.proven = true;
+    const receipts = [...new Set([...kept, ...recent])].sort((a, b) => a - b);
     return { undelivered, receipts: { senderId: account.id, ids: receipts }, overtaken };
   }
 

@@ -118,9 +118,10 @@ export class Delivery {
     // A recipient not online here may be online on another node: the commit wakes them.
     if (this.core.shared !== undefined && !this.core.online.has(to)) op.wake = sender;
     const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags: kept, sentAt, content }, padded);
-    // Pushed after the commit instead: a resend (the store says whether it is a repeat), or an id
-    // whose reservation is not durable yet.
-    const pushLater = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id);
+    // Pushed after the commit instead: a resend (the store says whether it is a repeat), an id whose
+    // reservation is not durable yet, or a Send behind one of those (commits keep the session's order).
+    const pushLater = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id) || s.deferredPushes > 0;
+    if (pushLater) s.deferredPushes++;
     const pushed = !pushLater && this.core.online.has(to);
     if (pushed) {
       op.pushed = true;
@@ -166,6 +167,7 @@ export class Delivery {
   /** A Send's commit (or its cancellation by an early Ack) is known: answer it. */
   private stored(s: Session, op: InsertOp, r: OpResult, reply: Reply, pushNow: (() => void) | undefined, recipient: string): void {
     this.pending.delete(op.id);
+    if (pushNow !== undefined) s.deferredPushes--;
     if (!r.ok) {
       this.unqueue(op.recipientId, 1, op.content.length);
       this.core.log.error({ err: r.error, session: s.id }, 'storing a message failed');

@@ -20,6 +20,9 @@ export interface NodeRules {
   sendReceipts(r: { senderId: number; ids: number[] }): void;
 }
 
+/** Before a gap was noticed it may have begun already (a dead connection is found late; clocks differ). */
+const GAP_MARGIN_MS = 10_000;
+
 /** A message a wake-up brought, with the account it is for. */
 type WokenMessage = Extract<NodeEvent, { type: 'messages' }>['messages'][number];
 
@@ -32,6 +35,8 @@ export class NodeEvents {
   /** Another gap came during the catch-up: it runs again. */
   private again = false;
   private rereadCount = 0;
+  /** When the earliest gap being caught up began. */
+  private gapSince = Infinity;
 
   constructor(
     private readonly core: Core,
@@ -79,7 +84,7 @@ export class NodeEvents {
         }
         return;
       case 'resync':
-        this.catchUp();
+        this.catchUp(e.since);
         return;
     }
   }
@@ -96,7 +101,8 @@ export class NodeEvents {
    * page by page, retrying until the database answers), pushes it in id order, then what it held,
    * and only then trusts the wake-ups again. A second gap during the catch-up starts it over.
    */
-  private catchUp(): void {
+  private catchUp(since: number): void {
+    this.gapSince = Math.min(this.gapSince, since);
     this.held ??= [];
     if (this.catching) {
       this.again = true;
@@ -122,6 +128,7 @@ export class NodeEvents {
     const held = this.held ?? [];
     this.held = undefined;
     this.catching = false;
+    this.gapSince = Infinity;
     held.sort((a, b) => a.id - b.id);
     for (const m of held) {
       const session = this.core.online.get(m.recipientId);
@@ -146,10 +153,12 @@ export class NodeEvents {
     for (const [name, id] of accounts) h.directory.set(name, id);
     let pushed = 0;
     for (const s of [...h.online.values()]) pushed += await this.reread(s);
+    // Receipts: those kept for the sessions here, and those whose wake-up may have been lost in the gap.
     for (const s of [...h.online.values()]) {
       const me = s.accountId!;
-      const ids = await h.queue.run<number[]>({ op: 'takeReceipts', senderId: me });
-      rules.sendReceipts({ senderId: me, ids });
+      const kept = await h.queue.run<number[]>({ op: 'takeReceipts', senderId: me });
+      const recent = await h.queue.run<number[]>({ op: 'recentReceipts', senderId: me, since: this.gapSince - GAP_MARGIN_MS });
+      rules.sendReceipts({ senderId: me, ids: [...new Set([...kept, ...recent])].sort((a, b) => a - b) });
     }
     h.log.info({ sessions: mine.length, lost: lost.length, pushed }, 'caught up with the other nodes');
   }

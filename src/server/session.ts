@@ -66,6 +66,11 @@ export class Session {
   claim: number | undefined;
   /** Shared store: Sends waiting, in order, for something only the database can say (sendGate.ts). */
   backlog: WaitingSend[] | undefined;
+  /**
+   * This session's Sends whose push waits for their commit (a resend, say): while any does, later
+   * Sends wait too, so a recipient is pushed one sender's messages in the order they were sent.
+   */
+  deferredPushes = 0;
   constructor(
     readonly id: number,
     readonly sink: SessionSink,

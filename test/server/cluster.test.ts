@@ -416,3 +416,22 @@ test('the login throttle is shared by the nodes: failures on one node slow the n
   await Promise.all([guess, bystander]);
   t.deepEqual(order, ['bystander', 'guess']);
 });
+
+test('receipts for a sender whose node lost its link to the others arrive once the link is back', async (t) => {
+  const url = freshSchema(t);
+  const [b] = await nodes(t, 1, url);
+  const proxy = await pgProxy(t, new URL(url));
+  const [a] = await nodes(t, 1, proxy.url(url));
+  const sender = await user(t, a!, 'gap-sender');
+  const reader = await user(t, b!, 'gap-reader');
+  await reader.logout();
+  const ids = [await sender.send('gap-reader', 'one'), await sender.send('gap-reader', 'two')];
+  const rec = record(sender);
+  await proxy.cut();
+  // The sender is still bound to node a: the Ack on node b routes its receipt there, unheard.
+  await reader.login('gap-reader', PASSWORD);
+  await reader.ack((await reader.fetch(10)).messages.at(-1)!.id);
+  await proxy.restore();
+  const got = await rec.until(1);
+  t.deepEqual(got, [{ delivered: ids }]);
+});

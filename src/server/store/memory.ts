@@ -25,7 +25,7 @@ export class MemoryStore implements Store {
   private readonly queues = new Map<number, Map<number, Row>>();
   /** Kept delivery receipts: sender id -> message ids. */
   private readonly receipts = new Map<number, number[]>();
-  private readonly sends = new Map<string, { messageId: number; recipientId: number; sentAt: number; digest: number }>();
+  private readonly sends = new Map<string, { messageId: number; recipientId: number; sentAt: number; digest: number; ackedAt?: number }>();
   private nextAccount = 1;
   /** Largest message id used or reserved, as the SQLite store keeps it. */
   private maxId = 0;
@@ -69,9 +69,16 @@ export class MemoryStore implements Store {
           if (row && q!.delete(id)) {
             receipts.push({ id, senderId: row.senderId });
             bytes += row.content.length;
+            const send = row.clientId === 0 ? undefined : this.sends.get(`${row.senderId}:${row.clientId}`);
+            if (send?.messageId === id) send.ackedAt = Date.now();
           }
         }
         return { receipts, bytes };
+      }
+      case 'recentReceipts': {
+        const ids: number[] = [];
+        for (const [k, v] of this.sends) if (k.startsWith(`${op.senderId}:`) && (v.ackedAt ?? -1) >= op.since) ids.push(v.messageId);
+        return ids.sort((a, b) => a - b);
       }
       case 'addReceipts':
         for (const r of op.receipts) {

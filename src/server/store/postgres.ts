@@ -234,7 +234,7 @@ export class PostgresStore implements Store, SharedStore {
         // The lease ran out (the database was out of reach) and another node removed this one.
         await c.query(`INSERT INTO nodes (node_id, lease_until) VALUES ($1, ${LEASE_END}) ON CONFLICT DO NOTHING`, [this.nodeId, this.leaseMs]);
         this.log.warn({ node: this.nodeId }, 'this node lost its lease; binding its sessions again');
-        this.emit({ type: 'resync' });
+        this.emit({ type: 'resync', since: Date.now() - 2 * this.leaseMs });
       }
       await c.query('BEGIN');
       const gone = await c.query<{ name: string }>(

@@ -29,6 +29,8 @@ export class Listener {
   private client: pg.Client | undefined;
   private stopped = false;
   private retryMs = 100;
+  /** When the listening connection was found lost (the gap began at most a keep-alive before). */
+  private lostAt = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,6 +75,7 @@ export class Listener {
   private lost(c: pg.Client): void {
     if (this.client !== c || this.stopped) return;
     this.client = undefined;
+    this.lostAt = Date.now();
     c.end().catch(() => undefined);
     this.log.warn({}, 'lost the database connection that listens for other nodes; reconnecting');
     this.retry();
@@ -85,7 +88,7 @@ export class Listener {
           if (this.stopped) return;
           this.retryMs = 100;
           this.log.info({}, 'listening for other nodes again');
-          this.emit({ type: 'resync' });
+          this.emit({ type: 'resync', since: this.lostAt });
         },
         () => {
           this.retryMs = Math.min(this.retryMs * 2, 2000);

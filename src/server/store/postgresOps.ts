@@ -95,6 +95,10 @@ export class BatchRunner {
     if (GROUPED.has(op.op)) return (await this.run([op]))[0];
     const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => this.db.query<R>(text, values);
     switch (op.op) {
+      case 'recentReceipts': {
+        const r = await q<{ message_id: number }>('SELECT message_id FROM sends WHERE sender_id = $1 AND acked_at >= $2', [op.senderId, op.since]);
+        return r.rows.map((x) => x.message_id).sort((a, b) => a - b);
+      }
       case 'takeReceipts': {
         const r = await q<{ message_id: number }>('DELETE FROM receipts WHERE sender_id = $1 RETURNING message_id', [op.senderId]);
         return r.rows.map((x) => x.message_id).sort((a, b) => a - b);
@@ -469,7 +473,11 @@ export class BatchRunner {
       text: `WITH gone AS (
          DELETE FROM messages m USING unnest($1::bigint[], $2::bigint[]) AS k(id, r)
          WHERE m.id = k.id AND m.recipient_id = k.r
-         RETURNING m.id, m.recipient_id, m.sender_id, octet_length(m.content) AS len
+         RETURNING m.id, m.recipient_id, m.sender_id, m.client_id, octet_length(m.content) AS len
+       ), acked AS (
+         UPDATE sends x SET acked_at = $6::bigint FROM gone g
+         WHERE g.client_id <> 0 AND x.sender_id = g.sender_id AND x.client_id = g.client_id AND x.message_id = g.id
+         RETURNING 1
        ), seen AS (
          SELECT g.*, p.node_id FROM gone g LEFT JOIN presence p ON p.account_id = g.sender_id
        ), kept AS (
@@ -483,9 +491,9 @@ export class BatchRunner {
          GROUP BY x.sender_id, x.node_id, x.chunk
        )
        SELECT s.id, s.recipient_id, s.sender_id, s.len, coalesce(s.node_id = $5::uuid, false) AS here,
-              (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke
+              (SELECT count(*) FROM kept) AS kept, (SELECT count(*) FROM woke) AS woke, (SELECT count(*) FROM acked) AS acked
        FROM seen s`,
-      values: [ids, recipients, NODE_CHANNEL, this.nodeId, this.nodeId],
+      values: [ids, recipients, NODE_CHANNEL, this.nodeId, this.nodeId, Date.now()],
     });
     // Each removed row goes to the Ack that named it (the first, should two name the same id).
     const owner = new Map<string, number>();

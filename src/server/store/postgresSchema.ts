@@ -123,6 +123,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX registrations_by_address ON registrations (address, at);
   `,
+  // 4: when each message was acknowledged, kept with its resend record: a node that may have missed
+  // receipts (a gap in its wake-ups, a sender's connection that died) pushes them again from here.
+  `
+  ALTER TABLE sends ADD COLUMN acked_at bigint;
+  CREATE INDEX sends_acked ON sends (sender_id, acked_at) WHERE acked_at IS NOT NULL;
+  `,
 ];
 
 /** Quotes an identifier for SQL. */

@@ -55,6 +55,7 @@ const ADDED_COLUMNS: Array<[table: string, column: string, decl: string]> = [
   ['messages', 'client_id', 'INTEGER NOT NULL DEFAULT 0'],
   ['messages', 'flags', 'INTEGER NOT NULL DEFAULT 0'],
   ['sends', 'digest', 'INTEGER'],
+  ['sends', 'acked_at', 'INTEGER'],
 ];
 
 interface MessageRow {
@@ -104,6 +105,7 @@ export class SqliteDb {
       const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
       if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
     }
+    db.exec('CREATE INDEX IF NOT EXISTS sends_acked ON sends(sender_id, acked_at) WHERE acked_at IS NOT NULL');
     const began = performance.now();
     const check = db.pragma('quick_check(20)') as Array<{ quick_check: string }>;
     const problems = check.map((r) => r.quick_check).filter((p) => p !== 'ok');
@@ -155,9 +157,11 @@ export class SqliteDb {
          FROM messages m JOIN accounts a ON a.id = m.sender_id
          WHERE m.recipient_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
       ),
-      ackOne: db.prepare<[number, number], { sender_id: number; len: number }>(
-        'DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id, length(CAST(content AS BLOB)) AS len',
+      ackOne: db.prepare<[number, number], { sender_id: number; client_id: number; len: number }>(
+        'DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id, client_id, length(CAST(content AS BLOB)) AS len',
       ),
+      markAcked: db.prepare('UPDATE sends SET acked_at = ? WHERE sender_id = ? AND client_id = ? AND message_id = ?'),
+      recentReceipts: db.prepare<[number, number], { message_id: number }>('SELECT message_id FROM sends WHERE sender_id = ? AND acked_at >= ?'),
       queueTotals: db.prepare<[], { r: number; n: number; b: number }>(
         'SELECT recipient_id AS r, count(*) AS n, sum(length(CAST(content AS BLOB))) AS b FROM messages GROUP BY recipient_id',
       ),
@@ -240,6 +244,7 @@ export class SqliteDb {
           if (row) {
             receipts.push({ id, senderId: row.sender_id });
             bytes += row.len;
+            if (row.client_id !== 0) s.markAcked.run(Date.now(), row.sender_id, row.client_id, id);
           }
         }
         return { receipts, bytes };
@@ -247,6 +252,11 @@ export class SqliteDb {
       case 'addReceipts':
         for (const r of op.receipts) s.addReceipt.run(r.senderId, r.id, r.senderId);
         return null;
+      case 'recentReceipts':
+        return s.recentReceipts
+          .all(op.senderId, op.since)
+          .map((r) => r.message_id)
+          .sort((a, b) => a - b);
       case 'takeReceipts':
         return s.takeReceipts
           .all(op.senderId)

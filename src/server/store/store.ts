@@ -93,6 +93,11 @@ export type Op =
   | { op: 'addReceipts'; receipts: Receipt[] }
   /** The ids of the sender's kept receipts, removed in the same operation: each is handed out once. */
   | { op: 'takeReceipts'; senderId: number }
+  /**
+   * The ids of the sender's messages (sent with a client id) acknowledged by their recipients at or
+   * after `since` (ms since the epoch): receipts again, for a session that may have missed them.
+   */
+  | { op: 'recentReceipts'; senderId: number; since: number }
   /** Up to `max` waiting messages, oldest first (only ids above `after`, if given), and how many more wait after them. */
   | { op: 'fetch'; recipientId: number; max: number; after?: number }
   /** How many messages wait for the account. */
@@ -190,7 +195,8 @@ export type NodeEvent =
    * The link to the other nodes was down, or this node's lease ran out: anything may have been
    * missed. Bind the live sessions again, reload the directory, push what waits.
    */
-  | { type: 'resync' };
+  /** A gap in the wake-ups that began about `since` (ms since the epoch): what was sent in it may be lost. */
+  | { type: 'resync'; since: number };
 
 /** A store several nodes share: it carries wake-ups between them and holds the session leases. */
 export interface SharedStore {
