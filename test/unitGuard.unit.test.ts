@@ -26,7 +26,7 @@ const FORBIDDEN_FILES = new Set([
   'test/server/helpers.ts',
   'test/server/pg.ts',
   'test/tui/realServer.ts',
-  'test/tui/tap.ts',
+  'test/lib/tap.ts',
   'test/e2e/pty.ts',
   'src/server/server.ts',
 ]);
@@ -94,5 +94,5 @@ test('the guard sees imports of every form, and follows test helpers to what the
   const source = (text: string) => (f: string) => (f === probe ? text : fs.readFileSync(f, 'utf8'));
   t.deepEqual(violations(probe, source("import { realServer } from './realServer.js';")), ['test/tui/probe.unit.test.ts imports test/tui/realServer.ts']);
   t.deepEqual(violations(probe, source("import { ok } from './state/helpers.js';")), []);
-  t.true(violations(probe, source("import { Tap } from './tap.js';")).some((v) => v.includes('test/tui/tap.ts')));
+  t.true(violations(probe, source("import { Tap } from '../lib/tap.js';")).some((v) => v.includes('test/lib/tap.ts')));
 });
