@@ -5,10 +5,10 @@
  * out when that commit is durable. A message leaves its recipient's queue only on the recipient's Ack.
  */
 import { fieldSpan, layout, type Push, type Response } from '../protocol/codec.js';
-import { FifoMap } from '../protocol/fifoMap.js';
 import { DEFAULT_MAX_BODY } from '../protocol/framing.js';
 import { LIST_MAX_ITEMS } from '../protocol/fields.js';
 import { MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
+import { RecentSends } from './recentSends.js';
 import { SendGate } from './sendGate.js';
 import {
   accountOf,
@@ -22,6 +22,7 @@ import {
   type SendRequest,
   type Session,
 } from './session.js';
+import type { Settles } from './storeQueue.js';
 import type { InsertOp, InsertResult, OpResult, Receipt, StoredMessage } from './store/store.js';
 
 /** Where a Send body keeps its content: relayed to the recipient as it is. */
@@ -36,24 +37,52 @@ export const RECENT_UNWRITTEN = 100_000;
 type MessagePush = Extract<Push, { type: 'Message' }>;
 type ChatMessageOut = Extract<Response, { type: 'MessageBatch' }>['messages'][number];
 
-/** A Send queued for the store and not yet committed. */
-interface PendingSend {
-  op: InsertOp;
-  seq: number;
+/**
+ * One Send in flight, from its arrival to its answer: it is the store operation itself (an
+ * InsertOp), what the queue tells its result (`settled`), and all that is needed to push it and to
+ * answer it. One object per message, no closure: a busy stream keeps thousands in flight.
+ */
+class SendRecord implements InsertOp, Settles {
+  readonly op = 'insert' as const;
+  wake?: string;
+  pushed?: boolean;
+  /** Its place in the store queue (to take it back when the recipient acknowledges it first). */
+  seq = 0;
+
+  constructor(
+    private readonly delivery: Delivery,
+    readonly session: Session,
+    readonly reply: Reply,
+    readonly id: number,
+    readonly senderId: number,
+    readonly recipientId: number,
+    readonly clientId: number,
+    readonly flags: number,
+    readonly sentAt: number,
+    /** The content as it is on the wire (a view of the request frame's field, no copy). */
+    readonly content: Buffer,
+    readonly dedupSince: number,
+    /** The request as decoded (the recipient's name, the content as text for a push). */
+    readonly req: SendRequest,
+    /** The content field with its padding, to relay as it is. */
+    readonly padded: Buffer | undefined,
+    /** Its push waits for its commit. */
+    readonly deferred: boolean,
+  ) {}
+
+  settled(r: OpResult): void {
+    this.delivery.stored(this, r);
+  }
 }
 
 /** What delivered and acknowledged before it reached the store counts as. */
 const DELIVERED: OpResult = { ok: true, value: { stored: true } satisfies InsertResult };
 
-/** One number per (sender, clientId) while account ids fit in 21 bits (exact in a double), else a string. */
-function sendKey(sender: number, clientId: number): number | string {
-  return sender < 0x200000 ? sender * 0x100000000 + clientId : `${sender}:${clientId}`;
-}
 
 export class Delivery {
-  private readonly pending = new Map<number, PendingSend>();
+  private readonly pending = new Map<number, SendRecord>();
   /** (sender, clientId) of recent Sends delivered and acknowledged before they were written, for resends. */
-  private readonly deliveredUnwritten = new FifoMap<number | string, { id: number; recipientId: number }>(RECENT_UNWRITTEN);
+  private readonly deliveredUnwritten = new RecentSends(RECENT_UNWRITTEN);
   /** Shared store: where Sends wait for what only the database knows. */
   private readonly gate: SendGate | undefined;
 
@@ -89,7 +118,7 @@ export class Delivery {
     if ((flags & MessageFlags.RESEND) !== 0 && clientId !== 0) {
       // A resend of a message that was delivered and acknowledged without being written: the store
       // has no record of it, this does.
-      const earlier = this.deliveredUnwritten.get(sendKey(from, clientId));
+      const earlier = this.deliveredUnwritten.find(from, clientId);
       if (earlier !== undefined && earlier.recipientId === to) {
         reply({ type: 'Accepted', messageId: earlier.id });
         return;
@@ -103,36 +132,52 @@ export class Delivery {
     const sentAt = Date.now();
     const kept = flags & ~MessageFlags.RESEND;
     const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
-    const op: InsertOp = {
-      op: 'insert',
-      id,
-      senderId: from,
-      recipientId: to,
-      clientId,
-      flags: kept,
-      sentAt,
-      content: padded ? padded.subarray(0, content.length) : Buffer.from(content, 'latin1'),
-      dedupSince: sentAt - this.core.limits.dedupWindowMs,
-    };
-    const sender = s.username!;
-    // A recipient not online here may be online on another node: the commit wakes them.
-    if (this.core.shared !== undefined && !this.core.online.has(to)) op.wake = sender;
-    const push = () => this.pushMessage(to, { type: 'Message', id, sender, clientId, flags: kept, sentAt, content }, padded);
     // Pushed after the commit instead: a resend (the store says whether it is a repeat), an id whose
     // reservation is not durable yet, or a Send behind one of those (commits keep the session's order).
-    const pushLater = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id) || s.deferredPushes > 0;
-    if (pushLater) s.deferredPushes++;
-    const pushed = !pushLater && this.core.online.has(to);
-    if (pushed) {
-      op.pushed = true;
-      push();
-    }
-    const seq = this.core.queue.add(
-      op,
-      (r) => this.stored(s, op, r, reply, pushLater ? push : undefined, req.recipient),
-      pushed ? this.core.limits.ackWaitMs : 0,
+    const deferred = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id) || s.deferredPushes > 0;
+    const rec = new SendRecord(
+      this,
+      s,
+      reply,
+      id,
+      from,
+      to,
+      clientId,
+      kept,
+      sentAt,
+      padded ? padded.subarray(0, content.length) : Buffer.from(content, 'latin1'),
+      sentAt - this.core.limits.dedupWindowMs,
+      req,
+      padded,
+      deferred,
     );
-    this.pending.set(id, { op, seq });
+    // A recipient not online here may be online on another node: the commit wakes them.
+    if (this.core.shared !== undefined && !this.core.online.has(to)) rec.wake = s.username!;
+    if (deferred) s.deferredPushes++;
+    const recipient = deferred ? undefined : this.core.online.get(to);
+    if (recipient !== undefined) {
+      rec.pushed = true;
+      this.push(rec);
+    }
+    rec.seq = this.core.queue.add(rec, rec, recipient === undefined ? 0 : this.holdFor(recipient));
+    this.pending.set(id, rec);
+  }
+
+  /** Pushes a Send to its recipient's session here, if it has one. */
+  private push(rec: SendRecord): void {
+    const { id, clientId, flags, sentAt, req, padded } = rec;
+    this.pushMessage(rec.recipientId, { type: 'Message', id, sender: rec.session.username!, clientId, flags, sentAt, content: req.content }, padded);
+  }
+
+  /**
+   * How long a message pushed to `recipient` waits for its Ack before it is written: twice what the
+   * recipient has lately taken to acknowledge, within [ackWaitMs, ackWaitMaxMs]. A recipient reading
+   * a busy stream acknowledges late; waiting for it saves writing what it is about to acknowledge.
+   */
+  private holdFor(recipient: Session): number {
+    const { ackWaitMs, ackWaitMaxMs } = this.core.limits;
+    if (ackWaitMs === 0) return 0;
+    return Math.min(ackWaitMaxMs, Math.max(ackWaitMs, 2 * recipient.ackDelayMs));
   }
 
   /** The recipient's account id; the Send's shape is checked on the way. */
@@ -165,9 +210,11 @@ export class Delivery {
   }
 
   /** A Send's commit (or its cancellation by an early Ack) is known: answer it. */
-  private stored(s: Session, op: InsertOp, r: OpResult, reply: Reply, pushNow: (() => void) | undefined, recipient: string): void {
+  stored(op: SendRecord, r: OpResult): void {
+    const { session: s, reply } = op;
+    const recipient = op.req.recipient;
     this.pending.delete(op.id);
-    if (pushNow !== undefined) s.deferredPushes--;
+    if (op.deferred) s.deferredPushes--;
     if (!r.ok) {
       this.unqueue(op.recipientId, 1, op.content.length);
       this.core.log.error({ err: r.error, session: s.id }, 'storing a message failed');
@@ -176,7 +223,7 @@ export class Delivery {
     }
     const v = r.value as InsertResult;
     if (v.stored) {
-      pushNow?.();
+      if (op.deferred) this.push(op);
       reply({ type: 'Accepted', messageId: op.id });
       return;
     }
@@ -191,6 +238,10 @@ export class Delivery {
     const session = this.core.online.get(to);
     if (!session) return;
     session.delivered.add(msg.id);
+    if (session.timedPushId === 0) {
+      session.timedPushId = msg.id;
+      session.timedPushAt = msg.sentAt;
+    }
     session.sink.push(msg, padded ? { content: padded } : undefined);
   }
 
@@ -199,14 +250,19 @@ export class Delivery {
     const me = accountOf(s);
     const gone: number[] = [];
     const unwritten: Receipt[] = [];
+    if (s.timedPushId !== 0 && upTo >= s.timedPushId) {
+      // What the session takes to acknowledge now: the wait of the next messages pushed to it.
+      s.ackDelayMs = 0.8 * s.ackDelayMs + 0.2 * (Date.now() - s.timedPushAt);
+      s.timedPushId = 0;
+    }
     for (const id of s.delivered.takeUpTo(upTo)) {
       const p = this.pending.get(id);
       // Delivered and acknowledged before it reached the store: it need not be written at all, and
       // its sender may hear Accepted now.
       if (p !== undefined && this.core.queue.cancel(p.seq, DELIVERED)) {
-        this.unqueue(me, 1, p.op.content.length);
-        if (p.op.clientId !== 0) this.deliveredUnwritten.set(sendKey(p.op.senderId, p.op.clientId), { id, recipientId: me });
-        unwritten.push({ id, senderId: p.op.senderId });
+        this.unqueue(me, 1, p.content.length);
+        if (p.clientId !== 0) this.deliveredUnwritten.add(p.senderId, p.clientId, id, me);
+        unwritten.push({ id, senderId: p.senderId });
       } else gone.push(id);
     }
     if (gone.length === 0) {

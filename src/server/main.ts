@@ -99,6 +99,7 @@ async function main(): Promise<void> {
         limitLoopback: v['limit-loopback'],
       },
       ackWaitMs: v['ack-wait-ms'],
+      ackWaitMaxMs: v['ack-wait-max-ms'],
       statsIntervalMs: v['stats-interval'],
       metricsPort: v['metrics-port'],
       diskReserveBytes: v['disk-reserve-bytes'],

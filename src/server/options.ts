@@ -105,6 +105,12 @@ export const SERVER_OPTIONS = {
     int: [0, 65535],
     help: 'serve `/metrics` (Prometheus text: connections, refusals by reason, store batches, event-loop delay, the answer budget ...) and `/health` (200, or 503 while shutting down or without its database) over HTTP on this port of `--host`; 0 picks a free one',
   },
+  'ack-wait-max-ms': {
+    arg: 'MS',
+    int: [0, 10_000],
+    default: SERVICE_DEFAULTS.ackWaitMaxMs,
+    help: 'the longest that wait gets: a recipient that acknowledges late (reading a busy stream) waits twice its recent delay, up to MS, so what it is about to acknowledge is still not written',
+  },
   'stats-interval': {
     arg: 'MS',
     env: 'TERMCHAT_STATS_INTERVAL',

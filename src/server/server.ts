@@ -37,6 +37,8 @@ export interface ServerOptions {
   leaseMs?: number;
   /** How long a pushed Send waits for the recipient's Ack before it is written (ms; see service.ts). */
   ackWaitMs?: number;
+  /** The longest a pushed Send waits for the Ack of a recipient that acknowledges late (ms; see delivery.ts). */
+  ackWaitMaxMs?: number;
   /** Most messages / content bytes waiting for one recipient (see service.ts); defaults there. */
   maxQueue?: number;
   maxQueueBytes?: number;
@@ -103,6 +105,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const hasher = new PasswordHasher({ cost: opts.scryptCost });
   const service = new ChatService(store, hasher, log, {
     ackWaitMs: opts.ackWaitMs,
+    ackWaitMaxMs: opts.ackWaitMaxMs,
     maxQueue: opts.maxQueue,
     maxQueueBytes: opts.maxQueueBytes,
     throttle: opts.throttle,

@@ -16,6 +16,11 @@ export interface ServiceOptions {
    * the store: acknowledged in time, it is never written (0 writes every message).
    */
   ackWaitMs?: number;
+  /**
+   * The longest such wait: a recipient that acknowledges late (a busy, pipelined stream) gets a wait
+   * of twice its recent push-to-Ack delay, up to this, so its messages are still not written.
+   */
+  ackWaitMaxMs?: number;
   /** Most messages waiting for one recipient (queued or not yet committed); past it a Send is MAILBOX_FULL. */
   maxQueue?: number;
   /** Most content bytes waiting for one recipient; past it a Send is MAILBOX_FULL. */
@@ -37,6 +42,7 @@ export const SERVICE_DEFAULTS: ServiceLimits = {
   dedupWindowMs: 24 * 60 * 60 * 1000,
   maxBatch: 1024,
   ackWaitMs: 2,
+  ackWaitMaxMs: 25,
   maxQueue: 10_000,
   maxQueueBytes: 4 * 1024 * 1024,
 };
@@ -50,6 +56,7 @@ export function resolveLimits(opts: ServiceOptions): ServiceLimits {
     dedupWindowMs: opts.dedupWindowMs ?? d.dedupWindowMs,
     maxBatch: opts.maxBatch ?? d.maxBatch,
     ackWaitMs: opts.ackWaitMs ?? d.ackWaitMs,
+    ackWaitMaxMs: Math.max(opts.ackWaitMs ?? d.ackWaitMs, opts.ackWaitMaxMs ?? d.ackWaitMaxMs),
     maxQueue: opts.maxQueue ?? d.maxQueue,
     maxQueueBytes: opts.maxQueueBytes ?? d.maxQueueBytes,
   };

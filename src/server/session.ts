@@ -71,6 +71,11 @@ export class Session {
    * Sends wait too, so a recipient is pushed one sender's messages in the order they were sent.
    */
   deferredPushes = 0;
+  /** How long this session takes to acknowledge a push, recently (a moving average, ms). */
+  ackDelayMs = 0;
+  /** One push being timed until an Ack covers it (id 0: none): a sample for ackDelayMs. */
+  timedPushId = 0;
+  timedPushAt = 0;
   constructor(
     readonly id: number,
     readonly sink: SessionSink,

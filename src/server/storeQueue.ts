@@ -7,21 +7,38 @@
  * An operation may ask to be held a little (`holdMs`): a Send already pushed to its recipient waits
  * that long for the recipient's Ack, which takes it back (cancel) so it is never written at all.
  * Order is kept: what comes after a held operation waits with it.
+ *
+ * The queue is arrays with a moving head (no copy per batch), and what to do with a result may be an
+ * object with a `settled` method (a Send's own record), so queueing one costs no closure.
  */
 import type { Op, OpResult, Store } from './store/store.js';
 
-export type Done = (r: OpResult) => void;
+/** Told an operation's result. */
+export interface Settles {
+  settled(r: OpResult): void;
+}
+export type Done = ((r: OpResult) => void) | Settles;
 
 const ignore: Done = () => {};
 
+function call(done: Done, r: OpResult): void {
+  if (typeof done === 'function') done(r);
+  else done.settled(r);
+}
+
+/** Shipped entries are dropped from the arrays' front once this many have gathered there. */
+const COMPACT_AT = 4096;
+
 export class StoreQueue {
-  /** Operations not yet shipped, by sequence number from shippedUpTo; undefined once cancelled. */
+  /** Operations not yet shipped, from `head`; undefined once cancelled. */
   private ops: Array<Op | undefined> = [];
   private dones: Done[] = [];
   /** performance.now() before which each operation is not shipped (0: at once). */
   private notBefore: number[] = [];
+  /** Index in the arrays of the first operation not yet shipped. */
+  private head = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** Sequence number of the first operation not yet handed to the store. */
+  /** Sequence number of the first operation not yet handed to the store (the one at `head`). */
   private shippedUpTo = 0;
   private nextSeq = 0;
   private busy = false;
@@ -34,6 +51,11 @@ export class StoreQueue {
     /** Told of each batch: how long it took, how many operations, and the error if the whole batch failed. */
     private readonly observe?: (seconds: number, ops: number, failed: string | undefined) => void,
   ) {}
+
+  /** Operations queued and not yet shipped. */
+  private get waiting(): number {
+    return this.ops.length - this.head;
+  }
 
   /** Queues `op`; `done` gets its result once the batch that carries it is durable. Returns its sequence number. */
   add(op: Op, done: Done, holdMs = 0): number {
@@ -54,12 +76,12 @@ export class StoreQueue {
    * gets `result` now. False if it is already with the store (or was cancelled before).
    */
   cancel(seq: number, result: OpResult): boolean {
-    const i = seq - this.shippedUpTo;
-    if (i < 0 || this.ops[i] === undefined) return false;
+    const i = this.head + seq - this.shippedUpTo;
+    if (i < this.head || i >= this.ops.length || this.ops[i] === undefined) return false;
     this.ops[i] = undefined;
     const done = this.dones[i]!;
     this.dones[i] = ignore;
-    done(result);
+    call(done, result);
     return true;
   }
 
@@ -72,8 +94,8 @@ export class StoreQueue {
 
   /** Resolves once everything queued so far is committed (or failed); held operations ship at once. */
   idle(): Promise<void> {
-    if (!this.busy && this.ops.length === 0) return Promise.resolve();
-    this.notBefore.fill(0);
+    if (!this.busy && this.waiting === 0) return Promise.resolve();
+    this.notBefore.fill(0, this.head);
     const p = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.ship();
     return p;
@@ -82,7 +104,7 @@ export class StoreQueue {
   private ship(): void {
     this.scheduled = false;
     if (this.busy) return;
-    if (this.ops.length === 0) {
+    if (this.waiting === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -90,30 +112,30 @@ export class StoreQueue {
     }
     // Ship the operations whose hold is over, up to the first that is still held.
     const now = performance.now();
-    let n = 0;
-    const max = Math.min(this.ops.length, this.maxBatch);
-    while (n < max && (this.ops[n] === undefined || this.notBefore[n]! <= now)) n++;
-    if (n === 0) {
+    const from = this.head;
+    const max = from + Math.min(this.waiting, this.maxBatch);
+    let end = from;
+    while (end < max && (this.ops[end] === undefined || this.notBefore[end]! <= now)) end++;
+    if (end === from) {
       if (!this.timer) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
           this.ship();
-        }, Math.max(0, this.notBefore[0]! - now));
+        }, Math.max(0, this.notBefore[from]! - now));
       }
       return;
     }
     const batch: Op[] = [];
     const dones: Done[] = [];
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < end; i++) {
       const op = this.ops[i];
       if (op === undefined) continue;
       batch.push(op);
       dones.push(this.dones[i]!);
     }
-    this.ops = n === this.ops.length ? [] : this.ops.slice(n);
-    this.dones = n === this.dones.length ? [] : this.dones.slice(n);
-    this.notBefore = n === this.notBefore.length ? [] : this.notBefore.slice(n);
-    this.shippedUpTo += n;
+    this.shippedUpTo += end - from;
+    this.head = end;
+    this.compact();
     if (batch.length === 0) {
       this.ship();
       return;
@@ -133,11 +155,26 @@ export class StoreQueue {
     );
   }
 
+  /** Drops the shipped entries from the arrays' front once enough have gathered (or all are shipped). */
+  private compact(): void {
+    if (this.head === this.ops.length) {
+      this.ops.length = 0;
+      this.dones.length = 0;
+      this.notBefore.length = 0;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AT) {
+      this.ops.splice(0, this.head);
+      this.dones.splice(0, this.head);
+      this.notBefore.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
   private settle(dones: Done[], result: (i: number) => OpResult): void {
     this.busy = false;
     for (let i = 0; i < dones.length; i++) {
       try {
-        dones[i]!(result(i));
+        call(dones[i]!, result(i));
       } catch (err) {
         // A caller's bug must not strand the callbacks after it.
         process.emitWarning(err as Error);
