@@ -13,6 +13,7 @@ import { ChatClient } from '../../src/protocol/client.js';
 import { encode } from '../../src/protocol/codec.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { PASSWORD, raw, removeDir, startTestServer, tempDir } from './helpers.js';
+import { waitFor } from '../wait.js';
 
 /** A plain TCP socket that connects and then says nothing. */
 async function silent(port: number): Promise<net.Socket & { gone: Promise<void> }> {
@@ -60,10 +61,12 @@ test('TLS sockets count from their accept: silent ones fill the per-address cap,
 });
 
 test('gRPC sockets count against the same caps as TCP ones, and one that opens no call is closed after the auth timeout', async (t) => {
-  const srv = await startTestServer({ grpcPort: 0, connections: { maxPerAddress: 2, limitLoopback: true, authTimeoutMs: 60_000 } });
+  const srv = await startTestServer({ grpcPort: 0, metricsPort: 0, connections: { maxPerAddress: 2, limitLoopback: true, authTimeoutMs: 60_000 } });
   t.teardown(() => srv.stop());
   const g1 = await silent(srv.grpcPort!);
   const g2 = await silent(srv.grpcPort!);
+  // Both accepted (counted) before the TCP socket comes: the two listeners take their turns in any order.
+  await waitFor(async () => /termchat_connections\{transport="grpc",state="silent"\} 2/.test(await (await fetch(`http://127.0.0.1:${srv.metricsPort}/metrics`)).text()), 'both gRPC sockets counted');
   // The TCP port is full too: the two silent gRPC sockets hold this address's places.
   const r = await raw(srv.port);
   await r.closed;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { encode } from '../../src/protocol/codec.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import { PASSWORD, raw, removeDir, startTestServer, tempDir } from './helpers.js';
+import { waitFor } from '../wait.js';
 
 async function scrape(port: number, what = '/metrics'): Promise<{ status: number; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${what}`);
@@ -35,6 +36,11 @@ test('a connection over a cap is counted', async (t) => {
   // A TCP and a gRPC socket fill this address's places; the next is refused.
   const held = [await raw(srv.port), await raw(srv.grpcPort!)];
   t.teardown(() => held.forEach((r) => r.socket.destroy()));
+  // Both accepted by the server (the two listeners take their turns in any order) before the next.
+  await waitFor(async () => {
+    const { text } = await scrape(srv.metricsPort!);
+    return sample(text, 'termchat_connections', 'transport="tcp",state="anonymous"') === 1 && sample(text, 'termchat_connections', 'transport="grpc",state="open"') === 1;
+  }, 'both sockets counted');
   const over = await raw(srv.port);
   await over.closed;
   const { text } = await scrape(srv.metricsPort!);
@@ -44,16 +50,20 @@ test('a connection over a cap is counted', async (t) => {
 test('connections closed by a timeout are counted by reason', async (t) => {
   const srv = await startTestServer({ metricsPort: 0, grpcPort: 0, connections: { authTimeoutMs: 300, frameTimeoutMs: 300, keepAliveMs: 150 } });
   t.teardown(() => srv.stop());
-  // A socket that never logs in (auth timeout), one that begins a frame and stops (frame timeout),
-  // a silent gRPC socket (no call).
+  // A socket that never logs in (auth timeout), a silent gRPC socket (no call).
   const idle = await silentSocket(srv.port);
-  const half = await raw(srv.port);
-  half.socket.write(encode({ type: 'Ping' }, 1).subarray(0, 4));
   const grpcIdle = await silentSocket(srv.grpcPort!);
-  await Promise.all([idle, half.closed, grpcIdle]);
-  // A logged-in peer that stops answering: dead after KeepAlive.
+  await Promise.all([idle, grpcIdle]);
   const c = await srv.connect();
   await c.register('metrics-dead', PASSWORD);
+  await c.register('metrics-half', PASSWORD);
+  // A logged-in peer that begins a frame and stops (frame timeout).
+  const half = await raw(srv.port);
+  half.socket.write(encode({ type: 'Login', username: 'metrics-half', password: PASSWORD }, 1));
+  await half.until((frames) => frames.length >= 1);
+  half.socket.write(encode({ type: 'Ping' }, 2).subarray(0, 4));
+  await half.closed;
+  // A logged-in peer that stops answering: dead after KeepAlive.
   const dead = await raw(srv.port);
   dead.socket.write(encode({ type: 'Login', username: 'metrics-dead', password: PASSWORD }, 1));
   await dead.closed;
