@@ -99,10 +99,15 @@ async function startTermchat(dir: string, withProfile: boolean, scryptCost = 2) 
   args.push('--store', commitWindow === 'memory' ? 'memory' : 'sqlite', '--stats-interval', String(STATS_MS), '--log-level', 'info');
   // The offline-queue figure queues tens of thousands of messages for one account: above the default cap.
   args.push('--mailbox-max', '1000000', '--mailbox-max-bytes', String(1 << 30));
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  // V8's GC trace says what the event loop allocated between collections: the allocation figure.
+  const child = spawn(process.execPath, [...nodeArgs, '--trace-gc', '--trace-gc-nvp', 'dist/server/main.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const s = await waitLine(child, /^termchat-server gRPC on /);
   const stats = collectStats(s.child);
-  return { child: s.child, tcp, grpc, pid: child.pid!, stats };
+  const alloc = { bytes: 0 };
+  s.child.stdout!.on('data', (d: Buffer) => {
+    for (const m of d.toString('latin1').matchAll(/ allocated=(\d+)/g)) alloc.bytes += Number(m[1]);
+  });
+  return { child: s.child, tcp, grpc, pid: child.pid!, stats, alloc };
 }
 
 async function startRaw() {
@@ -173,6 +178,7 @@ async function main(): Promise<void> {
     // Relay throughput, with each server's CPU time over the same window and termchat's event-loop delay.
     const cpuRows: Row[] = [];
     const loopRows: Row[] = [];
+    const allocRow = row('Bytes allocated on the server\'s event loop per relayed message, 1 pair (V8 GC trace)', 'B/msg', 'lower', 0);
     for (const [pairs, window, label] of [
       [1, 1000, '1 sender -> 1 online recipient, pipelined'],
       [16, 256, '16 pairs at once'],
@@ -185,15 +191,18 @@ async function main(): Promise<void> {
       await each(thr, async (s) => {
         let cpu0 = 0;
         let from = 0;
+        let alloc0 = 0;
         let perMsg: Cell = na('not measured');
         let to = 0;
         const hooks: WindowHooks = {
           start: () => {
             cpu0 = cpuMs(s.pid());
             from = Date.now();
+            alloc0 = tc.alloc.bytes;
           },
           end: (delivered) => {
             to = Date.now();
+            if (s.col === 'termchat' && pairs === 1 && delivered > 0) allocRow.cells.termchat = (tc.alloc.bytes - alloc0) / delivered;
             perMsg = delivered > 0 ? ((cpuMs(s.pid()) - cpu0) * 1000) / delivered : na('nothing delivered');
           },
         };
@@ -207,8 +216,8 @@ async function main(): Promise<void> {
       });
       loop.cells.gRPC = na('The termchat server reports event-loop delay itself (statsIntervalMs); the other systems do not, and gRPC is the same process.');
     }
-    // Keep the throughput rows together, then CPU, then event-loop delay.
-    for (const r of [...cpuRows, ...loopRows]) rows.push(rows.splice(rows.indexOf(r), 1)[0]!);
+    // Keep the throughput rows together, then CPU, allocation, then event-loop delay.
+    for (const r of [...cpuRows, allocRow, ...loopRows]) rows.push(rows.splice(rows.indexOf(r), 1)[0]!);
     const thr1 = rows.find((r) => r.name.startsWith('Relay throughput, 1 sender'))!;
     const rssAfter = row('Server RSS after the relay runs', 'MiB', 'lower', 1);
     await each(rssAfter, async (s) => rssMiB(s.pid()));
@@ -393,10 +402,14 @@ async function main(): Promise<void> {
   else fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-/** The two attacks of issue 8, each against a fresh termchat server with the default scrypt cost. */
+/** The attacks (issue 8, and the 8-connection Fetch attack of issue 17), each against a fresh termchat server with the default scrypt cost. */
 async function attacks(tmp: string): Promise<void> {
   const kinds = [
     ['Fetch attack (a logged-in client with 200 queued messages writes 5,000 FetchUndelivered(200) in one write, never reads)', fetchAttack],
+    [
+      'Fetch attack from 8 connections (8 logged-in clients, 200 queued messages each, each write 5,000 FetchUndelivered(200) in one write, never read)',
+      (port: number, pid: number, ms: number) => fetchAttack(port, pid, ms, 5000, 8),
+    ],
     ['Register attack (one unauthenticated connection pipelines 1,000 Register for a taken name in one write)', registerAttack],
   ] as const;
   for (const [label, run] of kinds) {

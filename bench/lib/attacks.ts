@@ -60,7 +60,7 @@ async function rawLogin(sock: net.Socket, username: string): Promise<void> {
  * Runs `attack` (which starts the attack) while another client keeps measuring Login and
  * Send -> Accepted (about every 250 ms each), for `windowMs`.
  */
-async function underAttack(port: number, pid: number, tag: string, windowMs: number, attack: () => Promise<net.Socket>): Promise<AttackResult> {
+async function underAttack(port: number, pid: number, tag: string, windowMs: number, attack: () => Promise<{ destroy(): void }>): Promise<AttackResult> {
   const other = `${tag}o`;
   const peer = `${tag}p`;
   const setup = await ChatClient.connect({ port });
@@ -111,24 +111,32 @@ async function underAttack(port: number, pid: number, tag: string, windowMs: num
 }
 
 /**
- * Attack (a): a logged-in client with 200 queued 512-byte messages writes `frames` FetchUndelivered(200)
- * frames in one write and never reads.
+ * Attack (a): `connections` logged-in clients, each with 200 queued 512-byte messages, each write
+ * `frames` FetchUndelivered(200) frames in one write and never read.
  */
-export async function fetchAttack(port: number, pid: number, windowMs: number, frames = 5000): Promise<AttackResult> {
-  const attacker = 'atkfetch';
+export async function fetchAttack(port: number, pid: number, windowMs: number, frames = 5000, connections = 1): Promise<AttackResult> {
+  const attackers = Array.from({ length: connections }, (_, k) => `atkfetch${k}`);
   const filler = await ChatClient.connect({ port });
-  await filler.register(attacker, PW);
   await filler.register('atkfill', PW);
   await filler.login('atkfill', PW);
-  await Promise.all(Array.from({ length: 200 }, (_, i) => filler.send(attacker, contentFor(i, content.size))));
+  for (const a of attackers) {
+    await filler.register(a, PW);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => filler.send(a, contentFor(i, content.size))));
+  }
   await filler.close();
   return underAttack(port, pid, 'fa', windowMs, async () => {
-    const sock = await rawConnect(port);
-    sock.on('error', () => {});
-    await rawLogin(sock, attacker);
-    sock.pause(); // never reads again
-    sock.write(pipeline({ type: 'FetchUndelivered', max: 200 }, frames, 2));
-    return sock;
+    const socks = await Promise.all(
+      attackers.map(async (a) => {
+        const sock = await rawConnect(port);
+        sock.on('error', () => {});
+        await rawLogin(sock, a);
+        sock.pause(); // never reads again
+        return sock;
+      }),
+    );
+    for (const sock of socks) sock.write(pipeline({ type: 'FetchUndelivered', max: 200 }, frames, 2));
+    // One handle that ends them all.
+    return { destroy: () => socks.forEach((s) => s.destroy()) };
   });
 }
 

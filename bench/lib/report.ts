@@ -67,7 +67,7 @@ export function renderResults<C extends string>(r: Results<C>): string {
   }
   out.push('');
   out.push('## Targets (issue 8)', '');
-  const get = (name: string, c: 'termchat' | 'raw') => {
+  const get = (name: string, c: 'termchat' | 'raw' | 'NATS') => {
     const row = r.rows.find((x) => x.name.startsWith(name));
     const v = row ? cellOf(row, c) : undefined;
     return typeof v === 'number' ? v : undefined;

@@ -161,7 +161,7 @@ export function renderScaleOut(r: ScaleOutResults): string {
     out.push('');
   }
 
-  out.push('### Targets (scale-out issue)', '');
+  out.push('### Targets (scale-out issues 12 and 19)', '');
   out.push(...scaleTargets(r));
   out.push('');
   out.push('### Notes', '');
@@ -202,6 +202,23 @@ function scaleTargets(r: ScaleOutResults): string[] {
   out.push(`- 3 nodes, p99 < 15 ms at 20k msg/s: ${p20.length ? range(p20, 2, 'ms') : why20}${p20.length ? verdict(p20, (x) => x < 15, n) : cannot20 > 0 ? ' - NOT met' : ' - not measured'}.`);
   const p5 = vals((f) => lat(f, 5000, 'p99'));
   out.push(`- 3 nodes, p99 < 5 ms at 5k msg/s: ${range(p5, 2, 'ms')}${verdict(p5, (x) => x < 5, n)}.`);
+  // Issue 19's ratios, each within one run (the machine's speed drifts between runs).
+  const ratio = (a: string, b: string, get: (f: ConfigFigures) => number | undefined) =>
+    finite(
+      r.runs.map((run) => {
+        const x = run.find((f) => f.config.startsWith(a));
+        const y = run.find((f) => f.config.startsWith(b));
+        const xa = x && get(x);
+        const yb = y && get(y);
+        return xa !== undefined && yb !== undefined && yb > 0 ? xa / yb : undefined;
+      }),
+    );
+  const pgX = ratio('PostgreSQL, 3 nodes', 'PostgreSQL, 1 node', (f) => f.pgUs);
+  out.push(`- PostgreSQL CPU per cross-node message <= 1.5x the one-node figure: ${range(pgX, 2, 'x')}${verdict(pgX, (x) => x <= 1.5, n)}.`);
+  const thrX = ratio('PostgreSQL, 3 nodes', 'SQLite, 1 node', (f) => f.thr16);
+  out.push(`- 3 nodes cross-node relay (16 pairs) >= 60% of one SQLite node: ${range(thrX.map((x) => 100 * x), 0, '%')}${verdict(thrX, (x) => x >= 0.6, n)}.`);
+  const latX = ratio('PostgreSQL, 3 nodes', 'SQLite, 1 node', (f) => lat(f, 5000, 'p99'));
+  out.push(`- 3 nodes cross-node p99 at 5k msg/s <= 3x one SQLite node's: ${range(latX, 1, 'x')}${verdict(latX, (x) => x <= 3, n)}.`);
   const ks = r.kills.filter((k): k is Failover => !failedKill(k));
   if (ks.length === 0) out.push('- Node kill -9: not measured.');
   else {
