@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ChatClient } from '../src/protocol/client.js';
-import { makeCert, type Cert } from './chaos/cert.js';
+import { makeCert, type Cert } from '../test/lib/cert.js';
 import type { ChaosClient } from './chaos/client.js';
 import { check, format, type Bounds } from './chaos/checks.js';
 import { describeFault, plan } from './chaos/faults.js';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
+import { freePort } from '../../bench/lib/common.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STARTUP_MS = 60_000;

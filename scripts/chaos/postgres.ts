@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports.js';
+import { freePort } from '../../bench/lib/common.js';
 
 const run = promisify(execFile);
 const ROOTS = ['/usr/lib/postgresql'];

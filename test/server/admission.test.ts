@@ -4,16 +4,14 @@
  * same caps and are closed when they open no call; a frame begun must be finished in time.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { ChatClient } from '../../src/protocol/client.js';
 import { encode } from '../../src/protocol/codec.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { PASSWORD, raw, removeDir, startTestServer, tempDir } from './helpers.js';
 import { waitFor } from '../wait.js';
+import { tlsFiles } from '../lib/cert.js';
 
 /** A plain TCP socket that connects and then says nothing. */
 async function silent(port: number): Promise<net.Socket & { gone: Promise<void> }> {
@@ -26,19 +24,13 @@ async function silent(port: number): Promise<net.Socket & { gone: Promise<void> 
   return Object.assign(s, { gone });
 }
 
-function selfSigned(): { cert: Buffer; key: Buffer; dir: string } {
+async function selfSigned(): Promise<{ cert: Buffer; key: Buffer; dir: string }> {
   const dir = tempDir();
-  const k = path.join(dir, 'key.pem');
-  const c = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', k, '-out', c,
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(c), key: fs.readFileSync(k), dir };
+  return { ...(await tlsFiles(dir)), dir };
 }
 
 test('TLS sockets count from their accept: silent ones fill the per-address cap, and each is cut when its handshake is not done in time', async (t) => {
-  const { cert, key, dir } = selfSigned();
+  const { cert, key, dir } = await selfSigned();
   t.teardown(() => removeDir(dir));
   // A long handshake timeout first: the silent sockets must hold their places.
   const srv = await startTestServer({ tls: { cert, key }, tlsHandshakeTimeoutMs: 60_000, connections: { maxPerAddress: 2, limitLoopback: true } });

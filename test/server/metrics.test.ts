@@ -1,14 +1,12 @@
 /** Every limit has a metric: hitting it increments its counter, seen at /metrics as an operator sees it. */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { encode } from '../../src/protocol/codec.js';
 import { ServerError } from '../../src/protocol/errors.js';
 import { PASSWORD, raw, removeDir, startTestServer, tempDir } from './helpers.js';
 import { waitFor } from '../wait.js';
+import { tlsFiles } from '../lib/cert.js';
 
 async function scrape(port: number, what = '/metrics'): Promise<{ status: number; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${what}`);
@@ -77,12 +75,8 @@ test('connections closed by a timeout are counted by reason', async (t) => {
 test('a TLS handshake not done in time is counted', async (t) => {
   const dir = tempDir();
   t.teardown(() => removeDir(dir));
-  const k = path.join(dir, 'key.pem');
-  const c = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', k, '-out', c, '-days', '1', '-subj', '/CN=localhost'], {
-    stdio: 'ignore',
-  });
-  const srv = await startTestServer({ metricsPort: 0, tls: { cert: fs.readFileSync(c), key: fs.readFileSync(k) }, tlsHandshakeTimeoutMs: 200 });
+  const tls = await tlsFiles(dir);
+  const srv = await startTestServer({ metricsPort: 0, tls, tlsHandshakeTimeoutMs: 200 });
   t.teardown(() => srv.stop());
   await (await silentSocket(srv.port));
   const { text } = await scrape(srv.metricsPort!);

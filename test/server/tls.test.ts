@@ -2,14 +2,12 @@
  * TLS on both transports, with a self-signed certificate made at test time (no key is committed).
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { credentials, makeGenericClientConstructor, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 import { ChatClient } from '../../src/protocol/client.js';
 import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { chatServiceDefinition } from '../../src/protocol/grpcProto.js';
 import { inbox, PASSWORD, removeDir, startTestServer, tempDir, type TestServer } from './helpers.js';
+import { tlsFiles } from '../lib/cert.js';
 
 let dir: string;
 let cert: Buffer;
@@ -18,14 +16,7 @@ let srv: TestServer;
 
 test.before(async () => {
   dir = tempDir();
-  const k = path.join(dir, 'key.pem');
-  const c = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', k, '-out', c,
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  cert = fs.readFileSync(c);
-  key = fs.readFileSync(k);
+  ({ cert, key } = await tlsFiles(dir));
   srv = await startTestServer({ grpcPort: 0, tls: { cert, key } });
 });
 

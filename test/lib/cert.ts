@@ -1,7 +1,7 @@
 /**
- * A self-signed certificate for 127.0.0.1, made at run time with openssl, so the nodes serve TLS on
- * both transports as README recommends beyond loopback (and the TLS-before-handshake path is in
- * play). Without openssl the run goes on without TLS and says so.
+ * A self-signed certificate for 127.0.0.1 and localhost, made at run time with openssl (no key is
+ * committed): for the TLS tests and for the chaos run's nodes. Without openssl the caller gets the
+ * reason instead (the chaos run then goes on without TLS and says so).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ export async function makeCert(dir: string): Promise<Cert | string> {
   try {
     await promisify(execFile)(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=termchat-chaos',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost',
         '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile],
       { timeout: 30_000 },
     );
@@ -31,4 +31,11 @@ export async function makeCert(dir: string): Promise<Cert | string> {
   }
   fs.chmodSync(keyFile, 0o600);
   return { certFile, keyFile, ca: fs.readFileSync(certFile) };
+}
+
+/** The certificate and key of makeCert, read; throws when openssl is missing (the TLS tests need it). */
+export async function tlsFiles(dir: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const c = await makeCert(dir);
+  if (typeof c === 'string') throw new Error(c);
+  return { cert: c.ca, key: fs.readFileSync(c.keyFile) };
 }
