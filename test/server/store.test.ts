@@ -91,6 +91,20 @@ for (const kind of KINDS) {
     );
   });
 
+  test(`${kind.name}: one batch of many Sends with repeats inside it: each repeat names the first, a reused id is refused, client id 0 always stores`, async (t) => {
+    const s = await open(t, kind);
+    const [a, b] = await twoAccounts(s);
+    const ops: InsertOp[] = [];
+    for (let i = 0; i < 70; i++) ops.push(insert(a, b, 100 + i, `m${i}`));
+    const first = insert(a, b, 500, 'same');
+    ops.push(first, insert(a, b, 500, 'same'), insert(a, b, 500, 'different'), insert(a, b, 0, 'zero'), insert(a, b, 0, 'zero'));
+    const r = await s.run(ops);
+    const values = r.map((x) => (x.ok ? x.value : x.error));
+    t.true(values.slice(0, 70).every((v) => (v as { stored: boolean }).stored));
+    t.deepEqual(values.slice(70), [{ stored: true }, { stored: false, duplicateOf: first.id }, { stored: false, reused: true }, { stored: true }, { stored: true }]);
+    t.is(await one<number>(s, { op: 'count', recipientId: b }), 73);
+  });
+
   test(`${kind.name}: fetch pages by id: only ids after \`after\`, and how many wait beyond the page`, async (t) => {
     const s = await open(t, kind);
     const [a, b] = await twoAccounts(s);

@@ -47,6 +47,20 @@ CREATE TABLE IF NOT EXISTS receipts (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Claims resend records for `rows` Sends: a record of the same (sender, clientId) still inside the
+ * window (the last parameter, ms) keeps it, and RETURNING names the messages that claimed theirs.
+ */
+const claimSql = (rows: number) =>
+  `INSERT INTO sends (sender_id, client_id, message_id, recipient_id, sent_at, digest) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}
+   ON CONFLICT (sender_id, client_id) DO UPDATE SET
+     message_id = excluded.message_id, recipient_id = excluded.recipient_id,
+     sent_at = excluded.sent_at, digest = excluded.digest, acked_at = NULL
+   WHERE sends.sent_at < excluded.sent_at - ?
+   RETURNING message_id`;
+const insertSql = (rows: number) =>
+  `INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+
 /** Operations that add data: refused on a full disk while the rest still run (runShrinking). */
 const GROWING: ReadonlySet<Op['op']> = new Set(['insert', 'createAccount', 'addReceipts', 'reserveIds', 'bindSession']);
 
@@ -145,7 +159,7 @@ export class SqliteDb {
         `INSERT INTO sends (sender_id, client_id, message_id, recipient_id, sent_at, digest) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sender_id, client_id) DO UPDATE SET
            message_id = excluded.message_id, recipient_id = excluded.recipient_id,
-           sent_at = excluded.sent_at, digest = excluded.digest
+           sent_at = excluded.sent_at, digest = excluded.digest, acked_at = NULL
          WHERE sends.sent_at < ?`,
       ),
       pruneSends: db.prepare('DELETE FROM sends WHERE sent_at < ?'),
@@ -178,7 +192,23 @@ export class SqliteDb {
     // transaction rolls back and the batch runs again with each operation in its own savepoint,
     // so the one that fails leaves the others intact.
     const one = db.transaction((op: Op) => this.apply(op));
-    const fast = db.transaction((ops: readonly Op[]) => ops.map((op): OpResult => ({ ok: true, value: this.apply(op) })));
+    // The fast pass: a run of Sends is two multi-row statements however many it holds.
+    const fast = db.transaction((ops: readonly Op[]) => {
+      const out: OpResult[] = new Array(ops.length);
+      for (let i = 0; i < ops.length; ) {
+        if (ops[i]!.op !== 'insert') {
+          out[i] = { ok: true, value: this.apply(ops[i]!) };
+          i++;
+          continue;
+        }
+        let j = i + 1;
+        while (j < ops.length && ops[j]!.op === 'insert') j++;
+        const results = this.insertRun(ops.slice(i, j) as InsertOp[]);
+        for (let k = 0; k < results.length; k++) out[i + k] = { ok: true, value: results[k] };
+        i = j;
+      }
+      return out;
+    });
     const careful = db.transaction((ops: readonly Op[]) =>
       ops.map((op): OpResult => {
         try {
@@ -306,6 +336,67 @@ export class SqliteDb {
       default:
         throw new Error(`unknown store operation ${(op as { op: string }).op}`);
     }
+  }
+
+  /** Rows of a multi-row statement, at most (its parameters stay far under SQLite's limit). */
+  private static readonly CHUNK = 32;
+  private readonly claimMany = new Map<number, Database.Statement>();
+  private readonly insertMany = new Map<number, Database.Statement>();
+
+  /**
+   * A run of Sends as multi-row statements: the resend records first (those still inside their
+   * window keep theirs: RETURNING says which were claimed), then the messages. The same result as
+   * insert() one by one, in far fewer calls into SQLite.
+   */
+  private insertRun(ops: readonly InsertOp[]): InsertResult[] {
+    const windowMs = ops[0]!.sentAt - ops[0]!.dedupSince;
+    if (ops.some((o) => o.sentAt - o.dedupSince !== windowMs)) return ops.map((o) => this.insert(o));
+    const out: Array<InsertResult | undefined> = new Array(ops.length);
+    const digests = new Map<InsertOp, number>();
+    const claiming: InsertOp[] = [];
+    for (let k = 0; k < ops.length; k++) {
+      const o = ops[k]!;
+      if (this.deleted.has(o.recipientId)) out[k] = { stored: false, noSuchRecipient: true };
+      else if (o.clientId !== 0) {
+        digests.set(o, contentDigest(o.content));
+        claiming.push(o);
+      }
+    }
+    const claimed = new Set<number>();
+    for (let at = 0; at < claiming.length; at += SqliteDb.CHUNK) {
+      const part = claiming.slice(at, at + SqliteDb.CHUNK);
+      const params: unknown[] = [];
+      for (const o of part) params.push(o.senderId, o.clientId, o.id, o.recipientId, o.sentAt, digests.get(o));
+      params.push(windowMs);
+      for (const r of this.statement(this.claimMany, part.length, claimSql).all(...params) as Array<{ message_id: number }>) claimed.add(r.message_id);
+    }
+    const storing: InsertOp[] = [];
+    for (let k = 0; k < ops.length; k++) {
+      const o = ops[k]!;
+      if (out[k] !== undefined) continue;
+      if (o.clientId === 0 || claimed.has(o.id)) {
+        storing.push(o);
+        out[k] = { stored: true };
+        continue;
+      }
+      const prev = this.s.findSend.get(o.senderId, o.clientId)!;
+      const same = prev.recipient_id === o.recipientId && (prev.digest === null || prev.digest === digests.get(o));
+      out[k] = same ? { stored: false, duplicateOf: prev.message_id } : { stored: false, reused: true };
+    }
+    for (let at = 0; at < storing.length; at += SqliteDb.CHUNK) {
+      const part = storing.slice(at, at + SqliteDb.CHUNK);
+      const params: unknown[] = [];
+      for (const o of part) params.push(o.id, o.recipientId, o.senderId, o.sentAt, o.content.toString('latin1'), o.clientId, o.flags);
+      this.statement(this.insertMany, part.length, insertSql).run(...params);
+    }
+    return out as InsertResult[];
+  }
+
+  /** The multi-row statement for `rows` rows, prepared once. */
+  private statement(cache: Map<number, Database.Statement>, rows: number, sql: (rows: number) => string): Database.Statement {
+    let st = cache.get(rows);
+    if (st === undefined) cache.set(rows, (st = this.db.prepare(sql(rows))));
+    return st;
   }
 
   private insert(i: InsertOp): InsertResult {
