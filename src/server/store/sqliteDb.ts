@@ -61,6 +61,14 @@ const claimSql = (rows: number) =>
 const insertSql = (rows: number) =>
   `INSERT INTO messages (id, recipient_id, sender_id, sent_at, content, client_id, flags) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
 
+/** Removes up to `rows` messages of one recipient (first parameter), saying what each was. */
+const ackSql = (rows: number) =>
+  `DELETE FROM messages WHERE recipient_id = ? AND id IN (${Array(rows).fill('?').join(', ')})
+   RETURNING id, sender_id, client_id, length(CAST(content AS BLOB)) AS len`;
+/** Marks the resend records of `rows` acknowledged messages (sender, client id, message id) with the time (first parameter). */
+const markSql = (rows: number) =>
+  `UPDATE sends SET acked_at = ? WHERE (sender_id, client_id, message_id) IN (VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')})`;
+
 /** Operations that add data: refused on a full disk while the rest still run (runShrinking). */
 const GROWING: ReadonlySet<Op['op']> = new Set(['insert', 'createAccount', 'addReceipts', 'reserveIds', 'bindSession']);
 
@@ -171,10 +179,6 @@ export class SqliteDb {
          FROM messages m JOIN accounts a ON a.id = m.sender_id
          WHERE m.recipient_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
       ),
-      ackOne: db.prepare<[number, number], { sender_id: number; client_id: number; len: number }>(
-        'DELETE FROM messages WHERE id = ? AND recipient_id = ? RETURNING sender_id, client_id, length(CAST(content AS BLOB)) AS len',
-      ),
-      markAcked: db.prepare('UPDATE sends SET acked_at = ? WHERE sender_id = ? AND client_id = ? AND message_id = ?'),
       recentReceipts: db.prepare<[number, number], { message_id: number }>('SELECT message_id FROM sends WHERE sender_id = ? AND acked_at >= ?'),
       queueTotals: db.prepare<[], { r: number; n: number; b: number }>(
         'SELECT recipient_id AS r, count(*) AS n, sum(length(CAST(content AS BLOB))) AS b FROM messages GROUP BY recipient_id',
@@ -267,15 +271,26 @@ export class SqliteDb {
       case 'insert':
         return this.insert(op);
       case 'ack': {
+        // Multi-row: the messages go in chunks, and their resend records are marked in one more.
         const receipts: Receipt[] = [];
         let bytes = 0;
-        for (const id of op.ids) {
-          const row = s.ackOne.get(id, op.recipientId);
-          if (row) {
-            receipts.push({ id, senderId: row.sender_id });
+        const now = Date.now();
+        for (let at = 0; at < op.ids.length; at += SqliteDb.CHUNK) {
+          const ids = op.ids.slice(at, at + SqliteDb.CHUNK);
+          const rows = this.statement(this.ackMany, ids.length, ackSql).all(op.recipientId, ...ids) as Array<{
+            id: number;
+            sender_id: number;
+            client_id: number;
+            len: number;
+          }>;
+          rows.sort((x, y) => x.id - y.id);
+          const marked: number[] = [];
+          for (const row of rows) {
+            receipts.push({ id: row.id, senderId: row.sender_id });
             bytes += row.len;
-            if (row.client_id !== 0) s.markAcked.run(Date.now(), row.sender_id, row.client_id, id);
+            if (row.client_id !== 0) marked.push(row.sender_id, row.client_id, row.id);
           }
+          if (marked.length > 0) this.statement(this.markMany, marked.length / 3, markSql).run(now, ...marked);
         }
         return { receipts, bytes };
       }
@@ -342,6 +357,8 @@ export class SqliteDb {
   private static readonly CHUNK = 32;
   private readonly claimMany = new Map<number, Database.Statement>();
   private readonly insertMany = new Map<number, Database.Statement>();
+  private readonly ackMany = new Map<number, Database.Statement>();
+  private readonly markMany = new Map<number, Database.Statement>();
 
   /**
    * A run of Sends as multi-row statements: the resend records first (those still inside their
