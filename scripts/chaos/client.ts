@@ -26,6 +26,8 @@ interface Outgoing {
   tried: boolean;
   /** The link a Send of it is on now (a retry waits for its answer or that link's loss). */
   onLink?: Link;
+  /** Refused retryably (UNAVAILABLE): what was written after it waits until it is accepted, so they keep their order. */
+  refused?: boolean;
 }
 
 /** What survives a restart of the client process. */
@@ -201,10 +203,19 @@ export class ChaosClient {
     void this.fetchWaiting(life);
   }
 
+  /** Whether a message written before this one was refused and is not accepted yet (the outbox keeps the order written). */
+  private behindRefused(clientId: number): boolean {
+    for (const [id, o] of this.disk.outbox) {
+      if (id === clientId) return false;
+      if (o.refused) return true;
+    }
+    return false;
+  }
+
   private async trySend(clientId: number): Promise<void> {
     const link = this.link;
     const o = this.disk.outbox.get(clientId);
-    if (!link || !this.loggedIn || !o || o.onLink || this.blocked) return;
+    if (!link || !this.loggedIn || !o || o.onLink || this.blocked || this.behindRefused(clientId)) return;
     o.onLink = link;
     const flags = o.tried ? MessageFlags.RESEND : 0;
     o.tried = true;
@@ -218,6 +229,8 @@ export class ChaosClient {
       this.ledger.accepted(s, id, Date.now());
       this.disk.outbox.delete(clientId);
       this.retries = 0;
+      // What waited behind it (written after a refusal) may go now, in order.
+      if (o.refused) for (const next of [...this.disk.outbox.keys()]) void this.trySend(next);
     } catch (err) {
       if (o.onLink === link) o.onLink = undefined;
       if (!this.disk.outbox.has(clientId)) return; // accepted meanwhile on another link
@@ -231,6 +244,7 @@ export class ChaosClient {
         return;
       }
       if (RETRYABLE.has(code)) {
+        o.refused = true;
         if (this.blocked) return;
         this.blocked = true;
         this.retries++;
@@ -244,6 +258,7 @@ export class ChaosClient {
       s.failed = code;
       this.disk.outbox.delete(clientId);
       this.log(`${this.name}: send to ${s.recipient} refused: ${code}`);
+      if (o.refused) for (const next of [...this.disk.outbox.keys()]) void this.trySend(next);
     }
   }
 

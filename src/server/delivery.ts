@@ -134,7 +134,7 @@ export class Delivery {
     const padded = body?.subarray(CONTENT.at, CONTENT.at + CONTENT.size);
     // Pushed after the commit instead: a resend (the store says whether it is a repeat), an id whose
     // reservation is not durable yet, or a Send behind one of those (commits keep the session's order).
-    const deferred = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id) || s.deferredPushes > 0;
+    const deferred = (flags & MessageFlags.RESEND) !== 0 || !this.core.ids.pushable(id) || s.deferredPushes > 0 || s.storeFailed;
     const rec = new SendRecord(
       this,
       s,
@@ -215,6 +215,7 @@ export class Delivery {
     const recipient = op.req.recipient;
     this.pending.delete(op.id);
     if (op.deferred) s.deferredPushes--;
+    s.storeFailed = !r.ok;
     if (!r.ok) {
       this.unqueue(op.recipientId, 1, op.content.length);
       this.core.log.error({ err: r.error, session: s.id }, 'storing a message failed');

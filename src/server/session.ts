@@ -71,6 +71,12 @@ export class Session {
    * Sends wait too, so a recipient is pushed one sender's messages in the order they were sent.
    */
   deferredPushes = 0;
+  /**
+   * A Send of this session failed to be stored (the database was out of reach, the disk full): until
+   * one is stored again, Sends are pushed only once stored, so no recipient is shown a message that
+   * was never kept ahead of the one before it that is being sent again.
+   */
+  storeFailed = false;
   /** How long this session takes to acknowledge a push, recently (a moving average, ms). */
   ackDelayMs = 0;
   /** One push being timed until an Ack covers it (id 0: none): a sample for ackDelayMs. */

@@ -67,6 +67,12 @@ export function parseUrl(url: string): { connectionString: string; schema: strin
 }
 
 /** Whether an error means the database could not be reached (rather than a bad statement). */
+/** Errors of a transaction that another one got in the way of (deadlock, serialization): running it again succeeds. */
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '40P01' || code === '40001';
+}
+
 export function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string') {
@@ -172,13 +178,20 @@ export class PostgresStore implements Store, SharedStore {
           if (isConnectionError(err)) throw (broken = err);
         }
       }
-      try {
-        return await this.transaction(c, batch, false);
-      } catch (err) {
-        if (isConnectionError(err)) throw (broken = err);
-        // One operation failed: run the batch again with a savepoint each, so only it fails.
-        return await this.transaction(c, batch, true);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.transaction(c, batch, false);
+        } catch (err) {
+          if (isConnectionError(err)) throw (broken = err);
+          // Another node's transaction got in the way (the mailbox rows are locked in one order, but
+          // a deadlock stays possible with others): the same batch again, a few times.
+          if (isTransient(err) && attempt < 4) continue;
+          if (isTransient(err)) throw unavailable(err);
+          break;
+        }
       }
+      // One operation failed: run the batch again with a savepoint each, so only it fails.
+      return await this.transaction(c, batch, true);
     } catch (err) {
       if (isConnectionError(err)) throw unavailable((broken = err));
       throw err;
@@ -204,7 +217,8 @@ export class PostgresStore implements Store, SharedStore {
           } catch (err) {
             if (isConnectionError(err)) throw err;
             await c.query('ROLLBACK TO SAVEPOINT op');
-            results.push({ ok: false, error: (err as Error).message });
+            // Got in the way of another transaction: retryable, as when the database is out of reach.
+            results.push({ ok: false, error: isTransient(err) ? unavailable(err).message : (err as Error).message });
           }
         }
       }
