@@ -120,7 +120,9 @@ export class Delivery {
       // has no record of it, this does.
       const earlier = this.deliveredUnwritten.find(from, clientId);
       if (earlier !== undefined && earlier.recipientId === to) {
-        reply({ type: 'Accepted', messageId: earlier.id });
+        // It was delivered and acknowledged: a sender resending it missed the Accepted, and so
+        // perhaps its receipt too (nothing was written to replay it from). The receipt follows.
+        reply({ type: 'Accepted', messageId: earlier.id }, () => this.sendReceipts({ senderId: from, ids: [earlier.id] }));
         return;
       }
     }

@@ -134,3 +134,21 @@ test("a resend waiting for its commit holds back the sender's later messages: th
     ['first', 'second'],
   );
 });
+
+test('a resend of a message delivered and acknowledged before it was written brings its receipt again after the Accepted', async (t) => {
+  // A long ack wait: the Ack surely comes before the message reaches the store, so nothing is written.
+  const held = await startTestServer({ ackWaitMs: 60_000, ackWaitMaxMs: 60_000 });
+  t.teardown(() => held.stop());
+  const a = await held.user('rc-again-a');
+  const b = await held.user('rc-again-b');
+  const box = inbox(b);
+  const clientId = a.newClientId();
+  const sending = a.send('rc-again-b', 'once', clientId);
+  const [m] = await box.until(1);
+  await b.ack(m!.id);
+  const id = await sending;
+  const rec = record(a);
+  // The sender missed the Accepted and the receipt (its link was held, say) and resends.
+  t.is(await a.send('rc-again-b', 'once', clientId, MessageFlags.RESEND), id);
+  t.deepEqual(await rec.until(1), [{ delivered: [id] }]);
+});
