@@ -60,6 +60,8 @@ export class Session {
    * so a cumulative Ack after a live push cannot drop older messages the user has never seen.
    */
   readonly delivered = new DeliveredIds();
+  /** Of `delivered`, the group messages (their Ack goes to groups.ts); absent while there are none. */
+  groupDelivered: Set<number> | undefined;
   /** The names this session watches (Watch); emptied when it logs out or closes. */
   watching: readonly string[] = [];
   /** Shared store: this session's claim on its account (a later claim elsewhere takes over). */
@@ -77,6 +79,11 @@ export class Session {
     /** The peer's IP address, for the per-address limits (undefined: none apply). */
     readonly address?: string,
   ) {}
+}
+
+/** Notes that a group message was handed to the session (pushed or fetched): its Ack moves the member's position (groups.ts). */
+export function noteGroupMessage(s: Session, id: number): void {
+  (s.groupDelivered ??= new Set()).add(id);
 }
 
 /** The session's account id, or NOT_LOGGED_IN. */

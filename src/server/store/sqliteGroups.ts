@@ -1,0 +1,397 @@
+/**
+ * Group conversations in the SQLite store (the rules of each operation are in groupOps.ts). Runs in
+ * the store's worker thread, inside the batch's transaction, like the rest of sqliteDb.ts. A group
+ * message is one row, its message id the rowid; a membership keeps its position in the group.
+ */
+import type Database from 'better-sqlite3';
+import { contentDigest } from './sqliteDb.js';
+import type {
+  GroupAcked,
+  GroupChangeResult,
+  GroupDeparture,
+  GroupInfoRow,
+  GroupInsertOp,
+  GroupInsertResult,
+  GroupOp,
+  GroupResultOf,
+  MemberRow,
+  Refused,
+  Who,
+} from './groupOps.js';
+import type { StoredMessage } from './store.js';
+
+export const GROUP_SCHEMA = `
+CREATE TABLE IF NOT EXISTS chat_groups (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  owner_id INTEGER NOT NULL,
+  invite_only INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  total_bytes INTEGER NOT NULL DEFAULT 0,
+  joins INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS group_members (
+  group_id INTEGER NOT NULL,
+  account_id INTEGER NOT NULL,
+  joined INTEGER NOT NULL,
+  pos INTEGER NOT NULL,
+  pos_bytes INTEGER NOT NULL,
+  PRIMARY KEY (group_id, account_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS group_members_by_account ON group_members (account_id, group_id);
+CREATE TABLE IF NOT EXISTS group_invites (
+  group_id INTEGER NOT NULL,
+  account_id INTEGER NOT NULL,
+  PRIMARY KEY (group_id, account_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_messages (
+  id INTEGER PRIMARY KEY,
+  group_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  sender_id INTEGER NOT NULL,
+  client_id INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  cum_bytes INTEGER NOT NULL,
+  content TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS group_messages_by_seq ON group_messages (group_id, seq);
+CREATE TABLE IF NOT EXISTS group_acks (
+  group_id INTEGER NOT NULL,
+  account_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (group_id, account_id, seq)
+) WITHOUT ROWID;
+`;
+
+interface GroupRow {
+  id: number;
+  owner_id: number;
+  invite_only: number;
+  last_seq: number;
+  total_bytes: number;
+  joins: number;
+}
+
+interface MessageRow {
+  id: number;
+  group_name: string;
+  sender_name: string;
+  sender_deleted: number;
+  sent_at: number;
+  content: string;
+  client_id: number;
+  flags: number;
+}
+
+/** The group messages waiting for member `?` (bound twice: as `me`) with ids above `?`. */
+const WAITING = `
+  FROM group_members mb
+  JOIN group_messages gm ON gm.group_id = mb.group_id AND gm.seq > mb.pos
+  WHERE mb.account_id = @me AND gm.sender_id <> @me AND gm.id > @after
+    AND NOT EXISTS (SELECT 1 FROM group_acks k WHERE k.group_id = gm.group_id AND k.account_id = @me AND k.seq = gm.seq)`;
+
+const VISIBLE = `
+  WITH v AS (
+    SELECT g.name, g.invite_only, g.owner_id,
+      (SELECT count(*) FROM group_members m WHERE m.group_id = g.id) AS n,
+      EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = @me) AS member,
+      EXISTS (SELECT 1 FROM group_invites i WHERE i.group_id = g.id AND i.account_id = @me) AS invited
+    FROM chat_groups g WHERE g.name GLOB '#' || @pattern
+  )`;
+
+const refused = (r: Refused['refused']): Refused => ({ refused: r });
+
+export class SqliteGroups {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    db.exec(GROUP_SCHEMA);
+    this.s = {
+      group: db.prepare<[string], GroupRow>('SELECT id, owner_id, invite_only, last_seq, total_bytes, joins FROM chat_groups WHERE name = ?'),
+      createGroup: db.prepare('INSERT INTO chat_groups (name, owner_id, invite_only, created_at) VALUES (?, ?, ?, ?)'),
+      member: db.prepare<[number, number], { pos: number; pos_bytes: number }>('SELECT pos, pos_bytes FROM group_members WHERE group_id = ? AND account_id = ?'),
+      addMember: db.prepare('INSERT INTO group_members (group_id, account_id, joined, pos, pos_bytes) VALUES (?, ?, ?, ?, ?)'),
+      setJoins: db.prepare('UPDATE chat_groups SET joins = ? WHERE id = ?'),
+      groupsOf: db.prepare<[number], GroupRow & { name: string }>(
+        `SELECT g.id, g.name, g.owner_id, g.invite_only, g.last_seq, g.total_bytes, g.joins
+         FROM group_members m JOIN chat_groups g ON g.id = m.group_id WHERE m.account_id = ? ORDER BY g.id`,
+      ),
+      countGroupsOf: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM group_members WHERE account_id = ?'),
+      countMembers: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM group_members WHERE group_id = ?'),
+      memberIds: db.prepare<[number], number>('SELECT account_id FROM group_members WHERE group_id = ?').pluck(),
+      invited: db.prepare<[number, number], { x: number }>('SELECT 1 AS x FROM group_invites WHERE group_id = ? AND account_id = ?'),
+      invite: db.prepare('INSERT OR IGNORE INTO group_invites (group_id, account_id) VALUES (?, ?)'),
+      uninvite: db.prepare('DELETE FROM group_invites WHERE group_id = ? AND account_id = ?'),
+      uninviteAll: db.prepare('DELETE FROM group_invites WHERE account_id = ?'),
+      liveAccount: db.prepare<[number], { x: number }>('SELECT 1 AS x FROM accounts WHERE id = ? AND deleted_at IS NULL'),
+      removeMember: db.prepare('DELETE FROM group_members WHERE group_id = ? AND account_id = ?'),
+      removeAcks: db.prepare('DELETE FROM group_acks WHERE group_id = ? AND account_id = ?'),
+      successor: db.prepare<[number], Who>(
+        'SELECT m.account_id AS id, a.name FROM group_members m JOIN accounts a ON a.id = m.account_id WHERE m.group_id = ? ORDER BY m.joined LIMIT 1',
+      ),
+      setOwner: db.prepare('UPDATE chat_groups SET owner_id = ? WHERE id = ?'),
+      dropGroup: [
+        db.prepare('DELETE FROM chat_groups WHERE id = ?'),
+        db.prepare('DELETE FROM group_members WHERE group_id = ?'),
+        db.prepare('DELETE FROM group_invites WHERE group_id = ?'),
+        db.prepare('DELETE FROM group_messages WHERE group_id = ?'),
+        db.prepare('DELETE FROM group_acks WHERE group_id = ?'),
+      ],
+      floor: db.prepare<[number], { pos: number; pos_bytes: number }>('SELECT pos, pos_bytes FROM group_members WHERE group_id = ? ORDER BY pos LIMIT 1'),
+      collect: db.prepare('DELETE FROM group_messages WHERE group_id = ? AND seq <= ?'),
+      countVisible: db.prepare<{ me: number; pattern: string }, { n: number }>(
+        `${VISIBLE} SELECT count(*) AS n FROM v WHERE invite_only = 0 OR member OR invited`,
+      ),
+      pageVisible: db.prepare<
+        { me: number; pattern: string; limit: number; offset: number },
+        { name: string; invite_only: number; owner_id: number; n: number; member: number; invited: number }
+      >(`${VISIBLE} SELECT * FROM v WHERE invite_only = 0 OR member OR invited ORDER BY name LIMIT @limit OFFSET @offset`),
+      pageMembers: db.prepare<[number, number, number], { name: string; account_id: number }>(
+        'SELECT a.name, m.account_id FROM group_members m JOIN accounts a ON a.id = m.account_id WHERE m.group_id = ? ORDER BY a.name LIMIT ? OFFSET ?',
+      ),
+      findSend: db.prepare<[number, number], { message_id: number; recipient_id: number; sent_at: number; digest: number | null }>(
+        'SELECT message_id, recipient_id, sent_at, digest FROM sends WHERE sender_id = ? AND client_id = ?',
+      ),
+      // A record older than the window is replaced (the caller has checked there is no younger one).
+      recordSend: db.prepare(
+        `INSERT INTO sends (sender_id, client_id, message_id, recipient_id, sent_at, digest) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sender_id, client_id) DO UPDATE SET
+           message_id = excluded.message_id, recipient_id = excluded.recipient_id, sent_at = excluded.sent_at,
+           digest = excluded.digest, acked_at = NULL`,
+      ),
+      advance: db.prepare('UPDATE chat_groups SET last_seq = ?, total_bytes = ? WHERE id = ?'),
+      insertMessage: db.prepare(
+        'INSERT INTO group_messages (id, group_id, seq, sender_id, client_id, flags, sent_at, cum_bytes, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      move: db.prepare('UPDATE group_members SET pos = ?, pos_bytes = ? WHERE group_id = ? AND account_id = ?'),
+      moveIf: db.prepare('UPDATE group_members SET pos = ?, pos_bytes = ? WHERE group_id = ? AND account_id = ? AND pos = ?'),
+      byId: db.prepare<[number], { group_id: number; seq: number; sender_id: number }>('SELECT group_id, seq, sender_id FROM group_messages WHERE id = ?'),
+      ahead: db.prepare<[number, number], number>('SELECT seq FROM group_acks WHERE group_id = ? AND account_id = ?').pluck(),
+      addAhead: db.prepare('INSERT OR IGNORE INTO group_acks (group_id, account_id, seq) VALUES (?, ?, ?)'),
+      dropAhead: db.prepare('DELETE FROM group_acks WHERE group_id = ? AND account_id = ? AND seq <= ?'),
+      after: db.prepare<[number, number], { seq: number; sender_id: number; cum_bytes: number }>(
+        'SELECT seq, sender_id, cum_bytes FROM group_messages WHERE group_id = ? AND seq > ? ORDER BY seq',
+      ),
+      pageWaiting: db.prepare<{ me: number; after: number; max: number }, MessageRow>(
+        `SELECT gm.id, g.name AS group_name, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, gm.sent_at, gm.content,
+                gm.client_id, gm.flags
+         ${WAITING.replace('WHERE', 'JOIN chat_groups g ON g.id = mb.group_id JOIN accounts a ON a.id = gm.sender_id WHERE')}
+         ORDER BY gm.id LIMIT @max`,
+      ),
+      countWaiting: db.prepare<{ me: number; after: number }, { n: number }>(`SELECT count(*) AS n ${WAITING}`),
+    };
+  }
+
+  apply(op: GroupOp): GroupResultOf[GroupOp['op']] {
+    const s = this.s;
+    switch (op.op) {
+      case 'groupCreate': {
+        if (s.group.get(op.group)) return refused('taken');
+        if (s.countGroupsOf.get(op.owner.id)!.n >= op.maxGroups) return refused('tooMany');
+        const id = Number(s.createGroup.run(op.group, op.owner.id, op.inviteOnly ? 1 : 0, op.now).lastInsertRowid);
+        this.addMember({ id, joins: 0, last_seq: 0, total_bytes: 0 }, op.owner.id);
+        return { ok: true };
+      }
+      case 'groupJoin': {
+        const me = op.who.id;
+        const g = s.group.get(op.group);
+        if (!g) return refused('noSuchGroup');
+        if (s.member.get(g.id, me)) return { ok: true, joined: false, members: s.memberIds.all(g.id) };
+        if (g.invite_only && !s.invited.get(g.id, me)) return refused('notInvited');
+        if (s.countMembers.get(g.id)!.n >= op.maxMembers) return refused('full');
+        if (s.countGroupsOf.get(me)!.n >= op.maxGroups) return refused('tooMany');
+        s.uninvite.run(g.id, me);
+        this.addMember(g, me);
+        return { ok: true, joined: true, members: s.memberIds.all(g.id) };
+      }
+      case 'groupInvite': {
+        const g = s.group.get(op.group);
+        if (!g) return refused('noSuchGroup');
+        if (!s.member.get(g.id, op.by.id)) return refused('notMember');
+        if (!s.liveAccount.get(op.who.id)) return refused('noSuchUser');
+        if (s.member.get(g.id, op.who.id)) return { ok: true, member: true };
+        s.invite.run(g.id, op.who.id);
+        return { ok: true, member: false };
+      }
+      case 'groupLeave': {
+        const g = s.group.get(op.group);
+        if (!g) return refused('noSuchGroup');
+        if (!s.member.get(g.id, op.who.id)) return refused('notMember');
+        return this.remove(g, op.who.id);
+      }
+      case 'groupKick': {
+        const g = s.group.get(op.group);
+        if (!g) return refused('noSuchGroup');
+        if (g.owner_id !== op.by.id) return refused('notOwner');
+        if (!s.member.get(g.id, op.who.id)) return refused('notMember');
+        s.uninvite.run(g.id, op.who.id);
+        return this.remove(g, op.who.id);
+      }
+      case 'groupDelete': {
+        const g = s.group.get(op.group);
+        if (!g) return refused('noSuchGroup');
+        if (g.owner_id !== op.by.id) return refused('notOwner');
+        const members = s.memberIds.all(g.id);
+        for (const st of s.dropGroup) st.run(g.id);
+        return { ok: true, members, deleted: true };
+      }
+      case 'groupList': {
+        const args = { me: op.accountId, pattern: op.pattern };
+        const groups = s.pageVisible.all({ ...args, limit: op.limit, offset: op.offset }).map(
+          (r): GroupInfoRow => ({
+            name: r.name,
+            memberCount: r.n,
+            inviteOnly: r.invite_only !== 0,
+            member: r.member !== 0,
+            invited: r.invited !== 0,
+            owner: r.owner_id === op.accountId,
+          }),
+        );
+        return { total: s.countVisible.get(args)!.n, groups };
+      }
+      case 'groupMembers': {
+        const g = s.group.get(op.group);
+        if (!g) return refused('noSuchGroup');
+        if (g.invite_only && !s.member.get(g.id, op.accountId)) return refused('notMember');
+        const members = s.pageMembers.all(g.id, op.limit, op.offset).map((r): MemberRow => ({ name: r.name, accountId: r.account_id, owner: r.account_id === g.owner_id }));
+        return { total: s.countMembers.get(g.id)!.n, members };
+      }
+      case 'groupInsert':
+        return this.insert(op);
+      case 'groupAck':
+        return { acked: this.ack(op.accountId, op.ids) };
+    }
+  }
+
+  /** Up to `max` group messages waiting for the account (ids above `after`), oldest first, and how many wait in all. */
+  fetch(accountId: number, max: number, after = 0): { messages: StoredMessage[]; total: number } {
+    const total = this.count(accountId, after);
+    if (total === 0) return { messages: [], total };
+    const messages = this.s.pageWaiting.all({ me: accountId, after, max }).map(
+      (r): StoredMessage => ({
+        id: r.id,
+        group: r.group_name,
+        senderName: r.sender_name,
+        senderDeleted: r.sender_deleted !== 0,
+        clientId: r.client_id,
+        flags: r.flags,
+        sentAt: r.sent_at,
+        content: r.content,
+      }),
+    );
+    return { messages, total };
+  }
+
+  /** How many group messages wait for the account (with ids above `after`). */
+  count(accountId: number, after = 0): number {
+    return this.s.countWaiting.get({ me: accountId, after })!.n;
+  }
+
+  /** The account is deleted: it leaves every group it is in (its invites go too). */
+  leaveAll(accountId: number): GroupDeparture[] {
+    const s = this.s;
+    s.uninviteAll.run(accountId);
+    const out: GroupDeparture[] = [];
+    for (const g of s.groupsOf.all(accountId)) out.push({ group: g.name, ...this.remove(g, accountId) });
+    return out;
+  }
+
+  private addMember(g: Pick<GroupRow, 'id' | 'joins' | 'last_seq' | 'total_bytes'>, accountId: number): void {
+    const joined = g.joins + 1;
+    this.s.addMember.run(g.id, accountId, joined, g.last_seq, g.total_bytes);
+    this.s.setJoins.run(joined, g.id);
+  }
+
+  /** Takes a member out: ownership passes on, the last member's leaving deletes the group. */
+  private remove(g: GroupRow, accountId: number): GroupChangeResult {
+    const s = this.s;
+    s.removeMember.run(g.id, accountId);
+    s.removeAcks.run(g.id, accountId);
+    const members = s.memberIds.all(g.id);
+    if (members.length === 0) {
+      for (const st of s.dropGroup) st.run(g.id);
+      return { ok: true, members, deleted: true };
+    }
+    let newOwner: Who | undefined;
+    if (g.owner_id === accountId) {
+      newOwner = s.successor.get(g.id)!;
+      s.setOwner.run(newOwner.id, g.id);
+    }
+    this.collect(g.id);
+    return { ok: true, members, ...(newOwner !== undefined ? { newOwner } : {}) };
+  }
+
+  private insert(op: GroupInsertOp): GroupInsertResult {
+    const s = this.s;
+    const g = s.group.get(op.group);
+    if (!g) return { stored: false, refused: 'noSuchGroup' };
+    const me = s.member.get(g.id, op.senderId);
+    if (!me) return { stored: false, refused: 'notMember' };
+    const digest = op.clientId === 0 ? 0 : contentDigest(Buffer.from(op.content, 'latin1'));
+    if (op.clientId !== 0) {
+      const prev = s.findSend.get(op.senderId, op.clientId);
+      if (prev && prev.sent_at >= op.dedupSince) {
+        const same = prev.recipient_id === -g.id && (prev.digest === null || prev.digest === digest);
+        return same ? { stored: false, duplicateOf: prev.message_id } : { stored: false, reused: true };
+      }
+    }
+    const floor = s.floor.get(g.id)!;
+    const total = g.total_bytes + op.content.length;
+    if (g.last_seq + 1 - floor.pos > op.maxQueue || total - floor.pos_bytes > op.maxQueueBytes) return { stored: false, refused: 'full' };
+    const seq = g.last_seq + 1;
+    s.advance.run(seq, total, g.id);
+    s.insertMessage.run(op.id, g.id, seq, op.senderId, op.clientId, op.flags, op.sentAt, total, op.content);
+    if (op.clientId !== 0) s.recordSend.run(op.senderId, op.clientId, op.id, -g.id, op.sentAt, digest);
+    // A sender with nothing left to read has its own message too.
+    s.moveIf.run(seq, total, g.id, op.senderId, seq - 1);
+    const recipients = s.memberIds.all(g.id).filter((id) => id !== op.senderId);
+    return { stored: true, recipients };
+  }
+
+  private ack(accountId: number, ids: readonly number[]): GroupAcked[] {
+    const s = this.s;
+    const acked: GroupAcked[] = [];
+    /** Per group: the member's position, the acknowledgements kept ahead of it, and the new ones. */
+    const byGroup = new Map<number, { pos: number; ahead: Set<number>; fresh: number[] }>();
+    for (const id of ids) {
+      const m = s.byId.get(id);
+      if (!m || m.sender_id === accountId) continue;
+      let g = byGroup.get(m.group_id);
+      if (g === undefined) {
+        const member = s.member.get(m.group_id, accountId);
+        if (!member) continue;
+        byGroup.set(m.group_id, (g = { pos: member.pos, ahead: new Set(s.ahead.all(m.group_id, accountId)), fresh: [] }));
+      }
+      if (m.seq <= g.pos || g.ahead.has(m.seq)) continue;
+      g.ahead.add(m.seq);
+      g.fresh.push(m.seq);
+      acked.push({ id, senderId: m.sender_id });
+    }
+    for (const [groupId, g] of byGroup) {
+      if (g.fresh.length === 0) continue;
+      // The position moves over what is acknowledged and what the member sent, up to the first gap;
+      // only acknowledgements beyond that gap are written down.
+      let pos = g.pos;
+      let posBytes = 0;
+      for (const r of s.after.iterate(groupId, g.pos)) {
+        if (!g.ahead.has(r.seq) && r.sender_id !== accountId) break;
+        pos = r.seq;
+        posBytes = r.cum_bytes;
+      }
+      for (const seq of g.fresh) if (seq > pos) s.addAhead.run(groupId, accountId, seq);
+      if (pos === g.pos) continue;
+      s.move.run(pos, posBytes, groupId, accountId);
+      if (g.ahead.size > g.fresh.length) s.dropAhead.run(groupId, accountId, pos);
+      this.collect(groupId);
+    }
+    return acked;
+  }
+
+  /** Removes the messages every member has passed. */
+  private collect(groupId: number): void {
+    const floor = this.s.floor.get(groupId);
+    if (floor) this.s.collect.run(groupId, floor.pos);
+  }
+}
