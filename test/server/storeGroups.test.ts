@@ -10,9 +10,16 @@ import { MemoryStore } from '../../src/server/store/memory.js';
 import { dropSchema, PostgresStore } from '../../src/server/store/postgres.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import type { GroupInsertOp, GroupOp, GroupResultOf, Who } from '../../src/server/store/groupOps.js';
-import type { DeleteResult, InsertOp, Op, Store, StoredMessage } from '../../src/server/store/store.js';
+import type { DeleteResult, InsertOp, NodeEvent, Op, Store, StoredMessage } from '../../src/server/store/store.js';
 import { removeDir, tempDir } from './helpers.js';
 import { pgMissing, schemaUrl } from './pg.js';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { parseUrl } from '../../src/server/store/postgres.js';
+import { channelOf } from '../../src/server/store/postgresLink.js';
+import { ident } from '../../src/server/store/postgresSchema.js';
+import { eventsOf } from '../../src/server/store/postgresWakes.js';
+import { waitFor } from '../wait.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -325,3 +332,46 @@ test('sqlite: a group message is one row whatever the number of members, removed
   t.is(rows(), 0);
   await s.close();
 });
+
+if ((await pgMissing) === undefined) {
+  test('postgres: a batch of group messages wakes the other nodes with one NOTIFY per batch (cut under the payload limit), not one per member', async (t) => {
+    const url = schemaUrl();
+    const s = new PostgresStore({ url });
+    await s.open();
+    const { connectionString, schema } = parseUrl(url);
+    const db = new pg.Client({ connectionString });
+    await db.connect();
+    t.teardown(async () => {
+      await db.end();
+      await s.close();
+      await dropSchema(url);
+    });
+    const all = await accounts(s, ...Array.from({ length: 30 }, (_, i) => `m${i}`));
+    await one(s, create(all[0]!));
+    for (const who of all.slice(1)) await one(s, join(who));
+    // Every other member online on one of two other nodes.
+    const others = [randomUUID(), randomUUID()];
+    const q = `${ident(schema)}.`;
+    for (const n of others) await db.query(`INSERT INTO ${q}nodes (node_id, lease_until) VALUES ($1, now() + interval '1 hour')`, [n]);
+    for (const [i, who] of all.slice(1).entries()) {
+      await db.query(`INSERT INTO ${q}presence (account_id, name, node_id, claim) VALUES ($1, $2, $3, $4)`, [who.id, who.name, others[i % 2], i + 1]);
+    }
+    const heard: string[] = [];
+    db.on('notification', (n) => heard.push(n.payload ?? ''));
+    await db.query(`LISTEN "${channelOf(schema)}"`);
+    const batch = Array.from({ length: 5 }, (_, i) => post(all[0]!, `m${i}`));
+    await s.run(batch);
+    // Notifications arrive in commit order: once this one is heard, the batch's are too.
+    await db.query(`NOTIFY "${channelOf(schema)}", 'marker'`);
+    await waitFor(() => heard.includes('marker'), 'the marker notification');
+    const wakes = heard.filter((p) => p !== 'marker');
+    t.is(wakes.length, 1);
+    const events = eventsOf(wakes[0]!, 'another node');
+    t.is(events.length, 1);
+    const messages = (events[0] as Extract<NodeEvent, { type: 'groupMessages' }>).messages;
+    t.deepEqual(
+      messages.map((m) => [m.id, m.content, m.recipients.length]),
+      batch.map((m) => [m.id, m.content, 29]),
+    );
+  });
+}
