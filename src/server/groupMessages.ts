@@ -6,7 +6,7 @@
  * gets nothing, and one pushed the message had it in the group. Resends and clientId reuse are
  * settled by the store before anything is pushed: a repeat is never pushed twice.
  */
-import { fieldSpan, type Push, type Response } from '../protocol/codec.js';
+import { encode, fieldSpan, type Push, type Response } from '../protocol/codec.js';
 import { GROUP_RE, MessageFlags, SEND_FLAGS } from '../protocol/schema.js';
 import type { GroupReceipts } from './groupReceipts.js';
 import {
@@ -144,9 +144,18 @@ export class GroupMessages {
       };
       const raw = padded ? { content: padded } : undefined;
       const { online } = this.core;
+      // Encoded once for every member whose transport writes frames.
+      let frame: Buffer | undefined;
       for (const to of v.recipients) {
         const session = online.get(to);
-        if (session !== undefined) this.push(session, msg, raw);
+        if (session === undefined) continue;
+        if (session.sink.pushFrame === undefined) {
+          this.push(session, msg, raw);
+          continue;
+        }
+        session.delivered.add(msg.id);
+        noteGroupMessage(session, msg.id);
+        session.sink.pushFrame((frame ??= encode(msg, 0, raw)));
       }
       this.receipts.track(op.id, op.senderId, op.group, v.recipients.length);
       reply({ type: 'Accepted', messageId: op.id });
@@ -173,11 +182,15 @@ export class GroupMessages {
    */
   ack(s: Session, me: number, ids: number[]): AckPart | undefined {
     const mine = s.groupDelivered;
-    if (mine === undefined || mine.size === 0) return undefined;
+    if (mine === undefined || mine.size === 0 || ids.length === 0) return undefined;
+    // Both sorted: the group ids up to the Ack's last are taken, and those of them it covers split off.
+    const group = mine.takeUpTo(ids[ids.length - 1]!);
     const taken: number[] = [];
     let kept = 0;
+    let j = 0;
     for (const id of ids) {
-      if (mine.delete(id)) taken.push(id);
+      while (j < group.length && group[j]! < id) j++;
+      if (j < group.length && group[j] === id) taken.push(id);
       else ids[kept++] = id;
     }
     ids.length = kept;

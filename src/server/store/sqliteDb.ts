@@ -188,6 +188,8 @@ export class SqliteDb {
         try {
           return { ok: true, value: one(op) };
         } catch (err) {
+          // Its savepoint is undone: so is anything it kept in memory.
+          this.groups.forgetAll();
           return { ok: false, error: (err as Error).message };
         }
       }),
@@ -200,7 +202,13 @@ export class SqliteDb {
         // What the rolled-back pass did to memory goes too.
         this.deleted.clear();
         for (const id of deleted) this.deleted.add(id);
-        return careful(ops);
+        this.groups.forgetAll();
+        try {
+          return careful(ops);
+        } catch (err) {
+          this.groups.forgetAll();
+          throw err;
+        }
       }
     };
   }

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { contentDigest } from './sqliteDb.js';
+import { GroupCache, type CachedGroup } from './sqliteGroupCache.js';
 import type {
   GroupAcked,
   GroupChangeResult,
@@ -105,9 +106,11 @@ const refused = (r: Refused['refused']): Refused => ({ refused: r });
 
 export class SqliteGroups {
   private readonly s;
+  private readonly cache: GroupCache;
 
   constructor(db: Database.Database) {
     db.exec(GROUP_SCHEMA);
+    this.cache = new GroupCache(db);
     this.s = {
       group: db.prepare<[string], GroupRow>('SELECT id, owner_id, invite_only, last_seq, total_bytes, joins FROM chat_groups WHERE name = ?'),
       createGroup: db.prepare('INSERT INTO chat_groups (name, owner_id, invite_only, created_at) VALUES (?, ?, ?, ?)'),
@@ -166,14 +169,8 @@ export class SqliteGroups {
         'INSERT INTO group_messages (id, group_id, seq, sender_id, client_id, flags, sent_at, cum_bytes, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       move: db.prepare('UPDATE group_members SET pos = ?, pos_bytes = ? WHERE group_id = ? AND account_id = ?'),
-      moveIf: db.prepare('UPDATE group_members SET pos = ?, pos_bytes = ? WHERE group_id = ? AND account_id = ? AND pos = ?'),
-      byId: db.prepare<[number], { group_id: number; seq: number; sender_id: number }>('SELECT group_id, seq, sender_id FROM group_messages WHERE id = ?'),
-      ahead: db.prepare<[number, number], number>('SELECT seq FROM group_acks WHERE group_id = ? AND account_id = ?').pluck(),
       addAhead: db.prepare('INSERT OR IGNORE INTO group_acks (group_id, account_id, seq) VALUES (?, ?, ?)'),
       dropAhead: db.prepare('DELETE FROM group_acks WHERE group_id = ? AND account_id = ? AND seq <= ?'),
-      after: db.prepare<[number, number], { seq: number; sender_id: number; cum_bytes: number }>(
-        'SELECT seq, sender_id, cum_bytes FROM group_messages WHERE group_id = ? AND seq > ? ORDER BY seq',
-      ),
       pageWaiting: db.prepare<{ me: number; after: number; max: number }, MessageRow>(
         `SELECT gm.id, g.name AS group_name, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, gm.sent_at, gm.content,
                 gm.client_id, gm.flags
@@ -234,6 +231,7 @@ export class SqliteGroups {
         if (!g) return refused('noSuchGroup');
         if (g.owner_id !== op.by.id) return refused('notOwner');
         const members = s.memberIds.all(g.id);
+        this.cache.forget(g.id);
         for (const st of s.dropGroup) st.run(g.id);
         return { ok: true, members, deleted: true };
       }
@@ -284,6 +282,11 @@ export class SqliteGroups {
     return { messages, total };
   }
 
+  /** A batch did not commit: the groups kept in memory are read again. */
+  forgetAll(): void {
+    this.cache.forgetAll();
+  }
+
   /** How many group messages wait for the account (with ids above `after`). */
   count(accountId: number, after = 0): number {
     return this.s.countWaiting.get({ me: accountId, after })!.n;
@@ -299,6 +302,7 @@ export class SqliteGroups {
   }
 
   private addMember(g: Pick<GroupRow, 'id' | 'joins' | 'last_seq' | 'total_bytes'>, accountId: number): void {
+    this.cache.forget(g.id);
     const joined = g.joins + 1;
     this.s.addMember.run(g.id, accountId, joined, g.last_seq, g.total_bytes);
     this.s.setJoins.run(joined, g.id);
@@ -307,6 +311,7 @@ export class SqliteGroups {
   /** Takes a member out: ownership passes on, the last member's leaving deletes the group. */
   private remove(g: GroupRow, accountId: number): GroupChangeResult {
     const s = this.s;
+    this.cache.forget(g.id);
     s.removeMember.run(g.id, accountId);
     s.removeAcks.run(g.id, accountId);
     const members = s.memberIds.all(g.id);
@@ -319,15 +324,15 @@ export class SqliteGroups {
       newOwner = s.successor.get(g.id)!;
       s.setOwner.run(newOwner.id, g.id);
     }
-    this.collect(g.id);
+    this.collectById(g.id);
     return { ok: true, members, ...(newOwner !== undefined ? { newOwner } : {}) };
   }
 
   private insert(op: GroupInsertOp): GroupInsertResult {
     const s = this.s;
-    const g = s.group.get(op.group);
+    const g = this.cache.named(op.group);
     if (!g) return { stored: false, refused: 'noSuchGroup' };
-    const me = s.member.get(g.id, op.senderId);
+    const me = g.members.get(op.senderId);
     if (!me) return { stored: false, refused: 'notMember' };
     const digest = op.clientId === 0 ? 0 : contentDigest(Buffer.from(op.content, 'latin1'));
     if (op.clientId !== 0) {
@@ -337,60 +342,82 @@ export class SqliteGroups {
         return same ? { stored: false, duplicateOf: prev.message_id } : { stored: false, reused: true };
       }
     }
-    const floor = s.floor.get(g.id)!;
-    const total = g.total_bytes + op.content.length;
-    if (g.last_seq + 1 - floor.pos > op.maxQueue || total - floor.pos_bytes > op.maxQueueBytes) return { stored: false, refused: 'full' };
-    const seq = g.last_seq + 1;
+    const floor = this.cache.floor(g);
+    const total = g.totalBytes + op.content.length;
+    if (g.lastSeq + 1 - floor.pos > op.maxQueue || total - floor.posBytes > op.maxQueueBytes) return { stored: false, refused: 'full' };
+    const seq = g.lastSeq + 1;
     s.advance.run(seq, total, g.id);
     s.insertMessage.run(op.id, g.id, seq, op.senderId, op.clientId, op.flags, op.sentAt, total, op.content);
     if (op.clientId !== 0) s.recordSend.run(op.senderId, op.clientId, op.id, -g.id, op.sentAt, digest);
     // A sender with nothing left to read has its own message too.
-    s.moveIf.run(seq, total, g.id, op.senderId, seq - 1);
-    const recipients = s.memberIds.all(g.id).filter((id) => id !== op.senderId);
+    const caughtUp = me.pos === seq - 1;
+    if (caughtUp) s.move.run(seq, total, g.id, op.senderId);
+    this.cache.added(g, seq, { id: op.id, senderId: op.senderId, cumBytes: total });
+    if (caughtUp) {
+      me.pos = seq;
+      me.posBytes = total;
+      // The sender was the one furthest behind (alone in the group, say): what it passed goes.
+      if (floor === me) this.collect(g);
+    }
+    const recipients: number[] = [];
+    for (const id of g.members.keys()) if (id !== op.senderId) recipients.push(id);
     return { stored: true, recipients };
   }
 
   private ack(accountId: number, ids: readonly number[]): GroupAcked[] {
     const s = this.s;
     const acked: GroupAcked[] = [];
-    /** Per group: the member's position, the acknowledgements kept ahead of it, and the new ones. */
-    const byGroup = new Map<number, { pos: number; ahead: Set<number>; fresh: number[] }>();
+    /** The groups with new acknowledgements, and those beyond their member's position. */
+    const fresh = new Map<CachedGroup, number[]>();
     for (const id of ids) {
-      const m = s.byId.get(id);
-      if (!m || m.sender_id === accountId) continue;
-      let g = byGroup.get(m.group_id);
-      if (g === undefined) {
-        const member = s.member.get(m.group_id, accountId);
-        if (!member) continue;
-        byGroup.set(m.group_id, (g = { pos: member.pos, ahead: new Set(s.ahead.all(m.group_id, accountId)), fresh: [] }));
-      }
-      if (m.seq <= g.pos || g.ahead.has(m.seq)) continue;
-      g.ahead.add(m.seq);
-      g.fresh.push(m.seq);
-      acked.push({ id, senderId: m.sender_id });
+      const at = this.cache.message(id);
+      if (at === undefined) continue;
+      const m = at.g.members.get(accountId);
+      const r = this.cache.row(at.g, at.seq)!;
+      if (!m || at.seq <= m.pos || r.senderId === accountId || at.g.ahead.get(accountId)?.has(at.seq)) continue;
+      let ahead = at.g.ahead.get(accountId);
+      if (!ahead) at.g.ahead.set(accountId, (ahead = new Set()));
+      ahead.add(at.seq);
+      const list = fresh.get(at.g);
+      if (list) list.push(at.seq);
+      else fresh.set(at.g, [at.seq]);
+      acked.push({ id, senderId: r.senderId });
     }
-    for (const [groupId, g] of byGroup) {
-      if (g.fresh.length === 0) continue;
+    for (const [g, seqs] of fresh) {
+      const m = g.members.get(accountId)!;
+      const ahead = g.ahead.get(accountId)!;
+      const had = ahead.size - seqs.length;
       // The position moves over what is acknowledged and what the member sent, up to the first gap;
       // only acknowledgements beyond that gap are written down.
-      let pos = g.pos;
-      let posBytes = 0;
-      for (const r of s.after.iterate(groupId, g.pos)) {
-        if (!g.ahead.has(r.seq) && r.sender_id !== accountId) break;
-        pos = r.seq;
-        posBytes = r.cum_bytes;
+      let pos = m.pos;
+      let posBytes = m.posBytes;
+      for (let r = this.cache.row(g, pos + 1); r !== undefined && (ahead.has(pos + 1) || r.senderId === accountId); r = this.cache.row(g, pos + 1)) {
+        ahead.delete(++pos);
+        posBytes = r.cumBytes;
       }
-      for (const seq of g.fresh) if (seq > pos) s.addAhead.run(groupId, accountId, seq);
-      if (pos === g.pos) continue;
-      s.move.run(pos, posBytes, groupId, accountId);
-      if (g.ahead.size > g.fresh.length) s.dropAhead.run(groupId, accountId, pos);
-      this.collect(groupId);
+      for (const seq of seqs) if (seq > pos) s.addAhead.run(g.id, accountId, seq);
+      if (pos === m.pos) continue;
+      s.move.run(pos, posBytes, g.id, accountId);
+      if (had > 0) s.dropAhead.run(g.id, accountId, pos);
+      const wasFloor = this.cache.floor(g).pos === m.pos;
+      m.pos = pos;
+      m.posBytes = posBytes;
+      if (ahead.size === 0) g.ahead.delete(accountId);
+      if (wasFloor) this.collect(g);
     }
     return acked;
   }
 
   /** Removes the messages every member has passed. */
-  private collect(groupId: number): void {
+  private collect(g: CachedGroup): void {
+    const { pos } = this.cache.floor(g);
+    if (pos < g.first) return;
+    this.s.collect.run(g.id, pos);
+    this.cache.removedUpTo(g, pos);
+  }
+
+  /** After a membership change (read from the database alone), what every member has passed goes. */
+  private collectById(groupId: number): void {
     const floor = this.s.floor.get(groupId);
     if (floor) this.s.collect.run(groupId, floor.pos);
   }
