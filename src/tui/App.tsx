@@ -109,6 +109,7 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     },
     helpMax: helpMax(L.top, columns),
     usersShown: L.usersHeight > 0,
+    groups: session.groups,
   };
   // One always-active key handler, routing on the latest state (see keys/route.ts).
   useInput((input, key) => routeInput(get, input, key, ctx), { isActive: true });
