@@ -132,7 +132,7 @@ export class MemoryStore implements Store {
         this.queues.delete(op.accountId);
         this.receipts.delete(op.accountId);
         for (const k of this.sends.keys()) if (k.startsWith(`${op.accountId}:`)) this.sends.delete(k);
-        return { deleted: true, groups } satisfies DeleteResult;
+        return (groups.length > 0 ? { deleted: true, groups } : { deleted: true }) satisfies DeleteResult;
       }
       case 'list': {
         const re = wildcardToRegExp(op.pattern);

@@ -150,7 +150,7 @@ export class BatchRunner {
         await q('DELETE FROM receipts WHERE sender_id = $1', [op.accountId]);
         const name = r.rows[0]?.name;
         if (name !== undefined) this.wakes.push(['a', name, op.accountId, 0]);
-        return { deleted: true, groups } satisfies DeleteResult;
+        return (groups.length > 0 ? { deleted: true, groups } : { deleted: true }) satisfies DeleteResult;
       }
       case 'list': {
         const like = globToLike(op.pattern);

@@ -304,7 +304,7 @@ export class SqliteDb {
         s.dropSends.run(op.accountId);
         s.dropReceipts.run(op.accountId);
         this.deleted.add(op.accountId);
-        return { deleted: true, groups } satisfies DeleteResult;
+        return (groups.length > 0 ? { deleted: true, groups } : { deleted: true }) satisfies DeleteResult;
       }
       case 'list':
         return {
