@@ -1,21 +1,22 @@
 /**
  * Group conversations in the SQLite store (the rules of each operation are in groupOps.ts). Runs in
  * the store's worker thread, inside the batch's transaction, like the rest of sqliteDb.ts. A group
- * message is one row, its message id the rowid; a membership keeps its position in the group.
+ * message is one row, its message id the rowid; a membership keeps its position in the group. The
+ * two hot operations (a message stored, a member's Ack) work on the copy of busy groups kept in
+ * memory (sqliteGroupCache.ts); the queries that only read are in sqliteGroupReads.ts.
  */
 import type Database from 'better-sqlite3';
 import { contentDigest } from './sqliteDb.js';
 import { GroupCache, type CachedGroup } from './sqliteGroupCache.js';
+import { SqliteGroupReads } from './sqliteGroupReads.js';
 import type {
   GroupAcked,
   GroupChangeResult,
   GroupDeparture,
-  GroupInfoRow,
   GroupInsertOp,
   GroupInsertResult,
   GroupOp,
   GroupResultOf,
-  MemberRow,
   Refused,
   Who,
 } from './groupOps.js';
@@ -75,42 +76,17 @@ interface GroupRow {
   joins: number;
 }
 
-interface MessageRow {
-  id: number;
-  group_name: string;
-  sender_name: string;
-  sender_deleted: number;
-  sent_at: number;
-  content: string;
-  client_id: number;
-  flags: number;
-}
-
-/** The group messages waiting for member `?` (bound twice: as `me`) with ids above `?`. */
-const WAITING = `
-  FROM group_members mb
-  JOIN group_messages gm ON gm.group_id = mb.group_id AND gm.seq > mb.pos
-  WHERE mb.account_id = @me AND gm.sender_id <> @me AND gm.id > @after
-    AND NOT EXISTS (SELECT 1 FROM group_acks k WHERE k.group_id = gm.group_id AND k.account_id = @me AND k.seq = gm.seq)`;
-
-const VISIBLE = `
-  WITH v AS (
-    SELECT g.name, g.invite_only, g.owner_id,
-      (SELECT count(*) FROM group_members m WHERE m.group_id = g.id) AS n,
-      EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = @me) AS member,
-      EXISTS (SELECT 1 FROM group_invites i WHERE i.group_id = g.id AND i.account_id = @me) AS invited
-    FROM chat_groups g WHERE g.name GLOB '#' || @pattern
-  )`;
-
 const refused = (r: Refused['refused']): Refused => ({ refused: r });
 
 export class SqliteGroups {
   private readonly s;
   private readonly cache: GroupCache;
+  private readonly reads: SqliteGroupReads;
 
   constructor(db: Database.Database) {
     db.exec(GROUP_SCHEMA);
     this.cache = new GroupCache(db);
+    this.reads = new SqliteGroupReads(db);
     this.s = {
       group: db.prepare<[string], GroupRow>('SELECT id, owner_id, invite_only, last_seq, total_bytes, joins FROM chat_groups WHERE name = ?'),
       createGroup: db.prepare('INSERT INTO chat_groups (name, owner_id, invite_only, created_at) VALUES (?, ?, ?, ?)'),
@@ -144,16 +120,6 @@ export class SqliteGroups {
       ],
       floor: db.prepare<[number], { pos: number; pos_bytes: number }>('SELECT pos, pos_bytes FROM group_members WHERE group_id = ? ORDER BY pos LIMIT 1'),
       collect: db.prepare('DELETE FROM group_messages WHERE group_id = ? AND seq <= ?'),
-      countVisible: db.prepare<{ me: number; pattern: string }, { n: number }>(
-        `${VISIBLE} SELECT count(*) AS n FROM v WHERE invite_only = 0 OR member OR invited`,
-      ),
-      pageVisible: db.prepare<
-        { me: number; pattern: string; limit: number; offset: number },
-        { name: string; invite_only: number; owner_id: number; n: number; member: number; invited: number }
-      >(`${VISIBLE} SELECT * FROM v WHERE invite_only = 0 OR member OR invited ORDER BY name LIMIT @limit OFFSET @offset`),
-      pageMembers: db.prepare<[number, number, number], { name: string; account_id: number }>(
-        'SELECT a.name, m.account_id FROM group_members m JOIN accounts a ON a.id = m.account_id WHERE m.group_id = ? ORDER BY a.name LIMIT ? OFFSET ?',
-      ),
       findSend: db.prepare<[number, number], { message_id: number; recipient_id: number; sent_at: number; digest: number | null }>(
         'SELECT message_id, recipient_id, sent_at, digest FROM sends WHERE sender_id = ? AND client_id = ?',
       ),
@@ -171,13 +137,6 @@ export class SqliteGroups {
       move: db.prepare('UPDATE group_members SET pos = ?, pos_bytes = ? WHERE group_id = ? AND account_id = ?'),
       addAhead: db.prepare('INSERT OR IGNORE INTO group_acks (group_id, account_id, seq) VALUES (?, ?, ?)'),
       dropAhead: db.prepare('DELETE FROM group_acks WHERE group_id = ? AND account_id = ? AND seq <= ?'),
-      pageWaiting: db.prepare<{ me: number; after: number; max: number }, MessageRow>(
-        `SELECT gm.id, g.name AS group_name, a.name AS sender_name, (a.deleted_at IS NOT NULL) AS sender_deleted, gm.sent_at, gm.content,
-                gm.client_id, gm.flags
-         ${WAITING.replace('WHERE', 'JOIN chat_groups g ON g.id = mb.group_id JOIN accounts a ON a.id = gm.sender_id WHERE')}
-         ORDER BY gm.id LIMIT @max`,
-      ),
-      countWaiting: db.prepare<{ me: number; after: number }, { n: number }>(`SELECT count(*) AS n ${WAITING}`),
     };
   }
 
@@ -235,26 +194,13 @@ export class SqliteGroups {
         for (const st of s.dropGroup) st.run(g.id);
         return { ok: true, members, deleted: true };
       }
-      case 'groupList': {
-        const args = { me: op.accountId, pattern: op.pattern };
-        const groups = s.pageVisible.all({ ...args, limit: op.limit, offset: op.offset }).map(
-          (r): GroupInfoRow => ({
-            name: r.name,
-            memberCount: r.n,
-            inviteOnly: r.invite_only !== 0,
-            member: r.member !== 0,
-            invited: r.invited !== 0,
-            owner: r.owner_id === op.accountId,
-          }),
-        );
-        return { total: s.countVisible.get(args)!.n, groups };
-      }
+      case 'groupList':
+        return this.reads.list(op.pattern, op.accountId, op.offset, op.limit);
       case 'groupMembers': {
         const g = s.group.get(op.group);
         if (!g) return refused('noSuchGroup');
         if (g.invite_only && !s.member.get(g.id, op.accountId)) return refused('notMember');
-        const members = s.pageMembers.all(g.id, op.limit, op.offset).map((r): MemberRow => ({ name: r.name, accountId: r.account_id, owner: r.account_id === g.owner_id }));
-        return { total: s.countMembers.get(g.id)!.n, members };
+        return this.reads.members(g.id, g.owner_id, op.offset, op.limit);
       }
       case 'groupInsert':
         return this.insert(op);
@@ -265,21 +211,7 @@ export class SqliteGroups {
 
   /** Up to `max` group messages waiting for the account (ids above `after`), oldest first, and how many wait in all. */
   fetch(accountId: number, max: number, after = 0): { messages: StoredMessage[]; total: number } {
-    const total = this.count(accountId, after);
-    if (total === 0) return { messages: [], total };
-    const messages = this.s.pageWaiting.all({ me: accountId, after, max }).map(
-      (r): StoredMessage => ({
-        id: r.id,
-        group: r.group_name,
-        senderName: r.sender_name,
-        senderDeleted: r.sender_deleted !== 0,
-        clientId: r.client_id,
-        flags: r.flags,
-        sentAt: r.sent_at,
-        content: r.content,
-      }),
-    );
-    return { messages, total };
+    return this.reads.fetch(accountId, max, after);
   }
 
   /** A batch did not commit: the groups kept in memory are read again. */
@@ -289,7 +221,7 @@ export class SqliteGroups {
 
   /** How many group messages wait for the account (with ids above `after`). */
   count(accountId: number, after = 0): number {
-    return this.s.countWaiting.get({ me: accountId, after })!.n;
+    return this.reads.count(accountId, after);
   }
 
   /** The account is deleted: it leaves every group it is in (its invites go too). */
