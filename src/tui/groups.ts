@@ -67,6 +67,18 @@ export class TuiGroups implements GroupActions {
     });
   }
 
+  /** A page of a group's members, for the users pane while the group's window is on screen. */
+  membersPage(group: string, offset: number, limit: number): void {
+    const c = this.host.client();
+    if (!c || !this.host.loggedIn()) return;
+    c.listMembers(group, offset, limit).then(
+      (r) => this.host.dispatch({ type: 'usersLoaded', total: r.total, names: r.members.map((m) => m.username) }),
+      (err: unknown) => {
+        if (!isConnectionError(err)) this.host.dispatch({ type: 'error', text: `${group}: ${describe(err)}` });
+      },
+    );
+  }
+
   members(group: string): void {
     this.run(`list ${group}`, (c) => c.listMembers(group, 0, 100), (r) => {
       const shown = r.members.map((m) => `${m.role ? '@' : ''}${m.username}${m.presence ? '' : ' (away)'}`);

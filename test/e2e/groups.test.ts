@@ -6,6 +6,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ChatClient } from '../../src/protocol/client.js';
 import { spawnServer } from '../server/helpers.js';
 import { startTui, typeCredentials, withScreen, type Screen } from './pty.js';
 import { waitFor } from '../wait.js';
@@ -56,6 +57,15 @@ test('a group window: create, join, talk with the senders shown, members, part',
   // Delivered to every member (a GroupDelivered with the whole count): the double mark.
   await bob.waitText(/you → #rust: hi alice, borrow checker says hi ✓✓/);
 
+  // In the group's window the users pane lists its members: carol, who is not in it, only in the inbox's.
+  const carol = await ChatClient.connect({ port });
+  t.teardown(() => carol.close());
+  await carol.register('carol', 'secret3');
+  alice.type('\x1b1');
+  await alice.waitText('Users (3)');
+  alice.type('\x1b2');
+  await alice.waitText('Users (2)');
+  t.false(alice.text().includes('carol'));
   bob.type('/members\r');
   await bob.waitText('#rust, 2 members: @alice, bob');
   fs.writeFileSync(path.join(os.tmpdir(), 'termchat-e2e-group-screen.txt'), bob.text() + '\n');

@@ -59,3 +59,14 @@ test('a group command without its group outside a group window, or with a bad na
     t.deepEqual(calls, []);
   }
 });
+
+test('Tab completes a #group and the members who wrote in it', (t) => {
+  const start = run(loggedIn(), arrive(msg(1, 'alice', 'hi', { group: '#rust' })), { type: 'view', view: '#rust' });
+  const h = harness(start);
+  h.key('/part #ru');
+  h.key('', { tab: true });
+  t.is(h.state.compose.line.text, '/part #rust ');
+  h.key('al');
+  h.key('', { tab: true });
+  t.is(h.state.compose.line.text, '/part #rust alice ');
+});
