@@ -168,8 +168,8 @@ export class GroupMessages {
     else reply(errorResponse('MAILBOX_FULL', `${op.group} is full: its slowest member has too many of its messages waiting`));
   }
 
-  /** Pushes a group message a wake-up brought, to the session of one of its recipients here. */
-  push(session: Session, msg: GroupMessagePush, raw?: { content: Buffer }): void {
+  /** Pushes a group message to the session of one of its recipients (a transport that takes no frames). */
+  private push(session: Session, msg: GroupMessagePush, raw?: { content: Buffer }): void {
     session.delivered.add(msg.id);
     noteGroupMessage(session, msg.id);
     session.sink.push(msg, raw);

@@ -29,7 +29,8 @@ import {
 } from './store/groupOps.js';
 import type { Account, NodeEvent } from './store/store.js';
 
-type GroupNodeEvent = Extract<NodeEvent, { type: 'groupAcks' | 'groupChanged' | 'groupMessages' }>;
+/** What another node reports about groups (their messages are pushed through NodeEvents, in order behind a catch-up). */
+type GroupNodeEvent = Extract<NodeEvent, { type: 'groupAcks' | 'groupChanged' }>;
 
 export class Groups {
   readonly limits: GroupLimits;
@@ -124,9 +125,6 @@ export class Groups {
         return;
       case 'groupChanged':
         this.tell([{ group: e.group, change: e.change, name: e.name, by: e.by, to: e.members }]);
-        return;
-      case 'groupMessages':
-        // Pushed through NodeEvents (in order behind a catch-up); not routed here.
         return;
     }
   }
