@@ -34,6 +34,7 @@ test('a group window: create, join, talk with the senders shown, members, part',
       }
     }
     server.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
   await registerAndLogIn(alice, 'alice', 'secret1');
   await registerAndLogIn(bob, 'bob', 'secret2');
