@@ -5,10 +5,11 @@
  * their own temporary data. Also the disk's fsync floor, the termchat server's event-loop delay and
  * every server's CPU per relayed message, and the termchat server under the two attacks of issue 8.
  * Then the scale-out section (bench/scaleout.ts: SQLite next to 1, 2 and 3 nodes on PostgreSQL, three
- * runs; one with --quick). Writes bench/results.md and prints it.
+ * runs; one with --quick), and the group section (bench/groups.ts: a 100-member group). Writes
+ * bench/results.md and prints it.
  *
  * Flags: --quick (a short smoke run), --profile (the termchat server runs with --cpu-prof; the
- * profile directory is printed), --only termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks,scaleout
+ * profile directory is printed), --only termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks,scaleout,groups
  * (a subset of columns and sections),
  * --memory-store (experiment: the same server on a bench-only in-memory store, to show the store's cost),
  * --note TEXT (one more line in the results header, e.g. what server version or machine state it was).
@@ -33,6 +34,7 @@ import { grpc, ircDriver, ircMaxContent, rawDriver, type SystemDriver } from './
 import { termchatWire } from './lib/termchatWire.js';
 import { content } from '../src/protocol/schema.js';
 import { scaleOut } from './scaleout.js';
+import { groupBench } from './groups.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -40,7 +42,7 @@ const profile = argv.includes('--profile');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const commitWindow = argv.includes('--memory-store') ? 'memory' : undefined;
 const runNote = argv.includes('--note') ? argv[argv.indexOf('--note') + 1] : undefined;
-const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks,scaleout').split(','));
+const only = new Set((onlyArg ?? 'termchat,grpc,raw,irc,mosquitto,jetstream,natscore,attacks,scaleout,groups').split(','));
 
 const CONTENT = content.size; // termchat's content field, filled
 // What the raw relay forwards: termchat's Send frame, built by the codec so it follows the schema.
@@ -394,7 +396,10 @@ async function main(): Promise<void> {
   });
   // The scale-out section runs after every server above has stopped, so nothing else shares the cores.
   const scale = only.has('scaleout') && commitWindow === undefined && !profile ? await scaleOut({ quick, runs: quick ? 1 : 3, kill: true, log }) : undefined;
-  const all = scale === undefined ? md : `${md.trimEnd()}\n\n${scale}`;
+  // Then the group section, on a server of its own.
+  const groupsRun = only.has('groups') && commitWindow === undefined && !profile ? await measure('groups', () => groupBench({ quick, log })) : undefined;
+  const groups = groupsRun === undefined ? undefined : failed(groupsRun) ? `## Groups\n\nThe group figures failed: ${groupsRun.failed}\n` : groupsRun;
+  const all = [md, scale, groups].filter((x) => x !== undefined).map((x) => x.trimEnd()).join('\n\n') + '\n';
   const file = commitWindow !== undefined || profile ? 'results-experiment.md' : quick ? 'results-quick.md' : 'results.md';
   fs.writeFileSync(path.join(ROOT, 'bench', file), all);
   process.stdout.write(all);

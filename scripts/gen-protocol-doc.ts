@@ -1,7 +1,7 @@
 /**
  * Generates docs/PROTOCOL.md, so the doc cannot drift from the code (test/protocol/doc.unit.test.ts fails
  * when they disagree). Run: `npm run docs`. Message layouts, each request's answers and errors, the
- * error table and the Python example are generated from src/protocol/schema.ts and errors.ts; the
+ * error table and the Python examples are generated from src/protocol/schema.ts and errors.ts; the
  * Semantics section is prose, written in docs/protocol/semantics.md and included here with its
  * numbers filled in from the code (scripts/protocolFacts.ts).
  */
@@ -15,6 +15,7 @@ import { fieldDocs, schema, type MessageDef, type MessageName } from '../src/pro
 import { DEFAULT_HOST, DEFAULT_PORT } from '../src/server/options.js';
 import { answerText, ERROR_DOC_VALUES, fillIn, listText } from './protocolFacts.js';
 import { updateReadme } from './readme.js';
+import { pythonGroupExample } from './pythonGroupExample.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/PROTOCOL.md', import.meta.url));
 /** The hand-written Semantics section (prose with {{placeholders}}). */
@@ -237,7 +238,7 @@ export function renderProtocolDoc(): string {
     '- Generated from the code by `npm run docs` (a test fails when this file and the code disagree):',
     "  the frame header; each message's opcode, layout and Python struct format; each request's complete",
     '  list of answers and error codes, and whether it needs a login (all from `src/protocol/schema.ts`);',
-    '  the error codes (from `src/protocol/errors.ts`); the Python example (a test runs it against a server).',
+    '  the error codes (from `src/protocol/errors.ts`); the two Python examples (a test runs them against a server).',
     '- Written by hand: the Semantics section, kept in `docs/protocol/semantics.md` and included here.',
     '  The numbers and lists it states (defaults, limits, the requests allowed before login) are filled in',
     '  from the code; its sentences are prose, kept true by review and by the server tests.',
@@ -298,6 +299,16 @@ export function renderProtocolDoc(): string {
     generated('src/protocol/schema.ts (its opcodes and struct formats)'),
     '',
     pythonExample(),
+    '',
+    '## Example: a group session in Python',
+    '',
+    generated('src/protocol/schema.ts (its opcodes and struct formats) and scripts/pythonGroupExample.ts'),
+    '',
+    pythonGroupExample(
+      (n) => `">${structFormat(defs[n].fields)}"`,
+      (names) => `${names.map(constName).join(', ')} = ${names.map((n) => `0x${hex(defs[n].op)}`).join(', ')}`,
+      structFormat(header),
+    ),
     '',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import type { RequestName } from '../src/protocol/codec.js';
 import { ErrorCode, type ErrorDocValues } from '../src/protocol/errors.js';
 import { DEFAULT_MAX_BODY } from '../src/protocol/framing.js';
 import {
+  GROUP_RULE,
   MAX_WATCH,
   MessageFlags,
   password,
@@ -23,6 +24,8 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '../src/protocol/defaults.js';
 import { RECEIPT_REPLAY_MS } from '../src/server/accounts.js';
 import { MAX_RECEIPTS, RECENT_UNWRITTEN } from '../src/server/delivery.js';
 import { SERVICE_DEFAULTS } from '../src/server/serviceOptions.js';
+import { GROUP_DEFAULTS } from '../src/server/groupLimits.js';
+import { TRACKED_GROUP_MESSAGES } from '../src/server/groupReceipts.js';
 import { DEFAULT_THROTTLE } from '../src/server/throttle.js';
 import {
   DEFAULT_CONNECTION_LIMITS,
@@ -64,6 +67,9 @@ export const ERROR_DOC_VALUES: ErrorDocValues = {
   maxWatch: MAX_WATCH,
   dedupHours: SERVICE_DEFAULTS.dedupWindowMs / 3_600_000,
   authTimeout: duration(DEFAULT_CONNECTION_LIMITS.authTimeoutMs),
+  groupRule: GROUP_RULE,
+  groupMaxMembers: GROUP_DEFAULTS.maxMembers,
+  groupsPerAccount: GROUP_DEFAULTS.maxGroupsPerAccount,
 };
 
 /** The requests allowed before login, in words ("Register, Login and Ping"). */
@@ -111,6 +117,11 @@ export const PROSE_VALUES: Readonly<Record<string, string | number>> = {
   UTF7: MessageFlags.UTF7,
   RESEND: MessageFlags.RESEND,
   CLIENT_ID_REUSED: ErrorCode.CLIENT_ID_REUSED,
+  groupRule: GROUP_RULE,
+  groupMaxMembers: GROUP_DEFAULTS.maxMembers,
+  groupsPerAccount: GROUP_DEFAULTS.maxGroupsPerAccount,
+  groupReceipt: duration(GROUP_DEFAULTS.receiptMs),
+  trackedGroupMessages: TRACKED_GROUP_MESSAGES.toLocaleString('en'),
 };
 
 /** Replaces every {{name}} in hand-written text with PROSE_VALUES[name]; an unknown name is an error. */

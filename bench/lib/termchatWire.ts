@@ -27,7 +27,7 @@ const ID_AT = HEADER_AT.requestId;
 
 let seq = 0;
 
-async function account(port: number, name: string): Promise<void> {
+export async function account(port: number, name: string): Promise<void> {
   const c = await ChatClient.connect({ port });
   try {
     await c.register(name, PASSWORD);
@@ -66,7 +66,7 @@ async function loggedInElsewhere(port: number, name: string): Promise<net.Socket
 }
 
 /** A raw socket logged in as `name`. */
-async function loggedIn(port: number, name: string): Promise<net.Socket> {
+export async function loggedIn(port: number, name: string): Promise<net.Socket> {
   const s = net.connect({ port, host: '127.0.0.1' });
   await new Promise<void>((resolve, reject) => {
     s.once('connect', resolve);

@@ -17,6 +17,20 @@ import { schema } from './schema.js';
 
 /** A chat message as pushed or fetched (the schema's Message fields). */
 export type ChatMessage = Body<'Message'>;
+/** A message sent to a group, as pushed (the schema's GroupMessage fields). */
+export type GroupChatMessage = Body<'GroupMessage'>;
+/** A fetched message: `group` is set for one sent to a group. */
+export type FetchedMessage = ChatMessage & { group?: string };
+/** What fetch() resolves with. */
+export interface FetchedBatch {
+  remaining: number;
+  messages: FetchedMessage[];
+}
+
+/** A fetch answer (MessageBatch or GroupMessageBatch) as plain messages, `group` only on those sent to a group. */
+export function fetchedBatch(r: { remaining: number; messages: Array<ChatMessage & { group?: string }> }): FetchedBatch {
+  return { remaining: r.remaining, messages: r.messages.map(({ group, ...m }) => (group ? { ...m, group } : m)) };
+}
 /** What deleteAccount() resolves with: done, or how many messages would be discarded (ConfirmDelete). */
 export type DeleteOutcome = { deleted: true } | ({ deleted: false } & Body<'ConfirmDelete'>);
 
@@ -73,6 +87,12 @@ export interface ClientEvents {
   delivered: [ids: number[]];
   /** A watched account (see watch()) came online or went offline. */
   presence: [name: string, online: boolean];
+  /** A message sent to a group we are a member of. Acknowledge it with ack(), as a message. */
+  groupMessage: [GroupChatMessage];
+  /** Delivery state of a message we sent to a group: `delivered` of `recipients` members have it. */
+  groupDelivered: [Body<'GroupDelivered'>];
+  /** A group we are in (or were invited to) changed: see GroupChange for `change`. */
+  groupChanged: [Body<'GroupChanged'>];
   /** Every push, whatever its kind. */
   push: [Push];
   /**
@@ -282,10 +302,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return r.messageId;
   }
 
-  /** Fetches up to `max` waiting messages, oldest first. They stay queued until ack(). */
-  async fetch(max = 100): Promise<Body<'MessageBatch'>> {
-    const r = await this.call({ type: 'FetchUndelivered', max }, 'MessageBatch');
-    return { remaining: r.remaining, messages: r.messages };
+  /** Fetches up to `max` waiting messages, oldest first (those sent to a group carry `group`). They stay queued until ack(). */
+  async fetch(max = 100): Promise<FetchedBatch> {
+    return fetchedBatch(await this.call({ type: 'FetchUndelivered', max }, 'MessageBatch', 'GroupMessageBatch'));
   }
 
   /** Acknowledges every message up to and including `upTo`. */
@@ -306,6 +325,48 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   async ping(): Promise<void> {
     await this.call({ type: 'Ping' }, 'Pong');
+  }
+
+  /** Creates a group (`#name`), public or invite-only; we own it and are its first member. */
+  async createGroup(group: string, inviteOnly = false): Promise<void> {
+    await this.call({ type: 'CreateGroup', group, inviteOnly: inviteOnly ? 1 : 0 }, 'Ok');
+  }
+
+  /** Joins a group (public, or one we were invited to). */
+  async joinGroup(group: string): Promise<void> {
+    await this.call({ type: 'JoinGroup', group }, 'Ok');
+  }
+
+  /** Invites an account to a group we are a member of. */
+  async inviteToGroup(group: string, username: string): Promise<void> {
+    await this.call({ type: 'InviteToGroup', group, username }, 'Ok');
+  }
+
+  /** Leaves a group. */
+  async leaveGroup(group: string): Promise<void> {
+    await this.call({ type: 'LeaveGroup', group }, 'Ok');
+  }
+
+  /** Removes a member from a group we own. */
+  async kickFromGroup(group: string, username: string): Promise<void> {
+    await this.call({ type: 'KickFromGroup', group, username }, 'Ok');
+  }
+
+  /** Deletes a group we own. */
+  async deleteGroup(group: string): Promise<void> {
+    await this.call({ type: 'DeleteGroup', group }, 'Ok');
+  }
+
+  /** One page of the groups we can see whose name matches a wildcard, sorted, with the total. */
+  async listGroups(pattern = '*', offset = 0, limit = 50): Promise<Body<'GroupList'>> {
+    const r = await this.call({ type: 'ListGroups', pattern, offset, limit }, 'GroupList');
+    return { total: r.total, groups: r.groups };
+  }
+
+  /** One page of a group's members, sorted by name, with presence and role, and the total. */
+  async listMembers(group: string, offset = 0, limit = 50): Promise<Body<'MemberList'>> {
+    const r = await this.call({ type: 'ListMembers', group, offset, limit }, 'MemberList');
+    return { total: r.total, members: r.members };
   }
 
   /** Closes the connection; pending requests reject with ConnectionClosedError. */
@@ -378,6 +439,16 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     else if (push.type === 'ServerClosing') this.emit('serverClosing');
     else if (push.type === 'Delivered') this.emit('delivered', push.ids);
     else if (push.type === 'PresenceChanged') this.emit('presence', push.name, push.online !== 0);
+    else if (push.type === 'GroupMessage') {
+      const { type: _t, ...m } = push;
+      if (!this.repeats.isRepeat(m)) this.emit('groupMessage', m);
+    } else if (push.type === 'GroupDelivered') {
+      const { type: _t, ...d } = push;
+      this.emit('groupDelivered', d);
+    } else if (push.type === 'GroupChanged') {
+      const { type: _t, ...c } = push;
+      this.emit('groupChanged', c);
+    }
     else if (push.type === 'KeepAlive') {
       // The server checks that we are alive: any request answers it.
       this.ping().catch(() => undefined);

@@ -52,6 +52,11 @@ export interface ErrorDocValues {
   dedupHours: number;
   /** The default unauthenticated timeout, in words ("10 s"). */
   authTimeout: string;
+  /** The group rule in words ("# and 1-15 characters of ..."). */
+  groupRule: string;
+  /** Default most members per group, and groups per account. */
+  groupMaxMembers: number;
+  groupsPerAccount: number;
 }
 
 export interface ErrorDef {
@@ -120,12 +125,12 @@ export const ERRORS = {
   USERNAME_TAKEN: { code: 13, scope: 'request', grpc: 'ALREADY_EXISTS', when: 'Register with the name of a live account' },
   INVALID_USERNAME: { code: 14, scope: 'request', grpc: 'INVALID_ARGUMENT', when: (v) => `Register with a name that is not ${v.usernameRule}` },
   INVALID_PASSWORD: { code: 15, scope: 'request', grpc: 'INVALID_ARGUMENT', when: (v) => `Register with a password that is not ${v.passwordRule}` },
-  NO_SUCH_USER: { code: 16, scope: 'request', grpc: 'NOT_FOUND', when: 'Send to a name with no live account' },
+  NO_SUCH_USER: { code: 16, scope: 'request', grpc: 'NOT_FOUND', when: 'Send, InviteToGroup or KickFromGroup naming a name with no live account' },
   INVALID_PATTERN: {
     code: 17,
     scope: 'request',
     grpc: 'INVALID_ARGUMENT',
-    when: 'ListAccounts with a character other than username characters, `*` and `?`',
+    when: 'ListAccounts or ListGroups with a character other than username characters, `*` and `?` (ListGroups: after an optional leading `#`)',
   },
   CONFIRM_REQUIRED: {
     code: 18,
@@ -137,13 +142,42 @@ export const ERRORS = {
     code: 19,
     scope: 'request',
     grpc: 'INVALID_ARGUMENT',
-    when: (v) => `Send with empty content, or with a flags bit other than ${v.sendFlags}; Watch with more than ${v.maxWatch} names`,
+    when: (v) =>
+      `Send with empty content, or with a flags bit other than ${v.sendFlags}; Watch with more than ${v.maxWatch} names; CreateGroup with a name that is not ${v.groupRule}; KickFromGroup of yourself`,
   },
   CLIENT_ID_REUSED: {
     code: 20,
     scope: 'request',
     grpc: 'ALREADY_EXISTS',
-    when: (v) => `Send reusing a non-zero clientId of the last ${v.dedupHours} h with another recipient or content`,
+    when: (v) => `Send reusing a non-zero clientId of the last ${v.dedupHours} h with another recipient (account or group) or content`,
+  },
+  // Groups.
+  NO_SUCH_GROUP: {
+    code: 21,
+    scope: 'request',
+    grpc: 'NOT_FOUND',
+    when: 'a group request, or a Send to `#name`, naming no group (or a name that is not a group name)',
+  },
+  GROUP_TAKEN: { code: 22, scope: 'request', grpc: 'ALREADY_EXISTS', when: 'CreateGroup with the name of a group that exists' },
+  NOT_A_MEMBER: {
+    code: 23,
+    scope: 'request',
+    grpc: 'PERMISSION_DENIED',
+    when: "a Send to, or an InviteToGroup, LeaveGroup or ListMembers (of an invite-only group) of, a group you are not a member of; KickFromGroup of an account that is not a member",
+  },
+  NOT_OWNER: { code: 24, scope: 'request', grpc: 'PERMISSION_DENIED', when: "KickFromGroup or DeleteGroup of a group you do not own" },
+  NOT_INVITED: { code: 25, scope: 'request', grpc: 'PERMISSION_DENIED', when: 'JoinGroup of an invite-only group nobody invited you to' },
+  GROUP_FULL: {
+    code: 26,
+    scope: 'request',
+    grpc: 'RESOURCE_EXHAUSTED',
+    when: (v) => `JoinGroup of a group that has the most members the server allows (default ${v.groupMaxMembers})`,
+  },
+  TOO_MANY_GROUPS: {
+    code: 27,
+    scope: 'request',
+    grpc: 'RESOURCE_EXHAUSTED',
+    when: (v) => `CreateGroup or JoinGroup by an account that is a member of the most groups the server allows (default ${v.groupsPerAccount})`,
   },
   // Server side.
   BUSY: { code: 30, scope: 'stream', grpc: 'RESOURCE_EXHAUSTED', when: 'gRPC only: a Subscribe stream whose client reads too slowly is ended with it' },
@@ -179,7 +213,7 @@ export const ERRORS = {
     code: 35,
     scope: 'request',
     grpc: 'RESOURCE_EXHAUSTED',
-    when: 'Send to a recipient whose queue holds the most messages or bytes the server allows; nothing is stored, retry later',
+    when: "Send to a recipient whose queue holds the most messages or bytes the server allows, or to a group whose slowest member has that many of its messages waiting; nothing is stored, retry later",
   },
   /** The server's disk is full: nothing was stored; retry later. Retryable, hence UNAVAILABLE over gRPC. */
   DISK_FULL: {

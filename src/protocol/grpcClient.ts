@@ -25,7 +25,7 @@ import {
   type ServiceError,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { ClientIds, RepeatFilter, type ChatMessage, type ClientEvents, type DeleteOutcome } from './client.js';
+import { ClientIds, fetchedBatch, RepeatFilter, type ChatMessage, type ClientEvents, type DeleteOutcome, type FetchedBatch, type FetchedMessage, type GroupChatMessage } from './client.js';
 import type { Body, Push, RequestName } from './codec.js';
 import { ServerError } from './errors.js';
 import { FifoMap } from './fifoMap.js';
@@ -189,10 +189,12 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
     return r.messageId as number;
   }
 
-  /** Fetches up to `max` waiting messages, oldest first. They stay queued until ack(). */
-  async fetch(max = 100): Promise<Body<'MessageBatch'>> {
+  /** Fetches up to `max` waiting messages, oldest first (those sent to a group carry `group`). They stay queued until ack(). */
+  async fetch(max = 100): Promise<FetchedBatch> {
+    // Two possible answers: a oneof, `messageBatch` or `groupMessageBatch`.
     const r = await this.call('FetchUndelivered', { max });
-    return { remaining: r.remaining as number, messages: r.messages as ChatMessage[] };
+    const b = (r.messageBatch ?? r.groupMessageBatch) as { remaining: number; messages: FetchedMessage[] };
+    return fetchedBatch(b);
   }
 
   /** Acknowledges every message up to and including `upTo`. */
@@ -216,6 +218,48 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
   /** A round trip to the server. */
   async ping(): Promise<void> {
     await this.call('Ping');
+  }
+
+  /** Creates a group (`#name`), public or invite-only; we own it and are its first member. */
+  async createGroup(group: string, inviteOnly = false): Promise<void> {
+    await this.call('CreateGroup', { group, inviteOnly: inviteOnly ? 1 : 0 });
+  }
+
+  /** Joins a group (public, or one we were invited to). */
+  async joinGroup(group: string): Promise<void> {
+    await this.call('JoinGroup', { group });
+  }
+
+  /** Invites an account to a group we are a member of. */
+  async inviteToGroup(group: string, username: string): Promise<void> {
+    await this.call('InviteToGroup', { group, username });
+  }
+
+  /** Leaves a group. */
+  async leaveGroup(group: string): Promise<void> {
+    await this.call('LeaveGroup', { group });
+  }
+
+  /** Removes a member from a group we own. */
+  async kickFromGroup(group: string, username: string): Promise<void> {
+    await this.call('KickFromGroup', { group, username });
+  }
+
+  /** Deletes a group we own. */
+  async deleteGroup(group: string): Promise<void> {
+    await this.call('DeleteGroup', { group });
+  }
+
+  /** One page of the groups we can see whose name matches a wildcard, sorted, with the total. */
+  async listGroups(pattern = '*', offset = 0, limit = 50): Promise<Body<'GroupList'>> {
+    const r = await this.call('ListGroups', { pattern, offset, limit });
+    return { total: r.total as number, groups: (r.groups as Body<'GroupList'>['groups'] | undefined) ?? [] };
+  }
+
+  /** One page of a group's members, sorted by name, with presence and role, and the total. */
+  async listMembers(group: string, offset = 0, limit = 50): Promise<Body<'MemberList'>> {
+    const r = await this.call('ListMembers', { group, offset, limit });
+    return { total: r.total as number, members: (r.members as Body<'MemberList'>['members'] | undefined) ?? [] };
   }
 
   /** Opens the push stream (replacing an open one); resolves once the server has attached it. */
@@ -309,17 +353,24 @@ export class GrpcChatClient extends EventEmitter<GrpcClientEvents> {
     const body = p[member] as Record<string, unknown>;
     this.emit('push', { type: pushType(member), ...body } as Push);
     if (member === 'message') this.deliver(body as ChatMessage);
+    else if (member === 'groupMessage') this.deliver(body as GroupChatMessage);
+    else if (member === 'groupDelivered') this.emit('groupDelivered', body as never);
+    else if (member === 'groupChanged') this.emit('groupChanged', body as never);
     else if (member === 'loggedInElsewhere') this.emit('loggedInElsewhere');
     else if (member === 'serverClosing') this.emit('serverClosing');
     else if (member === 'delivered') this.emit('delivered', body.ids as number[]);
     else if (member === 'presenceChanged') this.emit('presence', body.name as string, body.online !== 0);
   }
 
-  /** Emits a message unless it was emitted before (same id) or repeats one under a new id (same sender and clientId). */
-  private deliver(m: ChatMessage): void {
+  /**
+   * Emits a message (`groupMessage` for one sent to a group) unless it was emitted before (same id)
+   * or repeats one under a new id (same sender and clientId).
+   */
+  private deliver(m: FetchedMessage): void {
     if (this.seen.has(m.id)) return;
     this.seen.set(m.id, true);
     if (this.repeats.isRepeat(m)) return;
-    this.emit('message', m);
+    if (m.group) this.emit('groupMessage', m as GroupChatMessage);
+    else this.emit('message', m);
   }
 }

@@ -35,6 +35,18 @@ export const errorText = ascii(128);
 /** Most names one Watch may carry. */
 export const MAX_WATCH = 256;
 
+/**
+ * Group names share the username field: `#` then 1 to `username.size - 1` username characters. No
+ * username starts with `#`, so a Send's recipient names either an account or a group.
+ */
+export const group = username;
+/** What starts every group name. */
+export const GROUP_PREFIX = '#';
+/** A whole valid group name. */
+export const GROUP_RE = new RegExp(`^${GROUP_PREFIX}[${USERNAME_CHARS}]{1,${username.size - 1}}$`);
+/** The group-name rule in words: "# and 1-15 characters of A-Z a-z 0-9 _ . -". */
+export const GROUP_RULE = `${GROUP_PREFIX} and 1-${username.size - 1} characters of ${USERNAME_CHARS_TEXT}`;
+
 /** One stored chat message, as delivered by a push or inside a MessageBatch. */
 export const chatMessage = {
   /** Server-assigned, increasing; the same on every redelivery. */
@@ -48,6 +60,15 @@ export const chatMessage = {
   sentAt: f64,
   content,
 } as const;
+
+/** A message sent to a group, as pushed to its members or inside a GroupMessageBatch: the group, then a chatMessage. */
+export const groupMessage = { group, ...chatMessage } as const;
+
+/** One group as ListGroups lists it. */
+export const groupInfo = { group, memberCount: u16, access: u8 } as const;
+
+/** One member as ListMembers lists it. */
+export const memberInfo = { username, presence: u8, role: u8 } as const;
 
 export type Direction = 'request' | 'response' | 'push';
 
@@ -110,17 +131,17 @@ export const schema = {
   Send: {
     op: 0x05,
     dir: 'request',
-    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND). Accepted once it is stored durably (or delivered and acknowledged).',
+    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND) to an account, or to a group you are a member of (`recipient` `#name`). Accepted once it is stored durably (or delivered and acknowledged).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
     answers: ['Accepted'],
-    errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'NO_SUCH_USER', 'CLIENT_ID_REUSED', 'MAILBOX_FULL', 'DISK_FULL', 'UNAVAILABLE'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'NO_SUCH_USER', 'CLIENT_ID_REUSED', 'MAILBOX_FULL', 'DISK_FULL', 'UNAVAILABLE', 'NO_SUCH_GROUP', 'NOT_A_MEMBER'],
   },
   FetchUndelivered: {
     op: 0x06,
     dir: 'request',
     doc: 'Fetch up to `max` waiting messages (0 = the page cap), oldest first. They stay queued until acknowledged.',
     fields: { max: u16 },
-    answers: ['MessageBatch'],
+    answers: ['MessageBatch', 'GroupMessageBatch'],
     errors: ['NOT_LOGGED_IN', 'UNAVAILABLE'],
   },
   Ack: {
@@ -155,6 +176,74 @@ export const schema = {
     fields: { names: list(username) },
     answers: ['Presence'],
     errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'UNAVAILABLE'],
+  },
+  CreateGroup: {
+    op: 0x0b,
+    dir: 'request',
+    doc: 'Create a group (`inviteOnly` 0: anyone may join; 1: only those a member invited). You own it and are its first member.',
+    fields: { group, inviteOnly: u8 },
+    answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'GROUP_TAKEN', 'TOO_MANY_GROUPS', 'DISK_FULL', 'UNAVAILABLE'],
+  },
+  JoinGroup: {
+    op: 0x0c,
+    dir: 'request',
+    doc: 'Join a group: a public one, or an invite-only one you were invited to. You get its messages sent from then on. Ok also when you are a member already.',
+    fields: { group },
+    answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'NO_SUCH_GROUP', 'NOT_INVITED', 'GROUP_FULL', 'TOO_MANY_GROUPS', 'DISK_FULL', 'UNAVAILABLE'],
+  },
+  InviteToGroup: {
+    op: 0x0d,
+    dir: 'request',
+    doc: 'Invite an account to a group you are a member of: it may then join (an invite-only group too) and is pushed GroupChanged INVITED if online. Ok also when it is a member already.',
+    fields: { group, username },
+    fieldDocs: { username: 'the account to invite' },
+    answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'NO_SUCH_GROUP', 'NOT_A_MEMBER', 'NO_SUCH_USER', 'DISK_FULL', 'UNAVAILABLE'],
+  },
+  LeaveGroup: {
+    op: 0x0e,
+    dir: 'request',
+    doc: "Leave a group; nothing more of it reaches you, and what waited for you from it is dropped. An owner's leaving passes the group to its longest-standing member; the last member's deletes it.",
+    fields: { group },
+    answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'NO_SUCH_GROUP', 'NOT_A_MEMBER', 'DISK_FULL', 'UNAVAILABLE'],
+  },
+  KickFromGroup: {
+    op: 0x0f,
+    dir: 'request',
+    doc: 'Owner only: remove a member (and its invite) from the group at once. It may join again only if the group is public or it is invited again.',
+    fields: { group, username },
+    fieldDocs: { username: 'the member to remove' },
+    answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'NO_SUCH_GROUP', 'NOT_OWNER', 'NOT_A_MEMBER', 'NO_SUCH_USER', 'DISK_FULL', 'UNAVAILABLE'],
+  },
+  DeleteGroup: {
+    op: 0x10,
+    dir: 'request',
+    doc: 'Owner only: delete the group, its members, invites and the messages that wait in it. The name is free again.',
+    fields: { group },
+    answers: ['Ok'],
+    errors: ['NOT_LOGGED_IN', 'NO_SUCH_GROUP', 'NOT_OWNER', 'DISK_FULL', 'UNAVAILABLE'],
+  },
+  ListGroups: {
+    op: 0x11,
+    dir: 'request',
+    doc: 'List the groups you can see (public ones, and invite-only ones you are a member of or invited to) whose name after the `#` matches a wildcard (as ListAccounts; a leading `#` is ignored), sorted by name, one page of at most `limit` (0 = the page cap).',
+    fields: { pattern, offset: u32, limit: u16 },
+    fieldDocs: { offset: 'how many matching groups (in sorted order) to skip' },
+    answers: ['GroupList'],
+    errors: ['NOT_LOGGED_IN', 'INVALID_PATTERN', 'UNAVAILABLE'],
+  },
+  ListMembers: {
+    op: 0x12,
+    dir: 'request',
+    doc: "A group's members, sorted by name, one page of at most `limit` (0 = the page cap), each with its presence and role. Anyone may list a public group's; an invite-only group's, its members only.",
+    fields: { group, offset: u32, limit: u16 },
+    fieldDocs: { offset: 'how many members (in sorted order) to skip' },
+    answers: ['MemberList'],
+    errors: ['NOT_LOGGED_IN', 'NO_SUCH_GROUP', 'NOT_A_MEMBER', 'UNAVAILABLE'],
   },
 
   // Responses
@@ -202,6 +291,24 @@ export const schema = {
     doc: 'Answer to Watch: the watched names that have a live session now (`online`).',
     fields: { online: list(username) },
   },
+  GroupList: {
+    op: 0x49,
+    dir: 'response',
+    doc: '`total` groups you can see match the pattern; `groups` is the requested page of them.',
+    fields: { total: u32, groups: list(struct(groupInfo)) },
+  },
+  MemberList: {
+    op: 0x4a,
+    dir: 'response',
+    doc: 'The group has `total` members; `members` is the requested page of them.',
+    fields: { total: u32, members: list(struct(memberInfo)) },
+  },
+  GroupMessageBatch: {
+    op: 0x4b,
+    dir: 'response',
+    doc: "FetchUndelivered's answer instead of MessageBatch when the page holds a message sent to a group: the same, each message with its `group` ('' for one sent to you alone). Oldest first; `remaining` more wait after these.",
+    fields: { remaining: u32, messages: list(struct(groupMessage)) },
+  },
 
   // Pushes (request id 0)
   Message: {
@@ -241,6 +348,24 @@ export const schema = {
     doc: 'The server has heard nothing from this connection for a while: answer with any request (a Ping) or be closed as a dead peer.',
     fields: {},
   },
+  GroupMessage: {
+    op: 0x86,
+    dir: 'push',
+    doc: 'A message sent to a group you are a member of, pushed once it is stored (never to its sender). Acknowledge it with Ack, as a Message.',
+    fields: groupMessage,
+  },
+  GroupDelivered: {
+    op: 0x87,
+    dir: 'push',
+    doc: "Delivery state of a message you sent to a group (`id`: its Accepted.messageId): `delivered` of the `recipients` it was stored for (the group's other members then) have acknowledged it. Pushed while the count grows, at most once per message per --group-receipt-ms, the last when it reaches `recipients`.",
+    fields: { group, id: u32, delivered: u16, recipients: u16 },
+  },
+  GroupChanged: {
+    op: 0x88,
+    dir: 'push',
+    doc: 'Something happened to a group you are (or were, until this) a member of, or were invited to: `change` says what, about the account `name`, done by `by`.',
+    fields: { group, change: u8, name: username, by: username },
+  },
 } as const satisfies Record<string, MessageDef>;
 
 export type Schema = typeof schema;
@@ -263,6 +388,16 @@ export const fieldDocs: Readonly<Record<string, string>> = {
   code: 'an error code (see Error codes)',
   ids: "message ids of messages you sent (each an Accepted.messageId), acknowledged by their recipient's client",
   online: 'the watched names that have a live session now, in the order they were given',
+  group: "a group's name: `#` and 1-15 username characters",
+  inviteOnly: '0: a public group, anyone may join; any other value (1 by convention): only accounts a member invited may join',
+  memberCount: 'how many members the group has',
+  access: 'bit 0 (1) INVITE_ONLY: only invited accounts may join; bit 1 (2) MEMBER: you are a member; bit 2 (4) INVITED: you are invited; bit 3 (8) OWNER: you own it',
+  presence: '1: the member has a live session now; 0: it has none',
+  role: '1: the owner; 0: a member',
+  delivered: 'how many of `recipients` have acknowledged the message',
+  recipients: 'how many members other than the sender the group had when it stored the message',
+  change: '1 JOINED: `name` joined; 2 LEFT: `name` left (or its account was deleted); 3 KICKED: the owner `by` removed `name`; 4 DELETED: the owner `by` deleted the group; 5 OWNER: `name` owns the group now (its owner `by` left); 6 INVITED: `by` invited you (`name`)',
+  by: 'the account that made the change (for JOINED and LEFT, `name` itself)',
 };
 
 /** Flag bits of chatMessage.flags and Send.flags (UTF7 in both; RESEND in Send only). */
@@ -280,6 +415,28 @@ export const MessageFlags = {
 } as const;
 /** The Send.flags bits a client may set; the others are reserved (must be 0). */
 export const SEND_FLAGS = MessageFlags.UTF7 | MessageFlags.RESEND;
+
+/** Bits of groupInfo.access (ListGroups). */
+export const GroupAccess = {
+  INVITE_ONLY: 1,
+  /** You are a member. */
+  MEMBER: 2,
+  /** You are invited (and not a member yet). */
+  INVITED: 4,
+  /** You own the group. */
+  OWNER: 8,
+} as const;
+
+/** Values of GroupChanged.change. */
+export const GroupChange = {
+  JOINED: 1,
+  LEFT: 2,
+  KICKED: 3,
+  DELETED: 4,
+  OWNER: 5,
+  INVITED: 6,
+} as const;
+export type GroupChangeName = keyof typeof GroupChange;
 
 /** The body of a character class ("A-Za-z_.-") as its ranges and characters, space-separated ("A-Z a-z _ . -"). */
 function charClassText(cls: string): string {

@@ -181,6 +181,7 @@ export class Accounts {
     s.accountId = undefined;
     s.username = undefined;
     s.delivered.clear();
+    s.groupDelivered = undefined;
   }
 
   /** At shutdown: throttled Logins stop waiting (they are then refused with SHUTTING_DOWN). */

@@ -13,6 +13,7 @@ import { SendGate } from './sendGate.js';
 import {
   accountOf,
   errorResponse,
+  noteGroupMessage,
   ServiceError,
   storageError,
   toErrorResponse,
@@ -86,7 +87,11 @@ export class Delivery {
   /** Shared store: where Sends wait for what only the database knows. */
   private readonly gate: SendGate | undefined;
 
-  constructor(private readonly core: Core) {
+  constructor(
+    private readonly core: Core,
+    /** Takes the group messages out of an Ack's ids and acknowledges them (groups.ts). */
+    private readonly groupAck?: GroupAck,
+  ) {
     this.gate = core.shared
       ? new SendGate({
           core,
@@ -268,9 +273,10 @@ export class Delivery {
         unwritten.push({ id, senderId: p.senderId });
       } else gone.push(id);
     }
+    const answer = this.withGroupPart(s, me, gone, reply);
     if (gone.length === 0) {
       this.receipts(unwritten);
-      reply({ type: 'Ok' });
+      answer({ type: 'Ok' });
       return;
     }
     this.core.queue.add({ op: 'ack', recipientId: me, ids: gone }, (r) => {
@@ -279,13 +285,13 @@ export class Delivery {
         const v = r.value as { receipts: Receipt[]; bytes: number };
         this.receipts(unwritten.concat(v.receipts));
         this.unqueue(me, v.receipts.length, v.bytes);
-        reply({ type: 'Ok' });
+        answer({ type: 'Ok' });
       } else {
         this.receipts(unwritten);
         // Not removed: they count as delivered again, so a repeated Ack retries them.
         if (s.accountId === me) for (const id of gone) s.delivered.add(id);
         this.core.log.error({ err: r.error, session: s.id }, 'ack failed');
-        reply(storageError(r.error));
+        answer(storageError(r.error));
       }
     });
   }
@@ -302,8 +308,8 @@ export class Delivery {
         return;
       }
       const v = r.value as { messages: StoredMessage[]; remaining: number };
-      if (s.accountId === me) for (const m of v.messages) s.delivered.add(m.id);
-      reply({ type: 'MessageBatch', remaining: v.remaining, messages: v.messages.map(toWire) });
+      if (s.accountId === me) for (const m of v.messages) handedOver(s, m);
+      reply(batchOf(v.remaining, v.messages));
     });
   }
 
@@ -346,6 +352,13 @@ export class Delivery {
     q.n = Math.max(0, q.n - n);
     q.bytes = Math.max(0, q.bytes - bytes);
   }
+
+  /** An Ack's group messages go to groups.ts (out of `ids`, before the rest); its answer then waits for them too. */
+  private withGroupPart(s: Session, me: number, ids: number[], reply: Reply): Reply {
+    const part = this.groupAck?.(s, me, ids);
+    if (part === undefined) return reply;
+    return (r, after) => part.whenDone((failed) => reply(failed ?? r, after));
+  }
 }
 
 /** A stored message as the wire carries it (a deleted sender is a flag bit). */
@@ -360,7 +373,22 @@ export function toWire(m: StoredMessage): ChatMessageOut {
   };
 }
 
-/** A stored message as a Message push. */
-export function toPush(m: StoredMessage): MessagePush {
-  return { type: 'Message', ...toWire(m) };
+/** A stored message as a push: a Message, or a GroupMessage for one sent to a group. */
+export function toPush(m: StoredMessage): Push {
+  return m.group === undefined ? { type: 'Message', ...toWire(m) } : { type: 'GroupMessage', group: m.group, ...toWire(m) };
+}
+
+/** Acknowledges the group messages among an Ack's ids (taking them out of `ids`); undefined when there were none. */
+export type GroupAck = (s: Session, me: number, ids: number[]) => { whenDone(f: (failed: Response | undefined) => void): void } | undefined;
+
+/** Records that a fetched message was handed to the session (a group message as one: its Ack goes to groups.ts). */
+function handedOver(s: Session, m: StoredMessage): void {
+  s.delivered.add(m.id);
+  if (m.group !== undefined) noteGroupMessage(s, m.id);
+}
+
+/** A FetchUndelivered answer: MessageBatch, or GroupMessageBatch when the page holds a group message. */
+function batchOf(remaining: number, messages: StoredMessage[]): Response {
+  if (!messages.some((m) => m.group !== undefined)) return { type: 'MessageBatch', remaining, messages: messages.map(toWire) };
+  return { type: 'GroupMessageBatch', remaining, messages: messages.map((m) => ({ group: m.group ?? '', ...toWire(m) })) };
 }

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       ...(tlsFiles ? { tls: tlsFiles } : {}),
       maxQueue: v['mailbox-max'],
       maxQueueBytes: v['mailbox-max-bytes'],
+      groups: { maxMembers: v['group-max-members'], maxGroupsPerAccount: v['groups-per-account'], receiptMs: v['group-receipt-ms'] },
       tokenLifetimeMs: v['token-lifetime-ms'],
       throttle: {
         loginDelayMs: v['login-delay-ms'],

@@ -7,7 +7,7 @@
  */
 import { FifoMap } from '../protocol/fifoMap.js';
 import { toPush } from './delivery.js';
-import type { Core, Session } from './session.js';
+import { noteGroupMessage, type Core, type Session } from './session.js';
 import type { NodeEvent, StoredMessage } from './store/store.js';
 
 /** The rules the handler applies, from the rule modules. */
@@ -18,6 +18,8 @@ export interface NodeRules {
   takeOver(s: Session): void;
   /** Pushes receipts to their sender here, or keeps them for its next Login. */
   sendReceipts(r: { senderId: number; ids: number[] }): void;
+  /** Group acknowledgements and changes made elsewhere (groups.ts). */
+  group(e: Extract<NodeEvent, { type: 'groupAcks' | 'groupChanged' }>): void;
 }
 
 /** Before a gap was noticed it may have begun already (a dead connection is found late; clocks differ). */
@@ -85,6 +87,17 @@ export class NodeEvents {
         return;
       case 'resync':
         this.catchUp(e.since);
+        return;
+      case 'groupMessages':
+        // Pushed as one-to-one messages are, once to each recipient online here (held the same way during a catch-up).
+        this.handle({
+          type: 'messages',
+          messages: e.messages.flatMap((m) => m.recipients.filter((r) => h.online.has(r)).map((recipientId) => ({ ...m, recipientId }))),
+        });
+        return;
+      case 'groupAcks':
+      case 'groupChanged':
+        rules.group(e);
         return;
     }
   }
@@ -191,6 +204,7 @@ export class NodeEvents {
 
   private push(s: Session, m: StoredMessage): void {
     s.delivered.add(m.id);
+    if (m.group !== undefined) noteGroupMessage(s, m.id);
     s.sink.push(toPush(m));
   }
 }

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { DEFAULT_SCRYPT_COST } from './auth.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { SERVICE_DEFAULTS } from './serviceOptions.js';
+import { GROUP_DEFAULTS } from './groupLimits.js';
 import { DEFAULT_RESERVE_BYTES } from './store/diskReserve.js';
 import { DEFAULT_LEASE_MS } from './store/postgres.js';
 import { DEFAULT_THROTTLE } from './throttle.js';
@@ -191,6 +192,24 @@ export const SERVER_OPTIONS = {
     int: [1, 2 ** 40],
     default: SERVICE_DEFAULTS.maxQueueBytes,
     help: 'content bytes that may wait for one recipient; past it a Send is `MAILBOX_FULL`',
+  },
+  'group-max-members': {
+    arg: 'N',
+    int: [2, 65535],
+    default: GROUP_DEFAULTS.maxMembers,
+    help: 'members one group may have; past it a JoinGroup is `GROUP_FULL`',
+  },
+  'groups-per-account': {
+    arg: 'N',
+    int: [1, 65535],
+    default: GROUP_DEFAULTS.maxGroupsPerAccount,
+    help: 'groups one account may be a member of (its own included); past it a CreateGroup or JoinGroup is `TOO_MANY_GROUPS`',
+  },
+  'group-receipt-ms': {
+    arg: 'MS',
+    int: [10, 60_000],
+    default: GROUP_DEFAULTS.receiptMs,
+    help: 'a sender is pushed the delivery count of each of its group messages (`GroupDelivered`, "delivered to k of n") at most once per MS while it grows',
   },
   'token-lifetime-ms': {
     arg: 'MS',

@@ -9,6 +9,7 @@ import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaul
 import { PasswordHasher } from './auth.js';
 import { claimDataDir } from './dataDir.js';
 import type { ThrottleOptions } from './throttle.js';
+import type { GroupLimits } from './groupLimits.js';
 import { ChatService } from './service.js';
 import { MemoryStore } from './store/memory.js';
 import { PostgresStore } from './store/postgres.js';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   /** Most messages / content bytes waiting for one recipient (see service.ts); defaults there. */
   maxQueue?: number;
   maxQueueBytes?: number;
+  /** Group limits: members per group, groups per account, how often GroupDelivered is pushed (groupLimits.ts); defaults there. */
+  groups?: Partial<GroupLimits>;
   /** Login throttling and registration rate (see throttle.ts); defaults there. Per-address parts follow connections.limitLoopback. */
   throttle?: Partial<ThrottleOptions>;
   /** Per-connection pipeline limits (see transports/tcp.ts); defaults there. */
@@ -110,6 +113,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     maxQueueBytes: opts.maxQueueBytes,
     throttle: opts.throttle,
     limitLoopback: opts.connections?.limitLoopback,
+    groups: opts.groups,
   });
   try {
     await service.start();

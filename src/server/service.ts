@@ -1,6 +1,6 @@
 /**
- * ChatService: wires the rule modules together (accounts.ts, delivery.ts, presence.ts, over the
- * shared state in session.ts) and routes each request to its rule. It knows neither sockets nor SQL:
+ * ChatService: wires the rule modules together (accounts.ts, delivery.ts, presence.ts, groups.ts,
+ * over the shared state in session.ts) and routes each request to its rule. It knows neither sockets nor SQL:
  * a transport opens a Session per connection with a sink for pushes and hands it decoded requests;
  * storage is a Store behind a group-commit queue (storeQueue.ts).
  *
@@ -10,10 +10,11 @@
  */
 import type { Request, Response } from '../protocol/codec.js';
 import { maxValue } from '../protocol/fields.js';
-import { chatMessage } from '../protocol/schema.js';
+import { chatMessage, GROUP_PREFIX } from '../protocol/schema.js';
 import { Accounts } from './accounts.js';
 import type { PasswordHasher } from './auth.js';
 import { Delivery, RECENT_UNWRITTEN } from './delivery.js';
+import { Groups } from './groups.js';
 import type { Log } from './log.js';
 import { BlockIds, ReservedIds, type MessageIds } from './messageIds.js';
 import { NodeEvents } from './nodeEvents.js';
@@ -36,6 +37,7 @@ export class ChatService {
   private readonly presence: Presence;
   private readonly accounts: Accounts;
   private readonly delivery: Delivery;
+  private readonly groups: Groups;
   /** Shared store: what the other nodes report (nodeEvents.ts). */
   private nodes: NodeEvents | undefined;
   private nextSessionId = 1;
@@ -76,7 +78,8 @@ export class ChatService {
       limitLoopback: opts.limitLoopback,
       overtaken: (id, claim) => this.nodes?.overtaken(id, claim) ?? false,
     });
-    this.delivery = new Delivery(this.core);
+    this.groups = new Groups(this.core, opts.groups);
+    this.delivery = new Delivery(this.core, (s, me, ids) => this.groups.ack(s, me, ids));
   }
 
   /** Opens the store and loads what the hot path keeps in memory. */
@@ -92,6 +95,7 @@ export class ChatService {
           presence: (name, online) => this.presence.announce(name, online),
           takeOver: (s) => this.accounts.takeOver(s),
           sendReceipts: (r) => this.delivery.sendReceipts(r),
+          group: (e) => this.groups.nodeEvent(e),
         },
         RECENT_UNWRITTEN,
       ));
@@ -145,10 +149,11 @@ export class ChatService {
   }
 
   private route(s: Session, req: Request, done: Reply, body: Buffer | undefined): boolean {
-    const { accounts, delivery } = this;
+    const { accounts, delivery, groups } = this;
     switch (req.type) {
       case 'Send':
-        delivery.send(s, req, done, body);
+        if (req.recipient.startsWith(GROUP_PREFIX)) groups.send(s, req, done, body);
+        else delivery.send(s, req, done, body);
         return false;
       case 'Ack':
         delivery.ack(s, req.upTo, done);
@@ -184,10 +189,44 @@ export class ChatService {
         );
         return true;
       case 'DeleteAccount': {
+        const name = s.username ?? '';
         const deleted = accounts.deleteAccount(s, req.password, req.confirm !== 0);
-        this.settle(s, req, done, deleted.then((r) => (r.deleted ? { type: 'Ok' } : { type: 'ConfirmDelete', waiting: r.waiting })));
+        this.settle(
+          s,
+          req,
+          done,
+          deleted.then((r) => {
+            if (!r.deleted) return { type: 'ConfirmDelete', waiting: r.waiting };
+            groups.departed(name, r.groups ?? []);
+            return { type: 'Ok' };
+          }),
+        );
         return true;
       }
+      case 'CreateGroup':
+        groups.create(s, req.group, req.inviteOnly !== 0, done);
+        return false;
+      case 'JoinGroup':
+        groups.join(s, req.group, done);
+        return false;
+      case 'InviteToGroup':
+        groups.invite(s, req.group, req.username, done);
+        return false;
+      case 'LeaveGroup':
+        groups.leave(s, req.group, done);
+        return false;
+      case 'KickFromGroup':
+        groups.kick(s, req.group, req.username, done);
+        return false;
+      case 'DeleteGroup':
+        groups.remove(s, req.group, done);
+        return false;
+      case 'ListGroups':
+        groups.list(s, req.pattern, req.offset, req.limit, done);
+        return false;
+      case 'ListMembers':
+        groups.members(s, req.group, req.offset, req.limit, done);
+        return false;
     }
   }
 
@@ -209,6 +248,7 @@ export class ChatService {
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.core.closing = true;
     clearInterval(this.pruneTimer);
+    this.groups.stop();
     this.accounts.wakeSleepers();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));

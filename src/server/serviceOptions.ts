@@ -1,6 +1,7 @@
 /** The service's tunable limits and their defaults, in one place (the CLI's option table and README take them from here). */
 import type { Metrics } from './metrics.js';
 import type { ThrottleOptions } from './throttle.js';
+import type { GroupLimits } from './groupLimits.js';
 
 export interface ServiceOptions {
   /** Largest page a ListAccounts answers; a limit of 0 means this. */
@@ -31,10 +32,12 @@ export interface ServiceOptions {
   limitLoopback?: boolean;
   /** Where the service counts what operators watch (a registry of its own when not given). */
   metrics?: Metrics;
+  /** Group limits (members, groups per account, receipt interval); defaults in groupLimits.ts. */
+  groups?: Partial<GroupLimits>;
 }
 
 /** ServiceOptions with every limit set. */
-export type ServiceLimits = Required<Omit<ServiceOptions, 'throttle' | 'limitLoopback' | 'metrics'>>;
+export type ServiceLimits = Required<Omit<ServiceOptions, 'throttle' | 'limitLoopback' | 'metrics' | 'groups'>>;
 
 export const SERVICE_DEFAULTS: ServiceLimits = {
   maxListLimit: 500,

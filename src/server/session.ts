@@ -29,6 +29,11 @@ export class ServiceError extends Error {
 export interface SessionSink {
   /** `raw` may carry already-validated field bytes (a relayed content) to copy instead of re-encoding. */
   push(msg: Push, raw?: RawFields): void;
+  /**
+   * The same push as a whole frame encoded already (request id 0), where the transport writes frames:
+   * a group message is encoded once for all its members.
+   */
+  pushFrame?(frame: Buffer): void;
 }
 
 /**
@@ -60,6 +65,8 @@ export class Session {
    * so a cumulative Ack after a live push cannot drop older messages the user has never seen.
    */
   readonly delivered = new DeliveredIds();
+  /** Of `delivered`, the group messages (their Ack goes to groups.ts); absent until there is one. */
+  groupDelivered: DeliveredIds | undefined;
   /** The names this session watches (Watch); emptied when it logs out or closes. */
   watching: readonly string[] = [];
   /** Shared store: this session's claim on its account (a later claim elsewhere takes over). */
@@ -88,6 +95,11 @@ export class Session {
     /** The peer's IP address, for the per-address limits (undefined: none apply). */
     readonly address?: string,
   ) {}
+}
+
+/** Notes that a group message was handed to the session (pushed or fetched): its Ack moves the member's position (groups.ts). */
+export function noteGroupMessage(s: Session, id: number): void {
+  (s.groupDelivered ??= new DeliveredIds()).add(id);
 }
 
 /** The session's account id, or NOT_LOGGED_IN. */

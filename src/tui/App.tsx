@@ -17,6 +17,7 @@ import { formatServer, serversName, type ServerAddress } from './servers.js';
 import type { Connect, SessionOptions } from './session.js';
 import { filterPattern, initialState, totalUnread, type State } from './state/index.js';
 import { useChat } from './useChat.js';
+import { GROUP_RE } from '../protocol/schema.js';
 
 export interface AppProps {
   connect: Connect;
@@ -70,10 +71,13 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
   const main = state.screen === 'main';
   const loggedIn = main && state.conn === 'connected';
   const { pattern, page, pageSize } = state.users;
+  // In a group's window the users pane lists the group's members (groups.ts).
+  const group = state.convs.view !== null && GROUP_RE.test(state.convs.view) ? state.convs.view : null;
   useEffect(() => {
     if (!loggedIn) return;
-    void session.listAccounts(filterPattern(pattern), page * pageSize, pageSize);
-  }, [loggedIn, pattern, page, pageSize, tick, state.me]);
+    if (group !== null) session.groups.membersPage(group, page * pageSize, pageSize);
+    else void session.listAccounts(filterPattern(pattern), page * pageSize, pageSize);
+  }, [loggedIn, pattern, page, pageSize, tick, state.me, group]);
 
   // Presence of the users on screen and of the open conversations (the session skips unchanged sets).
   const watched = [...state.users.names, ...state.convs.open].join('\n');
@@ -109,6 +113,7 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     },
     helpMax: helpMax(L.top, columns),
     usersShown: L.usersHeight > 0,
+    groups: session.groups,
   };
   // One always-active key handler, routing on the latest state (see keys/route.ts).
   useInput((input, key) => routeInput(get, input, key, ctx), { isActive: true });

@@ -2,7 +2,8 @@
  * The /commands, in one table (what Enter runs, what /help and README's table say), and what Enter
  * does with the message line: send it (to the view's conversation or as addressed), or run a command.
  */
-import { USERNAME_RE } from '../protocol/schema.js';
+import { GROUP_RE, USERNAME_RE } from '../protocol/schema.js';
+import { GROUP_COMMANDS } from './groupCommands.js';
 import type { KeyContext } from './keys/context.js';
 import { Command, keyLabel } from './keys/keymap.js';
 import { splitMessage } from './text/split.js';
@@ -27,7 +28,7 @@ function sendLine(s: State, ctx: KeyContext): void {
   if (t.recipient === null) {
     return dispatch({ type: 'composeError', text: 'this is the inbox: /msg NAME text, or /query NAME to open a conversation' });
   }
-  if (!USERNAME_RE.test(t.recipient)) return dispatch({ type: 'composeError', text: `${t.recipient} is not a user name` });
+  if (!USERNAME_RE.test(t.recipient) && !GROUP_RE.test(t.recipient)) return dispatch({ type: 'composeError', text: `${t.recipient} is not a user name` });
   if (t.content === '') return dispatch({ type: 'composeError', text: t.addressed ? `type a message after ${t.recipient}` : 'nothing to send' });
   if (wireBytes(t.content) > CONTENT_MAX) {
     return dispatch({ type: 'offerSplit', recipient: t.recipient, parts: splitMessage(t.content) });
@@ -115,6 +116,7 @@ export const COMMANDS: readonly SlashCommand[] = [
       ctx.dispatch({ type: 'overlay', overlay: 'help' });
     },
   },
+  ...GROUP_COMMANDS,
   { name: 'quit', aliases: ['exit'], does: 'quit', run: (_s, ctx) => ctx.quit() },
 ];
 

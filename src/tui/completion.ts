@@ -6,7 +6,11 @@ export function completionNames(s: State): string[] {
   for (const n of s.users.names) names.add(n);
   // The most recent senders and recipients, without walking a long history.
   const entries = s.convs.entries;
-  for (let i = entries.length - 1; i >= 0 && i >= entries.length - 500; i--) names.add(entries[i]!.peer);
+  for (let i = entries.length - 1; i >= 0 && i >= entries.length - 500; i--) {
+    names.add(entries[i]!.peer);
+    // In a group's window, its members who wrote.
+    names.add(entries[i]!.sender);
+  }
   if (s.me) names.delete(s.me);
   return [...names];
 }

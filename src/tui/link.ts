@@ -8,7 +8,25 @@ import type { ServerAddress } from './servers.js';
 /** The part of ChatClient the TUI uses. */
 export type ClientLike = Pick<
   ChatClient,
-  'register' | 'login' | 'listAccounts' | 'send' | 'fetch' | 'ack' | 'deleteAccount' | 'watch' | 'close' | 'on' | 'removeAllListeners'
+  | 'register'
+  | 'login'
+  | 'listAccounts'
+  | 'send'
+  | 'fetch'
+  | 'ack'
+  | 'deleteAccount'
+  | 'watch'
+  | 'close'
+  | 'on'
+  | 'removeAllListeners'
+  // Groups (groups.ts).
+  | 'createGroup'
+  | 'joinGroup'
+  | 'leaveGroup'
+  | 'inviteToGroup'
+  | 'kickFromGroup'
+  | 'listGroups'
+  | 'listMembers'
 >;
 
 /** Opens a connection to one server of the list. */

@@ -5,7 +5,7 @@
  * that were in flight with the same client id, acks what reached the screen, keeps the history
  * file, and reports everything to the reducer as actions.
  */
-import type { ChatMessage } from '../protocol/client.js';
+import type { FetchedMessage } from '../protocol/client.js';
 import type { Body } from '../protocol/codec.js';
 import { HistoryKeeper } from './historyKeeper.js';
 import { backoff, describe, isConnectionError, type ClientLike, type Connect } from './link.js';
@@ -15,6 +15,7 @@ import { PresenceWatch } from './presenceWatch.js';
 import type { Action, IncomingMessage, StoredMessage } from './state/index.js';
 import { DEFAULT_SERVER, formatServer, parseServer, type ServerAddress } from './servers.js';
 import { fromWire } from './text/unicode.js';
+import { TuiGroups } from './groups.js';
 
 export type { ClientLike, Connect } from './link.js';
 
@@ -31,13 +32,13 @@ export interface SessionOptions {
   historyLimit?: number;
 }
 
-/** A received message as the view wants it: UTF-7 decoded. */
-export const incoming = ({ content, ...m }: ChatMessage): IncomingMessage => ({ ...m, text: fromWire(content, m.flags) });
+/** A received message as the view wants it: UTF-7 decoded (a group message keeps its group). */
+export const incoming = ({ content, ...m }: FetchedMessage): IncomingMessage => ({ ...m, text: fromWire(content, m.flags) });
 
 const stored = (m: IncomingMessage): StoredMessage => ({
   id: m.id,
   sender: m.sender,
-  peer: m.sender,
+  peer: m.group ?? m.sender,
   own: false,
   clientId: m.clientId,
   sentAt: m.sentAt,
@@ -61,6 +62,8 @@ export class ChatSession {
   private readonly autoFetch: boolean;
   private readonly outbox: Outbox;
   private readonly presence: PresenceWatch;
+  /** The group /commands and what the server says about groups. */
+  readonly groups: TuiGroups;
 
   constructor(
     private readonly connectFn: Connect,
@@ -79,6 +82,7 @@ export class ChatSession {
     };
     this.outbox = new Outbox(host);
     this.presence = new PresenceWatch(host);
+    this.groups = new TuiGroups(host);
   }
 
   /** Starts connecting; call once. */
@@ -137,6 +141,10 @@ export class ChatSession {
     c.on('message', (m) => this.onMessage(m));
     c.on('delivered', (ids) => this.onDelivered(ids));
     c.on('presence', (name, online) => this.presence.changed(name, online));
+    c.on('groupMessage', (m) => this.onMessage(m));
+    c.on('groupChanged', (e) => this.groups.changed(e));
+    // "Delivered" once every member has the message.
+    c.on('groupDelivered', (d) => d.delivered >= d.recipients && this.onDelivered([d.id]));
     c.on('loggedInElsewhere', () => {
       log('logged in elsewhere');
       this.creds = null;
@@ -235,7 +243,7 @@ export class ChatSession {
     this.presence.watch(names);
   }
 
-  private onMessage(m: ChatMessage): void {
+  private onMessage(m: FetchedMessage): void {
     const msg = incoming(m);
     this.dispatch({ type: 'messages', messages: [msg], live: true });
     this.history.keep([stored(msg)]);

@@ -33,3 +33,27 @@ test('the Python example of the protocol doc registers, logs in, sends itself a 
   const second = await run();
   t.regex(second.stdout, /^register: username alice is taken\n[\s\S]*received message \d+ from alice: hello\n$/);
 });
+
+test('the Python group example creates a group, a member gets the message and acknowledges it, the sender hears delivered to 1 of 1', async (t) => {
+  if (!python) {
+    t.log('python3 is not installed: the example was not run');
+    t.pass();
+    return;
+  }
+  const code = /## Example: a group session in Python[\s\S]*?```python\n([\s\S]*?)```/.exec(renderProtocolDoc())?.[1];
+  t.truthy(code);
+  const dir = tempDir();
+  const file = path.join(dir, 'group.py');
+  fs.writeFileSync(file, code!);
+  const srv = await startServer({ port: 0, store: 'memory', scryptCost: TEST_COST, groups: { receiptMs: 20 } });
+  t.teardown(async () => {
+    await srv.close();
+    removeDir(dir);
+  });
+  const run = () => promisify(execFile)('python3', [file, '127.0.0.1', String(srv.port)], { timeout: 60_000 });
+  const first = await run();
+  t.regex(first.stdout, /^accepted as message (\d+)\nbob got message \1 in #demo from alice: hello group\ndelivered to 1 of 1 in #demo\n$/);
+  // Again: the accounts and the group exist now, and bob is a member already.
+  const second = await run();
+  t.regex(second.stdout, /^#demo exists already\naccepted as message (\d+)\nbob got message \1 in #demo from alice: hello group\ndelivered to 1 of 1 in #demo\n$/);
+});

@@ -5,6 +5,8 @@
 import { contentDigest } from './sqliteDb.js';
 import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, Store, StoredMessage } from './store.js';
 import { wildcardToRegExp } from '../rules.js';
+import { isGroupOp, mergePages } from './groupOps.js';
+import { MemoryGroups } from './memoryGroups.js';
 
 interface Row {
   id: number;
@@ -31,6 +33,7 @@ export class MemoryStore implements Store {
   private maxId = 0;
   /** Batches run (for tests). */
   readonly stats = { commits: 0, ops: 0 };
+  private readonly groups = new MemoryGroups({ account: (id) => this.accounts.get(id), sends: this.sends });
 
   async open(): Promise<OpenState> {
     const queues: OpenState['queues'] = [];
@@ -100,10 +103,10 @@ export class MemoryStore implements Store {
           const sender = this.accounts.get(r.senderId)!;
           return { id: r.id, senderName: sender.name, clientId: r.clientId, flags: r.flags, senderDeleted: sender.deleted, sentAt: r.sentAt, content: r.content };
         });
-        return { messages, remaining: q.length - messages.length };
+        return mergePages({ messages, total: q.length }, this.groups.fetch(op.recipientId, op.max, after), op.max);
       }
       case 'count':
-        return this.queues.get(op.recipientId)?.size ?? 0;
+        return (this.queues.get(op.recipientId)?.size ?? 0) + this.groups.count(op.recipientId);
       case 'findAccount': {
         const id = this.byName.get(op.name);
         const a = id === undefined ? undefined : this.accounts.get(id)!;
@@ -117,8 +120,9 @@ export class MemoryStore implements Store {
         return id;
       }
       case 'deleteAccount': {
-        const waiting = this.queues.get(op.accountId)?.size ?? 0;
+        const waiting = (this.queues.get(op.accountId)?.size ?? 0) + this.groups.count(op.accountId);
         if (waiting > 0 && !op.force) return { deleted: false, waiting } satisfies DeleteResult;
+        const groups = this.groups.leaveAll(op.accountId);
         const a = this.accounts.get(op.accountId);
         if (a && !a.deleted) {
           a.deleted = true;
@@ -128,7 +132,7 @@ export class MemoryStore implements Store {
         this.queues.delete(op.accountId);
         this.receipts.delete(op.accountId);
         for (const k of this.sends.keys()) if (k.startsWith(`${op.accountId}:`)) this.sends.delete(k);
-        return { deleted: true } satisfies DeleteResult;
+        return (groups.length > 0 ? { deleted: true, groups } : { deleted: true }) satisfies DeleteResult;
       }
       case 'list': {
         const re = wildcardToRegExp(op.pattern);
@@ -136,6 +140,7 @@ export class MemoryStore implements Store {
         return { total: all.length, names: all.slice(op.offset, op.offset + op.limit) };
       }
       default:
+        if (isGroupOp(op)) return this.groups.apply(op);
         throw new Error(`unknown store operation ${(op as { op: string }).op}`);
       case 'reserveIds':
         this.maxId = Math.max(this.maxId, op.upTo);

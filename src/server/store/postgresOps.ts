@@ -11,6 +11,8 @@ import { contentDigest } from './sqliteDb.js';
 import type { Account, Binding, DeleteResult, IdBlock, InsertOp, InsertResult, Op, Receipt, StoredMessage } from './store.js';
 import { NODE_CHANNEL, type Wake } from './postgresWakes.js';
 import { ID_BLOCK } from './postgresSchema.js';
+import { isGroupOp, mergePages } from './groupOps.js';
+import { PgGroups } from './postgresGroups.js';
 
 interface MessageRow {
   id: number;
@@ -39,6 +41,7 @@ export function globToLike(glob: string): string {
 /** Runs operations on one connection, gathering the wake-ups the caller must send. */
 export class BatchRunner {
   readonly wakes: Wake[] = [];
+  private groupOps: PgGroups | undefined;
 
   constructor(
     private readonly db: pg.ClientBase,
@@ -120,10 +123,10 @@ export class BatchRunner {
           sentAt: r.sent_at,
           content: r.content,
         }));
-        return { messages, remaining: Math.max(0, total - messages.length) };
+        return mergePages({ messages, total }, await this.groups.fetch(op.recipientId, op.max, op.after), op.max);
       }
       case 'count':
-        return this.count(op.recipientId);
+        return (await this.count(op.recipientId)) + (await this.groups.count(op.recipientId));
       case 'createAccount': {
         const r = await q<{ id: number }>(
           `INSERT INTO accounts (name, hash, created_at) VALUES ($1, $2, $3)
@@ -135,8 +138,9 @@ export class BatchRunner {
         return id;
       }
       case 'deleteAccount': {
-        const waiting = await this.count(op.accountId);
+        const waiting = (await this.count(op.accountId)) + (await this.groups.count(op.accountId));
         if (waiting > 0 && !op.force) return { deleted: false, waiting } satisfies DeleteResult;
+        const groups = await this.groups.leaveAll(op.accountId);
         const r = await q<{ name: string }>("UPDATE accounts SET deleted_at = $2, hash = '' WHERE id = $1 AND deleted_at IS NULL RETURNING name", [
           op.accountId,
           Date.now(),
@@ -146,7 +150,7 @@ export class BatchRunner {
         await q('DELETE FROM receipts WHERE sender_id = $1', [op.accountId]);
         const name = r.rows[0]?.name;
         if (name !== undefined) this.wakes.push(['a', name, op.accountId, 0]);
-        return { deleted: true } satisfies DeleteResult;
+        return (groups.length > 0 ? { deleted: true, groups } : { deleted: true }) satisfies DeleteResult;
       }
       case 'list': {
         const like = globToLike(op.pattern);
@@ -276,8 +280,14 @@ export class BatchRunner {
         return r.rows.map((x) => [x.name, x.id]);
       }
       default:
+        if (isGroupOp(op)) return this.groups.one(op);
         throw new Error(`unknown store operation ${(op as { op: string }).op}`);
     }
+  }
+
+  /** The group operations, on this runner's connection and wake-ups. */
+  private get groups(): PgGroups {
+    return (this.groupOps ??= new PgGroups(this.db, this.nodeId, this.wakes));
   }
 
   /**

@@ -4,6 +4,7 @@
  * turns, so a migration never runs twice and no node sees half of one.
  */
 import type pg from 'pg';
+import { GROUP_MIGRATION } from './postgresGroupSchema.js';
 
 /** Ids are handed to nodes in blocks this large (one sequence step). */
 export const ID_BLOCK = 1024;
@@ -129,6 +130,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sends ADD COLUMN acked_at bigint;
   CREATE INDEX sends_acked ON sends (sender_id, acked_at) WHERE acked_at IS NOT NULL;
   `,
+  // 5: group conversations (postgresGroups.ts).
+  GROUP_MIGRATION,
 ];
 
 /** Quotes an identifier for SQL. */

@@ -15,7 +15,12 @@ export type Wake =
   | ['t', accountId: number, claim: number]
   | ['p', name: string, online: 0 | 1]
   | ['r', senderId: number, ...ids: number[]]
-  | ['a', name: string, id: number, live: 0 | 1];
+  | ['a', name: string, id: number, live: 0 | 1]
+  // Groups (postgresGroups.ts): a message and its members online on other nodes; acknowledged group
+  // message ids (one per member that acknowledged); a membership change and whom to tell.
+  | ['g', group: string, id: number, sender: string, clientId: number, flags: number, sentAt: number, content: string, ...recipients: number[]]
+  | ['k', ...ids: number[]]
+  | ['G', group: string, change: number, name: string, by: string, ...to: number[]];
 
 /** The SQL prefix of a node's own channel (+ its id): messages and receipts for its sessions only. */
 export const NODE_CHANNEL = 'termchat.node.';
@@ -51,6 +56,7 @@ export function eventsOf(payload: string, self: string): NodeEvent[] {
   if (records[0] === self) return [];
   const out: NodeEvent[] = [];
   let messages: Extract<NodeEvent, { type: 'messages' }>['messages'] | undefined;
+  let groupMessages: Extract<NodeEvent, { type: 'groupMessages' }>['messages'] | undefined;
   for (let i = 1; i < records.length; i++) {
     const f = records[i]!.split(US);
     const n = (k: number) => Number(f[k]);
@@ -72,6 +78,29 @@ export function eventsOf(payload: string, self: string): NodeEvent[] {
         break;
       case 'a':
         out.push({ type: 'account', name: f[1]!, id: n(2), live: f[3] === '1' });
+        break;
+      case 'g': {
+        if (f.length < 9) continue;
+        if (!groupMessages) out.push({ type: 'groupMessages', messages: (groupMessages = []) });
+        groupMessages.push({
+          group: f[1]!,
+          id: n(2),
+          senderName: f[3]!,
+          clientId: n(4),
+          flags: n(5),
+          sentAt: n(6),
+          content: f[7]!,
+          senderDeleted: false,
+          recipients: f.slice(8).map(Number),
+        });
+        break;
+      }
+      case 'k':
+        out.push({ type: 'groupAcks', ids: f.slice(1).map(Number) });
+        break;
+      case 'G':
+        if (f.length < 5) continue;
+        out.push({ type: 'groupChanged', group: f[1]!, change: n(2), name: f[3]!, by: f[4]!, members: f.slice(5).map(Number) });
         break;
     }
   }

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { checkNotLost, DataLost, DB_FILE, reconcileMarker } from './dataMarker.js';
 import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, StoredMessage } from './store.js';
+import { isGroupOp, mergePages } from './groupOps.js';
+import { SqliteGroups } from './sqliteGroups.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -70,7 +72,7 @@ const markSql = (rows: number) =>
   `UPDATE sends SET acked_at = ? WHERE (sender_id, client_id, message_id) IN (VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')})`;
 
 /** Operations that add data: refused on a full disk while the rest still run (runShrinking). */
-const GROWING: ReadonlySet<Op['op']> = new Set(['insert', 'createAccount', 'addReceipts', 'reserveIds', 'bindSession']);
+const GROWING: ReadonlySet<Op['op']> = new Set(['insert', 'createAccount', 'addReceipts', 'reserveIds', 'bindSession', 'groupInsert', 'groupCreate', 'groupJoin', 'groupInvite']);
 
 /** Columns added after 0.1.0, for data directories created by it. */
 const ADDED_COLUMNS: Array<[table: string, column: string, decl: string]> = [
@@ -104,6 +106,7 @@ export class SqliteDb {
   private readonly db: Database.Database;
   private readonly s;
   private readonly batchTx: (ops: readonly Op[]) => OpResult[];
+  private readonly groups: SqliteGroups;
   /** Accounts deleted since start: a Send queued before the deletion committed must not land in them. */
   private readonly deleted = new Set<number>();
 
@@ -128,6 +131,7 @@ export class SqliteDb {
       if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
     }
     db.exec('CREATE INDEX IF NOT EXISTS sends_acked ON sends(sender_id, acked_at) WHERE acked_at IS NOT NULL');
+    this.groups = new SqliteGroups(db);
     const began = performance.now();
     const check = db.pragma('quick_check(20)') as Array<{ quick_check: string }>;
     const problems = check.map((r) => r.quick_check).filter((p) => p !== 'ok');
@@ -218,6 +222,8 @@ export class SqliteDb {
         try {
           return { ok: true, value: one(op) };
         } catch (err) {
+          // Its savepoint is undone: so is anything it kept in memory.
+          this.groups.forgetAll();
           return { ok: false, error: (err as Error).message };
         }
       }),
@@ -230,7 +236,13 @@ export class SqliteDb {
         // What the rolled-back pass did to memory goes too.
         this.deleted.clear();
         for (const id of deleted) this.deleted.add(id);
-        return careful(ops);
+        this.groups.forgetAll();
+        try {
+          return careful(ops);
+        } catch (err) {
+          this.groups.forgetAll();
+          throw err;
+        }
       }
     };
   }
@@ -319,24 +331,25 @@ export class SqliteDb {
           sentAt: r.sent_at,
           content: r.content,
         }));
-        return { messages, remaining: Math.max(0, total - rows.length) };
+        return mergePages({ messages, total }, this.groups.fetch(op.recipientId, op.max, op.after), op.max);
       }
       case 'count':
-        return s.countQueued.get(op.recipientId)!.n;
+        return s.countQueued.get(op.recipientId)!.n + this.groups.count(op.recipientId);
       case 'findAccount':
         return s.liveByName.get(op.name);
       case 'createAccount':
         if (s.liveByName.get(op.name)) return undefined;
         return Number(s.insertAccount.run(op.name, op.hash, Date.now()).lastInsertRowid);
       case 'deleteAccount': {
-        const waiting = s.countQueued.get(op.accountId)!.n;
+        const waiting = s.countQueued.get(op.accountId)!.n + this.groups.count(op.accountId);
         if (waiting > 0 && !op.force) return { deleted: false, waiting } satisfies DeleteResult;
+        const groups = this.groups.leaveAll(op.accountId);
         s.markDeleted.run(Date.now(), op.accountId);
         s.dropQueue.run(op.accountId);
         s.dropSends.run(op.accountId);
         s.dropReceipts.run(op.accountId);
         this.deleted.add(op.accountId);
-        return { deleted: true } satisfies DeleteResult;
+        return (groups.length > 0 ? { deleted: true, groups } : { deleted: true }) satisfies DeleteResult;
       }
       case 'list':
         return {
@@ -349,6 +362,7 @@ export class SqliteDb {
         s.reserveIds.run(op.upTo);
         return null;
       default:
+        if (isGroupOp(op)) return this.groups.apply(op);
         throw new Error(`unknown store operation ${(op as { op: string }).op}`);
     }
   }

@@ -9,6 +9,7 @@
  */
 
 import type { DelayRule } from '../throttle.js';
+import type { GroupDeparture, GroupOp, GroupResultOf } from './groupOps.js';
 export interface Account {
   id: number;
   name: string;
@@ -29,6 +30,8 @@ export interface StoredMessage {
   /** Milliseconds since the Unix epoch. */
   sentAt: number;
   content: string;
+  /** Set for a message sent to a group: the group's name. */
+  group?: string;
 }
 
 /** A message that left its recipient's queue, and who sent it (for a delivery receipt). */
@@ -42,7 +45,7 @@ export interface Receipt {
   handled?: true;
 }
 
-export type DeleteResult = { deleted: true } | { deleted: false; waiting: number };
+export type DeleteResult = { deleted: true; groups?: GroupDeparture[] } | { deleted: false; waiting: number };
 
 /**
  * Stores a message under an id the service chose. With `clientId` non-zero, a (sender, clientId)
@@ -98,15 +101,18 @@ export type Op =
    * after `since` (ms since the epoch): receipts again, for a session that may have missed them.
    */
   | { op: 'recentReceipts'; senderId: number; since: number }
-  /** Up to `max` waiting messages, oldest first (only ids above `after`, if given), and how many more wait after them. */
+  /** Up to `max` waiting messages, group messages included, oldest first (only ids above `after`, if given), and how many more wait after them. */
   | { op: 'fetch'; recipientId: number; max: number; after?: number }
-  /** How many messages wait for the account. */
+  /** How many messages wait for the account (group messages included). */
   | { op: 'count'; recipientId: number }
   /** The live account with this name, or undefined. */
   | { op: 'findAccount'; name: string }
   /** Creates a live account; result: its id, or undefined if a live account has that name. */
   | { op: 'createAccount'; name: string; hash: string }
-  /** Deletes an account, its queue and its kept receipts (unless messages wait and !force); messages it sent stay. */
+  /**
+   * Deletes an account, its queue and its kept receipts (unless messages wait and !force; group
+   * messages waiting for it count); messages it sent stay. It leaves its groups (groupOps.ts).
+   */
   | { op: 'deleteAccount'; accountId: number; force: boolean }
   /** Live accounts matching a GLOB-style pattern (`*`, `?`), sorted by name, one page, and the total. */
   | { op: 'list'; pattern: string; offset: number; limit: number }
@@ -141,9 +147,11 @@ export type Op =
   | { op: 'throttleFail'; keys: readonly string[]; now: number; rule: DelayRule }
   | { op: 'throttleSuccess'; keys: readonly string[]; account: string; address: string; now: number }
   | { op: 'knownAddress'; account: string; address: string; since: number }
-  | { op: 'register'; address: string; now: number; windowMs: number; perWindow: number };
+  | { op: 'register'; address: string; now: number; windowMs: number; perWindow: number }
+  // Group conversations (groupOps.ts).
+  | GroupOp;
 
-export interface ResultOf {
+export interface ResultOf extends GroupResultOf {
   insert: InsertResult;
   ack: { receipts: Receipt[]; bytes: number };
   addReceipts: null;
@@ -196,7 +204,13 @@ export type NodeEvent =
    * missed. Bind the live sessions again, reload the directory, push what waits.
    */
   /** A gap in the wake-ups that began about `since` (ms since the epoch): what was sent in it may be lost. */
-  | { type: 'resync'; since: number };
+  | { type: 'resync'; since: number }
+  /** Group messages committed elsewhere, each with its recipients online on other nodes than the sender's: push to those here. */
+  | { type: 'groupMessages'; messages: Array<StoredMessage & { group: string; recipients: number[] }> }
+  /** Group messages acknowledged elsewhere (an id once per member that did): for their senders' delivery counts. */
+  | { type: 'groupAcks'; ids: number[] }
+  /** A group changed elsewhere: tell its members here (`members`: who is to be told). */
+  | { type: 'groupChanged'; group: string; change: number; name: string; by: string; members: number[] };
 
 /** A store several nodes share: it carries wake-ups between them and holds the session leases. */
 export interface SharedStore {

@@ -327,21 +327,22 @@ export class GrpcTransport {
   private push(g: GrpcSession, p: Push): void {
     const out = toPushOut(p);
     if (g.stream) this.write(g, out);
-    else if (p.type === 'Message' || p.type === 'Delivered' || p.type === 'PresenceChanged') this.hold(g, out);
+    else if (p.type !== 'KeepAlive' && p.type !== 'LoggedInElsewhere' && p.type !== 'ServerClosing') this.hold(g, out);
     // After these the session is over; retire it once the service is done with the current call.
     if (p.type === 'LoggedInElsewhere' || p.type === 'ServerClosing') process.nextTick(() => this.retire(g, p.type === 'ServerClosing' ? 'serverClosing' : 'loggedInElsewhere'));
   }
 
   /**
    * Keeps a push for the session's Subscribe. Past the cap the oldest message goes first (it stays
-   * queued: un-delivered, it is fetched later), then the oldest presence change; receipts are never
+   * queued: un-delivered, it is fetched later), then the oldest presence or group change or group
+   * delivery count (a later one says more); receipts are never
    * dropped (they exist once, and are bounded by what the account sent).
    */
   private hold(g: GrpcSession, out: PushOut): void {
     g.held.push(out);
     if (g.held.length <= this.maxHeld) return;
     let i = g.held.findIndex((p) => pushedId(p) !== undefined);
-    if (i < 0) i = g.held.findIndex((p) => p.presenceChanged !== undefined);
+    if (i < 0) i = g.held.findIndex((p) => p.presenceChanged !== undefined || p.groupChanged !== undefined || p.groupDelivered !== undefined);
     if (i < 0) return;
     const [dropped] = g.held.splice(i, 1);
     const id = pushedId(dropped!);

@@ -28,9 +28,9 @@ export function toPushOut(p: Push): PushOut {
   return { [member(p.type)]: fieldsOf(p) };
 }
 
-/** The id of a Message push, if `out` is one. */
+/** The id of a Message or GroupMessage push, if `out` is one. */
 export function pushedId(out: PushOut): number | undefined {
-  const m = out[member('Message')];
+  const m = out[member('Message')] ?? out[member('GroupMessage')];
   return m === undefined ? undefined : (m.id as number);
 }
 

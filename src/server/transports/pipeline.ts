@@ -52,11 +52,14 @@ export interface AnswerCaps {
 }
 
 /** Frame sizes of the answers whose size depends on the request, from the schema. */
-const frameOf = (name: 'MessageBatch' | 'AccountList' | 'Presence') => {
+const frameOf = (name: 'MessageBatch' | 'GroupMessageBatch' | 'AccountList' | 'Presence' | 'GroupList' | 'MemberList') => {
   const l = layout(name);
   return { fixed: HEADER_SIZE + l.fixed, item: l.list!.itemSize };
 };
-const BATCH = frameOf('MessageBatch');
+/** A Fetch answers a MessageBatch or, when the page holds a group message, a GroupMessageBatch (the larger). */
+const BATCH = [frameOf('MessageBatch'), frameOf('GroupMessageBatch')].reduce((a, b) => (b.item > a.item ? b : a));
+const GROUPS = frameOf('GroupList');
+const MEMBERS = frameOf('MemberList');
 const LIST = frameOf('AccountList');
 const PRESENCE = frameOf('Presence');
 /** Every other answer (Error is the largest) fits in this. */
@@ -72,6 +75,10 @@ export function answerBound(req: Request, caps: AnswerCaps): number {
       return BATCH.fixed + (req.max === 0 || req.max > caps.maxFetch ? caps.maxFetch : req.max) * BATCH.item;
     case 'ListAccounts':
       return LIST.fixed + (req.limit === 0 || req.limit > caps.maxListLimit ? caps.maxListLimit : req.limit) * LIST.item;
+    case 'ListGroups':
+      return Math.max(SMALL_ANSWER, GROUPS.fixed + (req.limit === 0 || req.limit > caps.maxListLimit ? caps.maxListLimit : req.limit) * GROUPS.item);
+    case 'ListMembers':
+      return Math.max(SMALL_ANSWER, MEMBERS.fixed + (req.limit === 0 || req.limit > caps.maxListLimit ? caps.maxListLimit : req.limit) * MEMBERS.item);
     case 'Watch':
       return Math.max(SMALL_ANSWER, PRESENCE.fixed + Math.min(req.names.length, MAX_WATCH) * PRESENCE.item);
     default:

@@ -76,7 +76,10 @@ class Connection {
     private readonly log: Log,
     private readonly settings: ConnectionSettings,
   ) {
-    const session = (this.session = service.openSession({ push: (m, raw) => this.send(m, 0, raw) }, socket.remoteAddress));
+    const session = (this.session = service.openSession(
+      { push: (m, raw) => this.send(m, 0, raw), pushFrame: (f) => !this.dead && !socket.destroyed && this.writer.write(f) },
+      socket.remoteAddress,
+    ));
     this.writer = new FrameWriter(socket, () => this.afterFlush());
     this.pipeline = new RequestPipeline(
       {

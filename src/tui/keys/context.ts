@@ -1,5 +1,6 @@
 /** What a key handler may do besides dispatching: the side effects, supplied by the App. */
 import type { Action } from '../state/index.js';
+import type { GroupActions } from '../groups.js';
 
 export interface KeyContext {
   dispatch: (a: Action) => void;
@@ -17,4 +18,6 @@ export interface KeyContext {
   helpMax: number;
   /** Whether the layout shows the users pane (else focus skips it). */
   usersShown: boolean;
+  /** The group /commands' requests (absent where there is no session). */
+  groups?: GroupActions;
 }

@@ -45,8 +45,8 @@ export function composeBytes(text: string, view: string | null): { bytes: number
   return { bytes, over: Math.max(0, bytes - CONTENT_MAX) };
 }
 
-/** The name (or @name) just before the cursor, possibly empty. */
-const NAME_BEFORE = new RegExp(`@?([${USERNAME_CHARS}]*)$`);
+/** The name (or @name, or #group) just before the cursor, possibly empty. */
+const NAME_BEFORE = new RegExp(`@?(#?[${USERNAME_CHARS}]*)$`);
 
 /** The word before the cursor that Tab completes, and where it starts. */
 function wordAt(line: Line): { start: number; word: string } {

@@ -147,20 +147,22 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
       continue;
     }
     if (ck) newClient.add(ck);
+    // A group message belongs to the group's window, shown with its sender.
+    const peer = m.group ?? m.sender;
     added.push({
       key: `i${ik}`,
       id: m.id,
       seq: seq++,
       sender: m.sender,
-      peer: m.sender,
+      peer,
       own: false,
       clientId: m.clientId,
       sentAt: m.sentAt,
       text: m.text,
       senderDeleted: (m.flags & MessageFlags.SENDER_DELETED) !== 0 || undefined,
     });
-    unread[m.sender] = (unread[m.sender] ?? 0) + 1;
-    if (!open.includes(m.sender)) open = [...open, m.sender];
+    unread[peer] = (unread[peer] ?? 0) + 1;
+    if (!open.includes(peer)) open = [...open, peer];
   }
   if (added.length === 0 && entries === c.entries) return c;
   const seenIds = addSeen(c.seenIds, [...newIds]);

@@ -26,8 +26,11 @@ export interface Entry {
   readonly delivery?: Delivery;
 }
 
-/** A received message as the session hands it over: the schema's Message fields, the text decoded instead of `content`. */
-export type IncomingMessage = Readonly<Omit<Body<'Message'>, 'content'>> & { readonly text: string };
+/**
+ * A received message as the session hands it over: the schema's Message fields, the text decoded
+ * instead of `content`, and for a message sent to a group the group (its window).
+ */
+export type IncomingMessage = Readonly<Omit<Body<'Message'>, 'content'>> & { readonly text: string; readonly group?: string };
 
 /** A message read back from the history file. */
 export type StoredMessage = Pick<IncomingMessage, 'id' | 'sender' | 'clientId' | 'sentAt' | 'text'> & {

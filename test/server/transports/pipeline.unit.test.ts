@@ -179,8 +179,13 @@ test('at shutdown every request read and not yet started is started, in order', 
 });
 
 test('answer bounds come from the schema and the service caps', (t) => {
-  const batch = layout('MessageBatch');
+  // A Fetch may answer a GroupMessageBatch, the larger of its two answers.
+  const batch = layout('GroupMessageBatch');
+  t.true(batch.list!.itemSize > layout('MessageBatch').list!.itemSize);
   t.is(answerBound({ type: 'FetchUndelivered', max: 5 }, CAPS), HEADER_SIZE + batch.fixed + 5 * batch.list!.itemSize);
+  const members = layout('MemberList');
+  t.is(answerBound({ type: 'ListMembers', group: '#g', offset: 0, limit: 100 }, CAPS), HEADER_SIZE + members.fixed + 100 * members.list!.itemSize);
+  t.is(answerBound({ type: 'ListGroups', pattern: '', offset: 0, limit: 0 }, CAPS), answerBound({ type: 'ListGroups', pattern: '', offset: 0, limit: 60_000 }, CAPS));
   t.is(answerBound({ type: 'FetchUndelivered', max: 60_000 }, CAPS), answerBound({ type: 'FetchUndelivered', max: 0 }, CAPS));
   t.is(answerBound({ type: 'Ping' }, CAPS), HEADER_SIZE + layout('Error').fixed);
 });
