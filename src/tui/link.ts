@@ -8,7 +8,7 @@ import type { ServerAddress } from './servers.js';
 /** The part of ChatClient the TUI uses. */
 export type ClientLike = Pick<
   ChatClient,
-  'register' | 'login' | 'listAccounts' | 'send' | 'fetch' | 'ack' | 'deleteAccount' | 'watch' | 'close' | 'on' | 'removeAllListeners'
+  'register' | 'login' | 'listAccounts' | 'send' | 'fetch' | 'ack' | 'deleteAccount' | 'watch' | 'ping' | 'close' | 'on' | 'removeAllListeners'
 >;
 
 /** Opens a connection to one server of the list. */

@@ -64,6 +64,11 @@ export const OPTIONS = {
     help: 'messages brought back from the history at login; older ones stay on disk and /search finds them',
   },
   'no-auto-fetch': { type: 'boolean', help: `leave waiting messages on the server until ${fetchKey} or ${fetchCommand}` },
+  'no-bell': {
+    type: 'boolean',
+    env: 'TERMCHAT_NO_BELL',
+    help: 'no terminal bell when a message arrives in a window not on screen (the bell also sets the bell flag of a tmux or screen window)',
+  },
   log: {
     type: 'string',
     arg: 'FILE',
@@ -92,6 +97,8 @@ export interface ClientConfig {
   readonly historyDir: string | null;
   readonly scrollback: number;
   readonly autoFetch: boolean;
+  /** Ring the terminal bell for a message in a window not on screen. */
+  readonly bell: boolean;
   readonly logFile: string;
 }
 
@@ -139,6 +146,7 @@ export function readOptions(argv: readonly string[], env: Env = process.env): Re
       historyDir: flag('no-history') ? null : text('history-dir').value!,
       scrollback,
       autoFetch: !flag('no-auto-fetch'),
+      bell: !flag('no-bell'),
       logFile: text('log').value!,
     },
   };

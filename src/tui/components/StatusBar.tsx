@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { Command, keyLabel } from '../keys/keymap.js';
 import { printable } from '../text/printable.js';
-import type { State } from '../state/index.js';
+import { activity, type State } from '../state/index.js';
 
 interface Props {
   state: State;
@@ -10,7 +10,7 @@ interface Props {
   secure?: boolean;
 }
 
-/** One line: connection, who you are (when logged in), waiting messages, the last error or notice, key hints. */
+/** One line: connection, who you are (when logged in), the windows with unread messages (irssi's activity list), waiting messages, the last error or notice, key hints. */
 export function StatusBar({ state, width, secure = false }: Props) {
   const server = secure ? `TLS ${state.server}` : state.server;
   const conn =
@@ -22,6 +22,7 @@ export function StatusBar({ state, width, secure = false }: Props) {
       <Text color="red">○ disconnected {server}</Text>
     );
   const main = state.screen === 'main';
+  const act = main ? activity(state.convs) : [];
   const error = main ? (state.compose.error ?? state.error) : state.error;
   const hint = main
     ? `${keyLabel(Command.Help)} help · ${keyLabel(Command.Quit)} quit`
@@ -35,6 +36,7 @@ export function StatusBar({ state, width, secure = false }: Props) {
         {repaint}
         {conn}
         {main && state.me ? <Text> │ {state.me}</Text> : null}
+        {act.length > 0 ? <Text color="yellow" bold>{` [Act: ${act.join(',')}]`}</Text> : null}
         {main && state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting ({keyLabel(Command.Fetch)})</Text> : null}
         {main && state.fetching ? <Text color="yellow"> │ fetching…</Text> : null}
         {error ? <Text color="red"> │ {printable(error)}</Text> : state.notice ? <Text color="cyan"> │ {printable(state.notice)}</Text> : null}
