@@ -315,7 +315,8 @@ export class ChatSession {
     this.history.close();
     const parts = ['Logged in elsewhere: this session was logged out.'];
     if (draft) parts.push(kept ? 'The line you were typing is kept for your next login.' : 'The line you were typing is kept here until you quit.');
-    if (unsent > 0) parts.push(kept ? `${plural(unsent, 'unsent message')} stay in the outbox.` : `${plural(unsent, 'unsent message')} are lost (no history file).`);
+    const one = unsent === 1;
+    if (unsent > 0) parts.push(`${plural(unsent, 'unsent message')} ${kept ? (one ? 'stays in the outbox' : 'stay in the outbox') : one ? 'is lost (no history file)' : 'are lost (no history file)'}.`);
     this.dispatch({ type: 'loggedOut', reason: parts.join(' ') });
   }
 

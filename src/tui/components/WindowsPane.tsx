@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { colorFor } from '../colors.js';
 import { printable } from '../text/printable.js';
+import { textWidth } from '../text/width.js';
 import { windows, type State } from '../state/index.js';
 
 interface Props {
@@ -42,7 +43,8 @@ export function WindowsPane({ state, width, height }: Props) {
   const below = list.slice(start + rows);
   const more = (n: number, arrow: string, part: ReadonlyArray<string | null>) => {
     const u = unreadIn(state, part);
-    return `${arrow} ${n} more${u > 0 ? ` (${u} unread)` : ''}`;
+    if (u === 0) return `${arrow} ${n} more`;
+    return [`${arrow} ${n} more (${u} unread)`, `${arrow} ${n} more, ${u} new`, `${arrow} ${n} (${u} new)`].find((l) => textWidth(l) <= inner) ?? `${arrow}${n}/${u}`;
   };
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="gray" width={width} height={height}>
