@@ -89,6 +89,8 @@ export class History {
     db.pragma('synchronous = NORMAL');
     // Another termchat of the same account on this machine may write at the same moment.
     db.pragma('busy_timeout = 2000');
+    // A small page cache: the history is read once at login and then written a row at a time.
+    db.pragma('cache_size = -256');
     db.exec(`CREATE TABLE IF NOT EXISTS messages (
       own INTEGER NOT NULL, id INTEGER NOT NULL, sender TEXT NOT NULL, peer TEXT NOT NULL,
       client_id INTEGER NOT NULL, sent_at REAL NOT NULL, text TEXT NOT NULL, delivery TEXT,
