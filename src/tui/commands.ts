@@ -6,7 +6,7 @@
  */
 import { USERNAME_RE } from '../protocol/schema.js';
 import type { KeyContext } from './keys/context.js';
-import { Command, keyLabel } from './keys/keymap.js';
+import { bindingOf, Command, keyLabel, keysLabel } from './keys/keymap.js';
 import { splitMessage } from './text/split.js';
 import { CONTENT_MAX, wireBytes } from './text/unicode.js';
 import { composeTarget, lastIdShown, pendingCount, windows, type ComposeTarget, type State } from './state/index.js';
@@ -79,7 +79,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   {
     name: 'me',
     args: 'TEXT',
-    does: 'an action in this conversation, shown "* you TEXT"',
+    does: 'an action in this conversation, shown "* yourname TEXT" (as IRC\'s /me)',
     run(s, ctx, args) {
       if (args === '') return usage(ctx, this);
       sendTo(ctx, composeTarget(s.compose.line.text, s.convs.view)!);
@@ -101,7 +101,7 @@ export const COMMANDS: readonly SlashCommand[] = [
     name: 'window',
     aliases: ['win'],
     args: 'N',
-    does: `show window N (1 is the inbox; ${keyLabel(Command.Window)} and the next do the same)`,
+    does: `show window N (1 is the inbox; ${keysLabel(bindingOf(Command.Window))} show 1 to 10)`,
     run(s, ctx, args) {
       if (!/^\d+$/.test(args)) return usage(ctx, this);
       const n = Number(args);

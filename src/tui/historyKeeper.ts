@@ -100,16 +100,28 @@ export class HistoryKeeper {
   }
 
   /** Keeps a line typed in a session that was taken over, for the next login. */
-  keepDraft(text: string): void {
-    this.use((h) => h.set(DRAFT, text), undefined);
+  keepDraft(text: string, at = Date.now()): void {
+    this.use((h) => h.set(DRAFT, JSON.stringify({ text, at })), undefined);
   }
 
-  /** The kept draft, if any; it is handed over once. */
-  takeDraft(): string | undefined {
+  /**
+   * The kept draft, handed over once, to a login that began after it was kept: not to the login
+   * that took the session over (it began first, and would get it or not depending on which of
+   * the two processes wrote first).
+   */
+  takeDraft(loginBegan: number): string | undefined {
     return this.use((h) => {
-      const d = h.get(DRAFT);
-      if (d !== undefined) h.set(DRAFT, null);
-      return d;
+      const raw = h.get(DRAFT);
+      if (raw === undefined) return undefined;
+      let d: { text?: unknown; at?: unknown };
+      try {
+        d = JSON.parse(raw) as typeof d;
+      } catch {
+        d = {};
+      }
+      if (typeof d.at === 'number' && d.at > loginBegan) return undefined;
+      h.set(DRAFT, null);
+      return typeof d.text === 'string' ? d.text : undefined;
     }, undefined);
   }
 

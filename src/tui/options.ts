@@ -54,9 +54,9 @@ export const OPTIONS = {
     env: 'TERMCHAT_HISTORY_DIR',
     default: (env) => defaultHistoryDir(env),
     defaultText: '$XDG_DATA_HOME/termchat or ~/.local/share/termchat',
-    help: 'where message history is kept: one file per server and account, readable only by you',
+    help: 'where message history is kept, with the outbox of messages the server has not accepted yet: one file per server and account, readable only by you',
   },
-  'no-history': { type: 'boolean', help: 'keep no history on disk' },
+  'no-history': { type: 'boolean', help: 'keep no history on disk (messages the server has not accepted are then lost when you quit)' },
   scrollback: {
     type: 'string',
     arg: 'N',

@@ -264,6 +264,7 @@ export class ChatSession {
    */
   async login(username: string, password: string, register: boolean): Promise<void> {
     const c = this.client;
+    const began = Date.now();
     this.dispatch({ type: 'loginStarted' });
     if (!c) {
       this.queuedLogin = { username, password, register };
@@ -284,7 +285,7 @@ export class ChatSession {
     this.loggedIn = true;
     const history = this.history.open(username);
     const outbox = this.outbox.load();
-    const draft = this.history.takeDraft();
+    const draft = this.history.takeDraft(began);
     this.dispatch({
       type: 'loggedIn',
       me: username,

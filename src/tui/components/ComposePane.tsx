@@ -25,9 +25,16 @@ function status(state: State, room: number): { text: string; color?: string; bol
   if (compose.error) return { text: `  ✗ ${printable(compose.error)}`, color: 'red' };
   const c = compose.completion;
   if (c && c.matches.length > 1) {
-    const list = c.matches.map((m, i) => (i === c.index ? `[${m}]` : m)).join(' ');
-    const more = c.more > 0 ? ` +${c.more} more` : '';
-    return { text: `  ${keyLabel(Command.Complete)}: ${list}${more}`, color: 'cyan' };
+    // The match Tab gave, then the ones the next Tabs give, as many as fit; where it is in the list.
+    const total = c.matches.length + c.more;
+    let text = `  ${keyLabel(Command.Complete)} ${c.index + 1}/${total}${c.more > 0 ? '+' : ''}:`;
+    for (let k = 0; k < c.matches.length; k++) {
+      const m = c.matches[(c.index + k) % c.matches.length]!;
+      const next = `${text} ${k === 0 ? `[${m}]` : m}`;
+      if (textWidth(next) > room) break;
+      text = next;
+    }
+    return { text, color: 'cyan' };
   }
   const text = compose.line.text;
   const { bytes, over } = composeBytes(text, convs.view);

@@ -103,7 +103,7 @@ export const KEYMAP: readonly ScopeKeys[] = [
     title: 'Everywhere',
     bindings: [
       bind(Command.Send, 'enter', 'send the line (or run the /command)'),
-      bind(Command.Complete, 'tab', 'complete a name; with nothing to complete, next pane'),
+      bind(Command.Complete, 'tab', 'complete a name (any account; again: the next match); with nothing to complete, next pane'),
       bind(Command.PreviousPane, 'shift+tab', 'previous pane'),
       bind(Command.Back, 'escape', 'back to the message line (and out of a search)'),
       bind(Command.NextWindow, 'ctrl+n', 'next conversation'),
@@ -115,7 +115,7 @@ export const KEYMAP: readonly ScopeKeys[] = [
       bind(Command.Fetch, 'ctrl+f', 'fetch waiting messages'),
       bind(Command.Help, 'alt+h', 'this help (also /help)'),
       bind(Command.Redraw, 'ctrl+l', 'redraw the screen'),
-      bind(Command.Quit, 'ctrl+c', 'quit (asks first if the line has text)'),
+      bind(Command.Quit, 'ctrl+c', 'quit (asks first if the line has text or messages are not sent yet)'),
     ],
   },
   {
@@ -180,7 +180,7 @@ export const KEYMAP: readonly ScopeKeys[] = [
   },
   {
     scope: 'quit',
-    title: 'Quit? (the line has text)',
+    title: 'Quit? (text in the line, or messages not sent yet)',
     bindings: [
       bind(Command.QuitYes, ['y', 'enter', 'ctrl+c'], 'quit'),
       bind(Command.QuitNo, ['n', 'escape'], 'back to the line'),
