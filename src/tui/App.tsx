@@ -38,11 +38,13 @@ export interface AppProps {
   initial?: State;
   /** Refresh the user list this often, ms; by default it is refreshed only when something asks for it (no timer). */
   usersRefreshMs?: number;
+  /** How long a notice about a moment ("reconnected") stays, ms. */
+  noticeMs?: number;
   /** History and auto-fetch (see SessionOptions); the servers are taken from `servers`. */
   session?: Omit<SessionOptions, 'server' | 'servers'>;
 }
 
-/** How long a notice about a moment ("reconnected", /names) stays in the status bar. */
+/** How long a notice about a moment ("reconnected", /names) stays in the status bar, by default. */
 const TRANSIENT_NOTICE_MS = 8000;
 
 /** Terminal size, following resizes. */
@@ -66,7 +68,7 @@ const storedOf = (s: State): StoredMessage[] =>
     .filter((e) => e.id !== 0)
     .map((e) => ({ id: e.id, sender: e.sender, peer: e.peer, own: e.own, clientId: e.clientId, sentAt: e.sentAt, text: e.text, ...(e.action ? { action: true } : {}) }));
 
-export function App({ connect, servers, secure = false, notice = null, onQuit, onRedraw, setTitle, bell, initial, usersRefreshMs, session: opts }: AppProps) {
+export function App({ connect, servers, secure = false, notice = null, onQuit, onRedraw, setTitle, bell, initial, usersRefreshMs, noticeMs = TRANSIENT_NOTICE_MS, session: opts }: AppProps) {
   const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(formatServer(servers[0]!), notice), {
     ...opts,
     servers,
@@ -111,9 +113,9 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     const shown = state.notice;
     const t = setTimeout(() => {
       if (get().notice === shown) dispatch({ type: 'notice', text: null });
-    }, TRANSIENT_NOTICE_MS);
+    }, noticeMs);
     return () => clearTimeout(t);
-  }, [state.notice, state.noticeTransient]);
+  }, [state.notice, state.noticeTransient, noticeMs]);
 
   // The bell, once per message that arrived in a window not on screen.
   const bells = useRef(state.convs.bells);

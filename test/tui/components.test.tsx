@@ -557,3 +557,23 @@ test('defect 9: the windows list says what is above and below it, unread include
   await see(ui, /▼ \d more, 1 new/);
   await until(() => bells.length === 1, 'the bell rang once');
 });
+
+test('defect 12: "reconnected" goes after a while; the "more below" footer names only keys that scroll from where the focus is', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob', 'alice');
+  const { ui } = start(t, server, { noticeMs: 300 }, [80, 24]);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  for (let i = 0; i < 40; i++) await server.deliver('alice', 'bob', `line ${i}`);
+  await see(ui, 'Inbox (40)');
+  server.tap.dropAll();
+  await see(ui, 'reconnected');
+  await until(() => !(ui.lastFrame() ?? '').includes('reconnected'), 'the notice gone');
+  ui.stdin.write('\x1b[5~'); // PgUp, the focus on the message line
+  let frame = await see(ui, 'more lines below');
+  t.regex(frame, /more lines below · PgDn\s/);
+  t.false(frame.includes('End'), 'End moves the cursor in the line: not offered');
+  ui.stdin.write('\t'); // the messages pane: End scrolls there
+  frame = await see(ui, 'PgDn / End');
+  t.pass();
+});
