@@ -56,7 +56,7 @@ export function listText(items: readonly string[]): string {
 }
 
 /** The Send.flags bits a client may set, in words. */
-const SEND_FLAGS_TEXT = `UTF7 (${MessageFlags.UTF7}) and RESEND (${MessageFlags.RESEND})`;
+const SEND_FLAGS_TEXT = `UTF7 (${MessageFlags.UTF7}), RESEND (${MessageFlags.RESEND}) and ACTION (${MessageFlags.ACTION})`;
 
 /** The values the error table's sentences mention (errors.ts ErrorDocValues). */
 export const ERROR_DOC_VALUES: ErrorDocValues = {
@@ -116,6 +116,7 @@ export const PROSE_VALUES: Readonly<Record<string, string | number>> = {
   SENDER_DELETED: MessageFlags.SENDER_DELETED,
   UTF7: MessageFlags.UTF7,
   RESEND: MessageFlags.RESEND,
+  ACTION: MessageFlags.ACTION,
   CLIENT_ID_REUSED: ErrorCode.CLIENT_ID_REUSED,
   groupRule: GROUP_RULE,
   groupMaxMembers: GROUP_DEFAULTS.maxMembers,

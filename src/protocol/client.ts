@@ -166,6 +166,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private readonly repeats: RepeatFilter;
   private closed = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeatOpts: Heartbeat | undefined;
+  /** When the last byte came from the server, and when the heartbeat's unanswered Ping went. */
+  private heardAt = Date.now();
+  private askedAt: number | undefined;
   /** Bytes written and read, counted at the socket (for the benchmark). */
   bytesOut = 0;
   bytesIn = 0;
@@ -190,28 +194,35 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     if (heartbeat) this.startHeartbeat(heartbeat);
   }
 
-  private startHeartbeat({ idleMs, answerMs }: Heartbeat): void {
-    let heard = this.bytesIn;
-    let heardAt = Date.now();
-    let askedAt: number | undefined;
-    this.heartbeat = setInterval(
-      () => {
-        const now = Date.now();
-        if (this.bytesIn !== heard) {
-          heard = this.bytesIn;
-          heardAt = now;
-          askedAt = undefined;
-        } else if (askedAt === undefined) {
-          if (now - heardAt < idleMs) return;
-          askedAt = now;
-          this.ping().catch(() => undefined);
-        } else if (now - askedAt >= answerMs) {
-          this.socket.destroy(new Error(`the server did not answer for ${seconds(now - heardAt)}`));
-        }
-      },
-      Math.max(10, Math.min(idleMs, answerMs) / 4),
-    );
+  /**
+   * One timer, set for the next moment something must be checked (the link idle for `idleMs`, or
+   * a Ping unanswered for `answerMs`), rather than a poll: an idle client wakes up only when it
+   * has to ask.
+   */
+  private startHeartbeat(h: Heartbeat): void {
+    this.heartbeatOpts = h;
+    this.armHeartbeat(h.idleMs);
+  }
+
+  private armHeartbeat(ms: number): void {
+    clearTimeout(this.heartbeat);
+    this.heartbeat = setTimeout(() => this.checkHeartbeat(), Math.max(10, ms));
     this.heartbeat.unref();
+  }
+
+  private checkHeartbeat(): void {
+    const { idleMs, answerMs } = this.heartbeatOpts!;
+    const now = Date.now();
+    if (this.askedAt !== undefined) {
+      if (now - this.askedAt < answerMs) return this.armHeartbeat(answerMs - (now - this.askedAt));
+      this.socket.destroy(new Error(`the server did not answer for ${seconds(now - this.heardAt)}`));
+      return;
+    }
+    const idle = now - this.heardAt;
+    if (idle < idleMs) return this.armHeartbeat(idleMs - idle);
+    this.askedAt = now;
+    this.ping().catch(() => undefined);
+    this.armHeartbeat(answerMs);
   }
 
   /** Opens a connection; resolves once it is established. */
@@ -385,6 +396,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
+    this.heardAt = Date.now();
+    // The server is there: the next check is a whole idle period away.
+    if (this.askedAt !== undefined) {
+      this.askedAt = undefined;
+      this.armHeartbeat(this.heartbeatOpts!.idleMs);
+    }
     const broken = this.reader.read(chunk, this.onFrame);
     if (broken) this.socket.destroy(broken);
   }
@@ -459,7 +476,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private shutdown(err: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    clearTimeout(this.heartbeat);
     const e = new ConnectionClosedError(err ? `connection to the server lost: ${err.message}` : undefined);
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();

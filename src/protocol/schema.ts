@@ -54,7 +54,7 @@ export const chatMessage = {
   sender: username,
   /** The sender's client message id (from its Send): a repeat of (sender, clientId) is the same message. */
   clientId: u32,
-  /** MessageFlags: bit 0 the sender's account has since been deleted; bit 1 content is UTF-7. */
+  /** MessageFlags: bit 0 the sender's account has since been deleted; bit 1 content is UTF-7; bit 3 an action (/me). */
   flags: u8,
   /** When the server accepted it, milliseconds since the Unix epoch. */
   sentAt: f64,
@@ -131,7 +131,7 @@ export const schema = {
   Send: {
     op: 0x05,
     dir: 'request',
-    doc: 'Send a message (`content` not empty; `flags` only UTF7 and RESEND) to an account, or to a group you are a member of (`recipient` `#name`). Accepted once it is stored durably (or delivered and acknowledged).',
+    doc: 'Send a message (`content` not empty; `flags` only UTF7, RESEND and ACTION) to an account, or to a group you are a member of (`recipient` `#name`). Accepted once it is stored durably (or delivered and acknowledged).',
     fields: { recipient: username, clientId: u32, flags: u8, content },
     answers: ['Accepted'],
     errors: ['NOT_LOGGED_IN', 'INVALID_ARGUMENT', 'NO_SUCH_USER', 'CLIENT_ID_REUSED', 'MAILBOX_FULL', 'DISK_FULL', 'UNAVAILABLE', 'NO_SUCH_GROUP', 'NOT_A_MEMBER'],
@@ -378,7 +378,7 @@ export type MessageName = keyof Schema;
 export const fieldDocs: Readonly<Record<string, string>> = {
   id: 'server-assigned message id: unique, increasing, the same on every redelivery',
   clientId: "the sender's id for this message: non-zero makes a resend idempotent (same sender, clientId, recipient and content = the same message); 0 is never de-duplicated",
-  flags: 'bit 0 (1) SENDER_DELETED, set by the server; bit 1 (2) UTF7, set by the sender; bit 2 (4) RESEND, Send only (this Send repeats one whose answer was lost; never stored); the other bits are reserved and must be 0',
+  flags: 'bit 0 (1) SENDER_DELETED, set by the server; bit 1 (2) UTF7, set by the sender; bit 2 (4) RESEND, Send only (this Send repeats one whose answer was lost; never stored); bit 3 (8) ACTION, set by the sender (the content is an action, shown `* alice waves` like IRC /me); the other bits are reserved and must be 0',
   sentAt: 'when the server accepted the message, in milliseconds since the Unix epoch (whole milliseconds)',
   max: "0 means the server's page cap",
   limit: "0, or more than the server's page cap, means the cap",
@@ -400,7 +400,7 @@ export const fieldDocs: Readonly<Record<string, string>> = {
   by: 'the account that made the change (for JOINED and LEFT, `name` itself)',
 };
 
-/** Flag bits of chatMessage.flags and Send.flags (UTF7 in both; RESEND in Send only). */
+/** Flag bits of chatMessage.flags and Send.flags (UTF7 and ACTION in both; RESEND in Send only). */
 export const MessageFlags = {
   /** Set by the server: the sender's account has since been deleted. */
   SENDER_DELETED: 1,
@@ -412,9 +412,14 @@ export const MessageFlags = {
    * repeat, so the recipient does not see it twice.
    */
   RESEND: 4,
+  /**
+   * Set by the sender, stored and delivered with the message: the content is an action, which a
+   * client shows after the sender's name (`* alice waves`), as IRC's /me does.
+   */
+  ACTION: 8,
 } as const;
 /** The Send.flags bits a client may set; the others are reserved (must be 0). */
-export const SEND_FLAGS = MessageFlags.UTF7 | MessageFlags.RESEND;
+export const SEND_FLAGS = MessageFlags.UTF7 | MessageFlags.RESEND | MessageFlags.ACTION;
 
 /** Bits of groupInfo.access (ListGroups). */
 export const GroupAccess = {

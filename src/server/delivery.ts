@@ -193,7 +193,7 @@ export class Delivery {
     if ((req.flags & ~SEND_FLAGS) !== 0) {
       throw new ServiceError(
         'INVALID_ARGUMENT',
-        `flags ${req.flags}: only UTF7 (${MessageFlags.UTF7}) and RESEND (${MessageFlags.RESEND}) may be set`,
+        `flags ${req.flags}: only UTF7 (${MessageFlags.UTF7}), RESEND (${MessageFlags.RESEND}) and ACTION (${MessageFlags.ACTION}) may be set`,
       );
     }
     const to = this.core.directory.get(req.recipient);

@@ -1,6 +1,6 @@
 /** The screens: login/register, then windows and users | messages over compose, with a status bar. */
-import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, useState } from 'react';
+import { Box, Text, useStdout } from 'ink';
+import { useEffect, useRef, useState } from 'react';
 import { ComposePane } from './components/ComposePane.js';
 import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { DeleteDialog } from './components/DeleteDialog.js';
@@ -11,11 +11,13 @@ import { StatusBar } from './components/StatusBar.js';
 import { UsersPane } from './components/UsersPane.js';
 import { WindowsPane } from './components/WindowsPane.js';
 import type { KeyContext } from './keys/context.js';
-import { routeInput } from './keys/route.js';
+import { routeKey, routePaste } from './keys/route.js';
+import { useKeys } from './keys/useKeys.js';
 import { layout, MIN_COLUMNS, MIN_ROWS } from './layout.js';
 import { formatServer, serversName, type ServerAddress } from './servers.js';
 import type { Connect, SessionOptions } from './session.js';
-import { filterPattern, initialState, totalUnread, type State } from './state/index.js';
+import { filterPattern, initialState, totalUnread, type State, type StoredMessage } from './state/index.js';
+import { wrapWords } from './text/wrap.js';
 import { useChat } from './useChat.js';
 import { GROUP_RE } from '../protocol/schema.js';
 
@@ -31,13 +33,20 @@ export interface AppProps {
   /** Ctrl-L: clear the screen so the next frame repaints everything. */
   onRedraw?: () => void;
   setTitle?: (title: string) => void;
+  /** Rings the terminal bell (a message in a window not on screen); absent: no bell. */
+  bell?: () => void;
   /** Start from this state instead of the login screen (tests, bench). */
   initial?: State;
-  /** How often the user list is refreshed, ms. */
+  /** Refresh the user list this often, ms; by default it is refreshed only when something asks for it (no timer). */
   usersRefreshMs?: number;
+  /** How long a notice about a moment ("reconnected") stays, ms. */
+  noticeMs?: number;
   /** History and auto-fetch (see SessionOptions); the servers are taken from `servers`. */
   session?: Omit<SessionOptions, 'server' | 'servers'>;
 }
+
+/** How long a notice about a moment ("reconnected", /names) stays in the status bar, by default. */
+const TRANSIENT_NOTICE_MS = 8000;
 
 /** Terminal size, following resizes. */
 function useTerminalSize(): { columns: number; rows: number } {
@@ -54,7 +63,13 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ connect, servers, secure = false, notice = null, onQuit, onRedraw, setTitle, initial, usersRefreshMs = 5000, session: opts }: AppProps) {
+/** The messages in memory as the history file would keep them (for /export without one). */
+const storedOf = (s: State): StoredMessage[] =>
+  s.convs.entries
+    .filter((e) => e.id !== 0)
+    .map((e) => ({ id: e.id, sender: e.sender, peer: e.peer, own: e.own, clientId: e.clientId, sentAt: e.sentAt, text: e.text, ...(e.action ? { action: true } : {}) }));
+
+export function App({ connect, servers, secure = false, notice = null, onQuit, onRedraw, setTitle, bell, initial, usersRefreshMs, noticeMs = TRANSIENT_NOTICE_MS, session: opts }: AppProps) {
   const { state, get, dispatch, session } = useChat(connect, () => initial ?? initialState(formatServer(servers[0]!), notice), {
     ...opts,
     servers,
@@ -71,13 +86,17 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
   const main = state.screen === 'main';
   const loggedIn = main && state.conn === 'connected';
   const { pattern, page, pageSize } = state.users;
-  // In a group's window the users pane lists the group's members (groups.ts).
+  // In a group's window the users pane lists the group's members (groups.ts). The list is asked for
+  // when it may have changed or is looked at: a login or reconnect, another page or filter, the focus
+  // coming to it, Ctrl-L, a new conversation (someone new wrote). No timer polls it.
   const group = state.convs.view !== null && GROUP_RE.test(state.convs.view) ? state.convs.view : null;
+  const conversations = state.convs.open.length;
+  const looking = state.focus === 'users';
   useEffect(() => {
     if (!loggedIn) return;
     if (group !== null) session.groups.membersPage(group, page * pageSize, pageSize);
     else void session.listAccounts(filterPattern(pattern), page * pageSize, pageSize);
-  }, [loggedIn, pattern, page, pageSize, tick, state.me, group]);
+  }, [loggedIn, pattern, page, pageSize, tick, state.me, group, conversations, state.redraws, looking]);
 
   // Presence of the users on screen and of the open conversations (the session skips unchanged sets).
   const watched = [...state.users.names, ...state.convs.open].join('\n');
@@ -86,10 +105,27 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
   }, [loggedIn, watched]);
 
   useEffect(() => {
-    if (!loggedIn) return;
+    if (!loggedIn || !usersRefreshMs) return;
     const t = setInterval(() => setTick((n) => n + 1), usersRefreshMs);
     return () => clearInterval(t);
   }, [loggedIn, usersRefreshMs]);
+
+  // A notice about a moment goes after a while; one timer, only while such a notice shows.
+  useEffect(() => {
+    if (!state.noticeTransient) return;
+    const shown = state.notice;
+    const t = setTimeout(() => {
+      if (get().notice === shown) dispatch({ type: 'notice', text: null });
+    }, noticeMs);
+    return () => clearTimeout(t);
+  }, [state.notice, state.noticeTransient, noticeMs]);
+
+  // The bell, once per message that arrived in a window not on screen.
+  const bells = useRef(state.convs.bells);
+  useEffect(() => {
+    if (state.convs.bells > bells.current) bell?.();
+    bells.current = state.convs.bells;
+  }, [state.convs.bells]);
 
   const unread = main ? totalUnread(state) : 0;
   const title = main && state.me ? `termchat: ${state.me}${unread > 0 ? ` (${unread} unread)` : ''}` : 'termchat';
@@ -100,10 +136,13 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
   const ctx: KeyContext = {
     dispatch,
     login: (u, p, register) => void session.login(u, p, register),
-    send: (recipient, text, fromCompose) => session.send(recipient, text, fromCompose),
+    send: (recipient, text, fromCompose, action) => session.send(recipient, text, fromCompose, Date.now(), action),
     fetch: () => void session.fetchWaiting(),
     refreshUsers: () => setTick((n) => n + 1),
     search: (q) => session.search(q),
+    accountsStartingWith: (prefix) => session.accountsStartingWith(prefix),
+    exportHistory: (file) => session.exportHistory(file, () => storedOf(get())),
+    keepClear: (view, upToId) => session.keepClear(view, upToId),
     deleteAccount: (pw, confirm) => void session.deleteAccount(pw, confirm),
     quit: onQuit,
     // Clear first, then change the state: the frame that follows differs (see StatusBar) and is painted whole.
@@ -115,15 +154,18 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     usersShown: L.usersHeight > 0,
     groups: session.groups,
   };
-  // One always-active key handler, routing on the latest state (see keys/route.ts).
-  useInput((input, key) => routeInput(get, input, key, ctx), { isActive: true });
+  // One input handler for the whole App, routing each key and paste on the latest state (see keys/route.ts).
+  useKeys((e) => ('paste' in e ? routePaste(get, e.paste, ctx) : routeKey(get(), e.input, e.key, ctx)));
 
   if (L.tooSmall) {
+    const lines = wrapWords(`window too small: ${columns}x${rows}, termchat needs ${MIN_COLUMNS}x${MIN_ROWS}`, Math.max(1, columns));
     return (
-      <Box height={L.height} width={columns}>
-        <Text color="yellow" wrap="truncate">
-          {`window too small: ${columns}x${rows}, termchat needs ${MIN_COLUMNS}x${MIN_ROWS}`}
-        </Text>
+      <Box flexDirection="column" height={L.height} width={columns}>
+        {lines.slice(0, Math.max(1, L.height)).map((l, i) => (
+          <Text key={i} color="yellow" wrap="truncate">
+            {l}
+          </Text>
+        ))}
       </Box>
     );
   }
@@ -144,7 +186,7 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     top = <HelpOverlay height={L.top} width={columns} scroll={state.dialogs.helpScroll} />;
   } else if (overlay === 'delete') {
     top = <DeleteDialog state={state} height={L.top} width={columns} />;
-  } else if (overlay === 'quit' || overlay === 'split') {
+  } else if (overlay === 'quit' || overlay === 'split' || overlay === 'paste') {
     top = <ConfirmDialog state={state} height={L.top} width={columns} />;
   } else {
     top = (

@@ -8,7 +8,7 @@ import { autoStartTarget, probe, startLocalServer } from './localServer.js';
 import { log, openLog } from './log.js';
 import { helpText, readOptions } from './options.js';
 import { serversName } from './servers.js';
-import { clearScreen, enterFullScreen, restoreTerminal, setTitle } from './terminal.js';
+import { clearScreen, enterFullScreen, restoreTerminal, ringBell, setTitle } from './terminal.js';
 
 /**
  * How soon a dead server is noticed when nothing says so (its machine or the network gone): a
@@ -27,55 +27,57 @@ function version(): string {
   }
 }
 
+/** Says why the client cannot start, on the normal screen (main.ts may have left it already). */
+function refuse(message: string, code = 2): void {
+  restoreTerminal();
+  process.stderr.write(`${message}\n`);
+  process.exitCode = code;
+}
+
 async function main(): Promise<void> {
   const read = readOptions(process.argv.slice(2));
   if ('help' in read) {
+    restoreTerminal();
     process.stdout.write(helpText());
     return;
   }
   if ('version' in read) {
+    restoreTerminal();
     process.stdout.write(`termchat ${version()}\n`);
     return;
   }
-  if ('error' in read) {
-    process.stderr.write(`termchat: ${read.error}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const { servers, secure, tlsCa: caFile, dataDir, historyDir, scrollback, autoFetch, logFile, noLocalServer } = read.config;
+  if ('error' in read) return refuse(`termchat: ${read.error}`);
+  const { servers, secure, tlsCa: caFile, dataDir, historyDir, scrollback, autoFetch, logFile, noLocalServer, bell } = read.config;
   openLog(logFile);
   log('start', { servers: serversName(servers), pid: process.pid });
 
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    process.stderr.write('termchat needs a terminal (stdin and stdout must be a TTY).\n');
-    process.exitCode = 2;
-    return;
-  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return refuse('termchat needs a terminal (stdin and stdout must be a TTY).');
 
   let ca: Buffer | undefined;
   if (caFile !== undefined) {
     try {
       ca = fs.readFileSync(caFile);
     } catch (err) {
-      process.stderr.write(`termchat: cannot read --tls-ca ${caFile}: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-      return;
+      return refuse(`termchat: cannot read --tls-ca ${caFile}: ${(err as Error).message}`);
     }
   }
   const tlsOption = secure ? (ca ? { ca } : true) : undefined;
 
   let notice: string | null = null;
+  let startedServer: string | undefined;
   const local = autoStartTarget(servers, { secure, noLocalServer });
   if (local && !(await probe(local.host, local.port))) {
     const { host, port } = local;
     const { pid, entry } = startLocalServer(host, port, dataDir);
-    notice = `started a local termchat-server (pid ${pid}) on port ${port}, data in ${path.resolve(dataDir)}`;
+    // Until it listens, connecting fails: the status bar says it is starting, not that it cannot reach it.
+    notice = `starting a local termchat-server on port ${port}…`;
+    startedServer = `started a local termchat-server (pid ${pid}) on port ${port}, data in ${path.resolve(dataDir)}`;
     log('started local server', { pid, entry });
   }
 
   // One for every connection: a message pushed again after a reconnect (to any node) is recognised.
   const repeats = new RepeatFilter();
-  enterFullScreen(process.stdout);
+  enterFullScreen(process.stdout); // done already by main.ts, unless started another way
   let quitting = false;
   const quit = (code = 0) => {
     if (quitting) return;
@@ -106,7 +108,8 @@ async function main(): Promise<void> {
         instance.clear();
       }}
       setTitle={setTitle}
-      session={{ historyDir, autoFetch, historyLimit: scrollback }}
+      {...(bell ? { bell: ringBell } : {})}
+      session={{ historyDir, autoFetch, historyLimit: scrollback, secure, ...(startedServer ? { startedServer } : {}) }}
     />,
     { patchConsole: false, exitOnCtrlC: false },
   );

@@ -1,5 +1,6 @@
 /** The group /commands (a part of commands.ts's table): create, join, part, invite, kick, list groups and members. */
 import { GROUP_RE, USERNAME_RE } from '../protocol/schema.js';
+import { usageText } from './commandUsage.js';
 import type { SlashCommand } from './commands.js';
 import type { KeyContext } from './keys/context.js';
 import type { State } from './state/index.js';
@@ -8,7 +9,7 @@ import type { State } from './state/index.js';
 const groupOf = (s: State, arg: string | undefined): string | undefined => arg ?? (s.convs.view !== null && GROUP_RE.test(s.convs.view) ? s.convs.view : undefined);
 
 function usage(ctx: KeyContext, c: SlashCommand): void {
-  ctx.dispatch({ type: 'composeError', text: `usage: /${c.name}${c.args ? ` ${c.args}` : ''}` });
+  ctx.dispatch({ type: 'composeError', text: usageText(c) });
 }
 
 /** Runs `f` with the session's group actions, then clears the line. */

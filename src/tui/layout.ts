@@ -38,7 +38,7 @@ export function layout(columns: number, rows: number): Layout {
   const leftWidth = columns >= 60 ? Math.max(18, Math.min(28, Math.floor(columns * 0.25))) : 0;
   // Both lists when there is room for a few rows of each; else only the conversations.
   const both = leftWidth > 0 && top >= 14;
-  const windowsHeight = leftWidth === 0 ? 0 : both ? Math.max(5, Math.floor(top * 0.4)) : top;
+  const windowsHeight = leftWidth === 0 ? 0 : both ? Math.max(5, Math.floor(top * 0.5)) : top;
   const usersHeight = both ? top - windowsHeight : 0;
   const messagesWidth = columns - leftWidth;
   return {

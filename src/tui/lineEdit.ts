@@ -1,7 +1,9 @@
 /**
  * One editable line of text with a cursor, and the readline-like operations on it. Which key does
- * which operation is the keymap's business (keys/keymap.ts), not this file's.
+ * which operation is the keymap's business (keys/keymap.ts), not this file's. The cursor steps over
+ * whole characters (grapheme clusters), never into a surrogate pair or away from an accent.
  */
+import { nextBoundary, previousBoundary } from './text/width.js';
 
 export interface Line {
   readonly text: string;
@@ -9,9 +11,14 @@ export interface Line {
   readonly cursor: number;
 }
 
-/** What can be done to a line: insert text (typed or pasted) at the cursor, or one editing step. */
+/**
+ * What can be done to a line: insert text (typed, or pasted without bracketed paste: line breaks
+ * become spaces), insert a bracketed paste (its line breaks kept as \n, for a draft), or one
+ * editing step.
+ */
 export type LineOp =
   | { readonly insert: string }
+  | { readonly paste: string }
   | 'left'
   | 'right'
   | 'start'
@@ -33,13 +40,15 @@ export function editLine(line: Line, op: LineOp, maxLength = Infinity): Line {
   const { text, cursor } = line;
   // Moves and kills give a new line even when nothing moves (as a key that edits, they end a completion).
   switch (op) {
-    case 'backspace':
+    case 'backspace': {
       if (cursor === 0) return line;
-      return { text: text.slice(0, cursor - 1) + text.slice(cursor), cursor: cursor - 1 };
+      const from = previousBoundary(text, cursor);
+      return { text: text.slice(0, from) + text.slice(cursor), cursor: from };
+    }
     case 'left':
-      return { text, cursor: Math.max(0, cursor - 1) };
+      return { text, cursor: previousBoundary(text, cursor) };
     case 'right':
-      return { text, cursor: Math.min(text.length, cursor + 1) };
+      return { text, cursor: nextBoundary(text, cursor) };
     case 'start':
       return { text, cursor: 0 };
     case 'end':
@@ -53,18 +62,38 @@ export function editLine(line: Line, op: LineOp, maxLength = Infinity): Line {
       return { text: text.slice(0, start) + text.slice(cursor), cursor: start };
     }
     default:
-      return insert(line, op.insert, maxLength);
+      if ('paste' in op) return insert(line, pasted(op.paste), maxLength);
+      return insert(line, clean(op.insert.replace(/\r\n|\r|\n/g, ' ')), maxLength);
   }
 }
 
-/** A paste arrives as one chunk: line breaks become spaces, other control characters are dropped. */
-function insert(line: Line, input: string, maxLength: number): Line {
+/**
+ * Characters a line never keeps: control characters, lone surrogates, and the invisible format
+ * characters (zero-width space, BOM, soft hyphen, bidi controls), except the joiners that emoji and
+ * some scripts need.
+ */
+// eslint-disable-next-line no-control-regex
+const UNKEPT = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]|(?![\u200c\u200d])\p{Cf}/gu;
+const clean = (s: string): string => s.replace(UNKEPT, '');
+
+/** A bracketed paste: line breaks kept as \n (none at the ends), tabs as spaces, the rest cleaned. */
+const pasted = (s: string): string =>
+  s
+    .replace(/\r\n|\r/g, '\n')
+    .replace(/\t/g, '    ')
+    .split('\n')
+    .map(clean)
+    .join('\n')
+    .replace(/^\n+|\n+$/g, '');
+
+/** Inserts cleaned text at the cursor, as much as fits. */
+function insert(line: Line, clean: string, maxLength: number): Line {
   const { text, cursor } = line;
-  const clean = input.replace(/\r\n|\r|\n/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
   if (clean === '') return line;
   const room = maxLength - text.length;
   if (room <= 0) return line;
-  const ins = clean.slice(0, room);
+  // Cut between code points, never inside a surrogate pair.
+  const ins = clean.slice(0, room).replace(/[\ud800-\udbff]$/, '');
   return { text: text.slice(0, cursor) + ins + text.slice(cursor), cursor: cursor + ins.length };
 }
 

@@ -16,6 +16,7 @@ export type ClientLike = Pick<
   | 'ack'
   | 'deleteAccount'
   | 'watch'
+  | 'ping'
   | 'close'
   | 'on'
   | 'removeAllListeners'

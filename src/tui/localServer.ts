@@ -42,9 +42,16 @@ export function serverEntry(selfUrl: string = import.meta.url): string {
   return path.resolve(path.dirname(self), '..', 'server', `main${ext}`);
 }
 
-/** Node flags to pass on: the loader (tsx when run from source), not the client's memory caps, which would slow a server. */
-export const serverExecArgv = (execArgv: readonly string[]): string[] =>
-  execArgv.filter((a) => !/^--(max-semi-space-size|optimize-for-size)\b/.test(a));
+/** Node flags to pass on: the loader (tsx when run from source) and nothing else; the client's memory flags would slow a server. */
+export function serverExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (/^--(import|require|loader|experimental-loader)=/.test(a)) out.push(a);
+    else if (/^--(import|require|loader|experimental-loader)$/.test(a) && i + 1 < execArgv.length) out.push(a, execArgv[++i]!);
+  }
+  return out;
+}
 
 /** Starts the server detached in the background; returns at once (wait with probe()). */
 export function startLocalServer(host: string, port: number, dataDir: string): { pid: number | undefined; entry: string } {

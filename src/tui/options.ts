@@ -54,9 +54,9 @@ export const OPTIONS = {
     env: 'TERMCHAT_HISTORY_DIR',
     default: (env) => defaultHistoryDir(env),
     defaultText: '$XDG_DATA_HOME/termchat or ~/.local/share/termchat',
-    help: 'where message history is kept: one file per server and account, readable only by you',
+    help: 'where message history is kept, with the outbox of messages the server has not accepted yet: one file per server and account, readable only by you',
   },
-  'no-history': { type: 'boolean', help: 'keep no history on disk' },
+  'no-history': { type: 'boolean', help: 'keep no history on disk (messages the server has not accepted are then lost when you quit)' },
   scrollback: {
     type: 'string',
     arg: 'N',
@@ -64,6 +64,11 @@ export const OPTIONS = {
     help: 'messages brought back from the history at login; older ones stay on disk and /search finds them',
   },
   'no-auto-fetch': { type: 'boolean', help: `leave waiting messages on the server until ${fetchKey} or ${fetchCommand}` },
+  'no-bell': {
+    type: 'boolean',
+    env: 'TERMCHAT_NO_BELL',
+    help: 'no terminal bell when a message arrives in a window not on screen (the bell also sets the bell flag of a tmux or screen window)',
+  },
   log: {
     type: 'string',
     arg: 'FILE',
@@ -92,6 +97,8 @@ export interface ClientConfig {
   readonly historyDir: string | null;
   readonly scrollback: number;
   readonly autoFetch: boolean;
+  /** Ring the terminal bell for a message in a window not on screen. */
+  readonly bell: boolean;
   readonly logFile: string;
 }
 
@@ -139,6 +146,7 @@ export function readOptions(argv: readonly string[], env: Env = process.env): Re
       historyDir: flag('no-history') ? null : text('history-dir').value!,
       scrollback,
       autoFetch: !flag('no-auto-fetch'),
+      bell: !flag('no-bell'),
       logFile: text('log').value!,
     },
   };

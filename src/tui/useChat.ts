@@ -20,7 +20,7 @@ export function useChat(connect: Connect, init: () => State, opts: SessionOption
   }, []);
   const get = useCallback(() => ref.current!, []);
   const sessionRef = useRef<ChatSession | null>(null);
-  if (sessionRef.current === null) sessionRef.current = new ChatSession(connect, dispatch, opts);
+  if (sessionRef.current === null) sessionRef.current = new ChatSession(connect, dispatch, opts, { draft: () => ref.current!.compose.line.text });
   const session = sessionRef.current;
   useEffect(() => {
     session.start();

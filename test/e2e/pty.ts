@@ -18,6 +18,10 @@ export interface Screen {
   proc: pty.IPty;
   term: xterm.Terminal;
   text(): string;
+  /** Everything the client wrote to its terminal so far. */
+  output(): string;
+  /** The screen the client is not on (the normal one while it is full-screen), as text. */
+  otherScreen(): string;
   exited: Promise<number>;
   waitText(s: string | RegExp): Promise<void>;
   type(s: string): void;
@@ -37,8 +41,13 @@ export function startTui(servers: string, logFile: string, historyDir = path.joi
     { name: 'xterm-256color', cols: COLS, rows: ROWS, cwd: ROOT, env },
   );
   const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-  proc.onData((d) => term.write(d));
+  let written = '';
+  proc.onData((d) => {
+    written += d;
+    term.write(d);
+  });
   const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => resolve(exitCode)));
+  const lines = (b: xterm.IBuffer) => Array.from({ length: b.length }, (_, i) => b.getLine(i)?.translateToString(true) ?? '').join('\n');
   const text = () => {
     const b = term.buffer.active;
     const lines: string[] = [];
@@ -49,6 +58,8 @@ export function startTui(servers: string, logFile: string, historyDir = path.joi
     proc,
     term,
     text,
+    output: () => written,
+    otherScreen: () => lines(term.buffer.active.type === 'alternate' ? term.buffer.normal : term.buffer.alternate),
     exited,
     waitText: async (s) => {
       await waitFor(() => (typeof s === 'string' ? text().includes(s) : s.test(text())), withScreen(`screen to show ${String(s)}`, text));

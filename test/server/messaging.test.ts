@@ -136,10 +136,10 @@ test('client id 0 is never de-duplicated: two Sends are two messages', async (t)
   t.is((await drain(b)).length, 2);
 });
 
-test('Send flags other than UTF7 and RESEND are refused with INVALID_ARGUMENT; UTF7 is pushed and kept, RESEND not kept', async (t) => {
+test('Send flags other than UTF7, RESEND and ACTION are refused with INVALID_ARGUMENT; UTF7 and ACTION are pushed and kept, RESEND not kept', async (t) => {
   const a = await srv.user('flag-a');
   const b = await srv.user('flag-b');
-  for (const flags of [MessageFlags.SENDER_DELETED, 8, 0x80]) {
+  for (const flags of [MessageFlags.SENDER_DELETED, 16, 0x80]) {
     const err = await t.throwsAsync(a.send('flag-b', 'x', undefined, flags), { instanceOf: ServerError });
     t.is((err as ServerError).code, 'INVALID_ARGUMENT', `flags ${flags}`);
   }
@@ -148,6 +148,10 @@ test('Send flags other than UTF7 and RESEND are refused with INVALID_ARGUMENT; U
   t.is((await box.until(1))[0]!.flags, MessageFlags.UTF7);
   const [m] = await drain(b);
   t.is(m!.flags, MessageFlags.UTF7, 'RESEND is not stored');
+  await a.send('flag-b', 'waves', undefined, MessageFlags.ACTION);
+  t.is((await box.until(2))[1]!.flags, MessageFlags.ACTION);
+  const [action] = await drain(b);
+  t.is(action!.flags, MessageFlags.ACTION, 'ACTION is stored');
 });
 
 test('the same client id from another sender is a different message', async (t) => {

@@ -13,6 +13,7 @@ import { serversName } from '../../src/tui/servers.js';
 import { fromWire } from '../../src/tui/text/unicode.js';
 import { realServer, type RealServer } from './realServer.js';
 import { waitFor as until } from '../wait.js';
+import stringWidth from 'string-width';
 
 type Ui = ReturnType<typeof render>;
 
@@ -438,4 +439,141 @@ test('the status bar says TLS when the connection is secure, and not otherwise',
   t.notRegex(plain.lastFrame() ?? '', /TLS/);
   t.regex(plain.lastFrame() ?? '', /● chat\.example:7878/);
   plain.unmount();
+});
+
+test('defect 6: an own message that wraps shows its whole first line and its ✓ at the end, at 80 columns', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob', 'alice');
+  const { ui } = start(t, server, {}, [80, 24]);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  const text = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua';
+  ui.stdin.write(`/msg alice ${text}\r`);
+  const frame = await see(ui, /aliqua ✓/);
+  assertIntact(t, frame, 80);
+  t.false(/incididun…|…│/.test(frame), 'nothing cut');
+  const shown = frame.split('\n').map((l) => l.replace(/^│.*?││/, '').replace(/│$/, '').trim());
+  const start0 = shown.findIndex((l) => l.includes('you → alice:'));
+  t.true(start0 !== -1, frame);
+  const words = shown.slice(start0, start0 + 4).join(' ').replace(/^\d\d:\d\d you → alice: /, '').replace(/ ✓$/, '').split(/\s+/).join(' ');
+  t.is(words, text, 'every word is on screen');
+});
+
+test('defect 8: CJK text in the message line stays inside its box', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob');
+  const { ui } = start(t, server, {}, [50, 16]);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('日本語のテキストはとても長いですね、本当に長い');
+  const frame = await see(ui, '本当に長い');
+  assertIntact(t, frame, 50);
+  for (const l of frame.split('\n')) t.true(stringWidth(l) <= 50, `wider than the terminal: ${l}`);
+});
+
+test('defect 13: a zero-width space or a lone surrogate in a message does not eat the next character', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  // UTF-7 can carry a lone surrogate (+2D0-) and a zero-width space (+IAs-).
+  await server.deliver('alice', 'bob', 'A+IAs-BC and X+2D0-YZ', { flags: MessageFlags.UTF7 });
+  const frame = await see(ui, 'alice: ABC and X\ufffdYZ');
+  assertIntact(t, frame, 100);
+});
+
+test('defect 13: labels are shortened, not cut: the byte counter, the login hints, "window too small"', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob');
+  const { ui } = start(t, server, {}, [40, 10]);
+  const login = await see(ui, 'connected)');
+  t.false(/…/.test(login.replace('connecting…', '')), login);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query alice\r');
+  ui.stdin.write('x'.repeat(513));
+  const over = await see(ui, '513/512');
+  t.true(over.includes('1 byte over') || over.includes('+1'), over);
+  t.false(over.includes('1 bytes'));
+  resize(ui, 30, 8);
+  const small = await see(ui, 'window too small');
+  t.true(small.includes('termchat needs 40x10'), small);
+});
+
+test('defect 3: a bracketed three-line paste is one draft: nothing is sent until the question is answered', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob', 'alice');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query alice\r');
+  await see(ui, 'alice (0)');
+  ui.stdin.write('\x1b[200~first line\rsecond line\rthird line\x1b[201~');
+  await see(ui, '> first line↵second line↵third line');
+  await see(ui, '3 lines pasted');
+  ui.stdin.write('\r');
+  await see(ui, 'Send 3 pasted lines to alice?');
+  await server.settle();
+  t.deepEqual(server.tap.sends, [], 'nothing sent');
+  ui.stdin.write('s');
+  await see(ui, 'alice (3)');
+  await until(() => server.tap.sends.length === 3, 'three sent');
+  t.deepEqual(server.tap.sends.map((s) => s.content), ['first line', 'second line', 'third line']);
+});
+
+test('/me is sent flagged ACTION and shown "* bob waves"; an action received reads "* alice waves"', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob', 'alice');
+  const { ui } = start(t, server);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  ui.stdin.write('/query alice\r/me waves\r');
+  await see(ui, '* bob waves ✓');
+  await until(() => server.tap.sends.length === 1, 'sent');
+  t.is(server.tap.sends[0]!.flags, MessageFlags.ACTION);
+  await server.deliver('alice', 'bob', 'waves back', { flags: MessageFlags.ACTION });
+  await see(ui, '* alice waves back');
+});
+
+test('defect 9: the windows list says what is above and below it, unread included; the activity list names the windows', async (t) => {
+  const server = await realServer(t);
+  const names = Array.from({ length: 8 }, (_, i) => `peer${i}`);
+  await server.account('bob', ...names);
+  const bells: number[] = [];
+  const { ui } = start(t, server, { bell: () => bells.push(1) }, [80, 24]);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  for (const n of names) ui.stdin.write(`/query ${n}\r`);
+  await see(ui, 'peer7 (0)');
+  const frame = await see(ui, /▲ \d more/);
+  t.true(frame.includes('9 peer7'));
+  ui.stdin.write('\x1b1');
+  await see(ui, /▼ \d more/);
+  ui.stdin.write('\x1b2');
+  await see(ui, 'peer0 (0)');
+  await server.deliver('peer7', 'bob', 'hello from 9');
+  await see(ui, '[Act: 9]');
+  await see(ui, /▼ \d more, 1 new/);
+  await until(() => bells.length === 1, 'the bell rang once');
+});
+
+test('defect 12: "reconnected" goes after a while; the "more below" footer names only keys that scroll from where the focus is', async (t) => {
+  const server = await realServer(t);
+  await server.account('bob', 'alice');
+  const { ui } = start(t, server, { noticeMs: 300 }, [80, 24]);
+  await logIn(ui, 'bob', 'pw');
+  await see(ui, /Inbox \(0\)/);
+  for (let i = 0; i < 40; i++) await server.deliver('alice', 'bob', `line ${i}`);
+  await see(ui, 'Inbox (40)');
+  server.tap.dropAll();
+  await see(ui, 'reconnected');
+  await until(() => !(ui.lastFrame() ?? '').includes('reconnected'), 'the notice gone');
+  ui.stdin.write('\x1b[5~'); // PgUp, the focus on the message line
+  let frame = await see(ui, 'more lines below');
+  t.regex(frame, /more lines below · PgDn\s/);
+  t.false(frame.includes('End'), 'End moves the cursor in the line: not offered');
+  ui.stdin.write('\t'); // the messages pane: End scrolls there
+  frame = await see(ui, 'PgDn / End');
+  t.pass();
 });

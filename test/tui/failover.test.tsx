@@ -23,12 +23,27 @@ interface Node {
   stop(): Promise<void>;
 }
 
+/**
+ * Closes an in-process server, holding the event loop open meanwhile: close() waits for every
+ * socket to close, and one whose client left while the server was pausing it for the shutdown goes
+ * only when the server's grace timer (unref'd) destroys it; with nothing else alive, the test
+ * process would exit before its teardown ends.
+ */
+async function closeHeld(server: RunningServer): Promise<void> {
+  const hold = setInterval(() => undefined, 1000);
+  try {
+    await server.close();
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** An in-process server on the memory store; stopped when the test ends if not before. */
 async function node(t: ExecutionContext, authTimeoutMs = 0): Promise<Node & { server: RunningServer }> {
   const server = await startServer({ port: 0, store: 'memory', scryptCost: TEST_COST, connections: { authTimeoutMs } });
-  t.teardown(() => server.close());
+  t.teardown(() => closeHeld(server));
   const address = { host: '127.0.0.1', port: server.port };
-  return { server, address, label: formatServer(address), stop: () => server.close() };
+  return { server, address, label: formatServer(address), stop: () => closeHeld(server) };
 }
 
 /** `termchat-server --store memory` as a child process; killed when the test ends if not before. */

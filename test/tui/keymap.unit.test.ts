@@ -17,6 +17,7 @@ const STATES: Record<Scope, () => State> = {
   help: () => run(loggedIn(), { type: 'overlay', overlay: 'help' }),
   quit: () => run(loggedIn(), { type: 'overlay', overlay: 'quit' }),
   split: () => run(loggedIn(), { type: 'offerSplit', recipient: 'alice', parts: ['a', 'b'] }),
+  paste: () => run(loggedIn(), { type: 'offerPaste', recipient: 'alice', lines: ['a', 'b'] }),
   deletePassword: () => run(loggedIn(), { type: 'overlay', overlay: 'delete' }),
   deleteConfirm: () => run(loggedIn(), { type: 'overlay', overlay: 'delete' }, { type: 'deleteStep', step: 'confirm', waiting: 2 }),
 };
@@ -39,7 +40,7 @@ const FLAGS: Record<string, keyof KeyLike> = {
 /** The ink key event for a key as the keymap writes it (what a terminal would give). */
 function event(spec: string): [string, KeyLike] {
   if (spec === 'text') return ['hello', NO_KEY];
-  if (spec === 'any') return ['x', NO_KEY];
+  if (spec === 'any') return ['', { ...NO_KEY, return: true }];
   const parts = spec.split('+');
   const name = parts.pop()!;
   const key: KeyLike = { ...NO_KEY, ctrl: parts.includes('ctrl'), meta: parts.includes('alt'), shift: parts.includes('shift') };

@@ -45,3 +45,21 @@ test('inserting nothing printable returns the same line', (t) => {
   t.is(editLine(l, { insert: '' }), l);
   t.is(editLine(l, { insert: '\x07\x1b' }), l);
 });
+
+test('defect 13: the cursor moves and Backspace erases whole characters: a surrogate pair, an accent, a zero-width joiner sequence', (t) => {
+  t.deepEqual(editLine(at('a🎉', 3), 'left'), at('a🎉', 1));
+  t.deepEqual(editLine(at('a🎉', 1), 'right'), at('a🎉', 3));
+  t.deepEqual(editLine(at('a🎉b', 3), 'backspace'), at('ab', 1));
+  t.deepEqual(editLine(at('e\u0301x', 2), 'backspace'), at('x', 0));
+  t.deepEqual(editLine(at('👩\u200d💻!', 5), 'left'), at('👩\u200d💻!', 0));
+});
+
+test('defect 13: typed or pasted zero-width format characters and lone surrogates are not kept', (t) => {
+  t.deepEqual(editLine(emptyLine, { insert: 'a\u200bb\ud834c\ufeff' }), lineOf('abc'));
+  t.deepEqual(editLine(emptyLine, { insert: '👩\u200d💻' }), lineOf('👩\u200d💻'), 'a joiner between emoji stays');
+});
+
+test('a bracketed paste keeps its line breaks (as \\n) for the draft; other control characters go', (t) => {
+  t.deepEqual(editLine(emptyLine, { paste: 'one\r\ntwo\rthree\n\x07' }), lineOf('one\ntwo\nthree'));
+  t.deepEqual(editLine(emptyLine, { paste: 'tab\there' }), lineOf('tab    here'));
+});

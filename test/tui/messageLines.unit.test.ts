@@ -1,6 +1,7 @@
 import test from 'ava';
-import { layoutLines, totalLines, visibleLines, windowOf, wrapEntry } from '../../src/tui/messageLines.js';
+import { DELIVERY_MARK, layoutLines, totalLines, visibleLines, windowOf, wrapEntry, type MessageLine } from '../../src/tui/messageLines.js';
 import type { Entry } from '../../src/tui/state/index.js';
+import { textWidth } from '../../src/tui/text/width.js';
 
 const entry = (id: number, text: string, sentAt = new Date(2026, 10, 30, 9, 5).getTime(), own = false): Entry => ({
   key: `i${id}`,
@@ -25,10 +26,48 @@ test('a message wraps at word boundaries under its head, continuation lines inde
   );
 });
 
-test('own messages read "you → peer" and carry their delivery state', (t) => {
+test('own messages read "you → peer" and carry their delivery state on their last line', (t) => {
   const [first] = wrapEntry(entry(1, 'hi', undefined, true), 40);
   t.is(first!.who, 'you → alice');
   t.is(first!.delivery, 'queued');
+  const lines = wrapEntry(entry(2, 'a message long enough to wrap onto a second line', undefined, true), 30);
+  t.true(lines.length > 1);
+  t.deepEqual(lines.map((l) => l.delivery), [...lines.slice(1).map(() => undefined), 'queued']);
+});
+
+/** The columns a line takes on screen as MessagesPane writes it. */
+const shownWidth = (l: MessageLine): number =>
+  textWidth(`${l.time !== undefined ? `${l.time} ${l.who}${l.action ? ' ' : ': '}` : '      '}${l.text}${l.delivery ? DELIVERY_MARK[l.delivery] : ''}`);
+
+test('defect 6: an own message that wraps keeps its whole first line and its ✓ / ✓✓: every line fits the pane', (t) => {
+  const text = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua';
+  for (const width of [30, 41, 57, 58, 59, 60, 77, 98]) {
+    for (const delivery of ['pending', 'queued', 'delivered'] as const) {
+      const lines = wrapEntry({ ...entry(1, text, undefined, true), delivery }, width);
+      for (const l of lines) t.true(shownWidth(l) <= width, `${width}: ${JSON.stringify(l)}`);
+      t.is(lines.map((l) => l.text).join(' '), text, 'no word lost');
+      t.is(lines.at(-1)!.delivery, delivery);
+    }
+  }
+});
+
+test('an action reads "* alice waves", own or not', (t) => {
+  const [theirs] = wrapEntry({ ...entry(1, 'waves'), action: true }, 40);
+  t.is(theirs!.who, '* alice');
+  t.true(theirs!.action);
+  const [mine] = wrapEntry({ ...entry(2, 'waves back', undefined, true), action: true }, 40);
+  t.is(mine!.who, '* bob');
+  for (const l of wrapEntry({ ...entry(3, 'x '.repeat(40), undefined, true), action: true }, 30)) t.true(shownWidth(l) <= 30);
+});
+
+test('the read marker is a line of its own before the first new message, counted in the scroll', (t) => {
+  const entries = [1, 2, 3, 4].map((i) => entry(i, `m${i}`));
+  const all = layoutLines(entries, 40, 2);
+  t.deepEqual(all.map((l) => (l.marker ? 'MARKER' : l.text)), [all[0]!.text, 'm1', 'm2', 'MARKER', 'm3', 'm4']);
+  t.is(totalLines(entries, 40, 2), all.length);
+  for (let scroll = 0; scroll <= all.length; scroll++) {
+    t.deepEqual(visibleLines(entries, 40, scroll, 3, 2).map((l) => l.key), windowOf(all, scroll, 3).map((l) => l.key));
+  }
 });
 
 test('a date line before the first message and at each change of day, in local time', (t) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { NO_KEY, tokenize, type KeyLike } from '../../src/tui/keys/tokens.js';
 import { harness } from './keyHarness.js';
+import { waitFor as until } from '../wait.js';
 import { arrive, loggedIn, msg, run } from './state/helpers.js';
 
 const withFocus = (pane: 'messages' | 'users') => run(loggedIn(), { type: 'focus', pane });
@@ -62,10 +63,10 @@ test('defect 8: keys in one chunk act in order, the same as typed one by one', (
   t.is(lineAfter([['one two\x05\x15x', {}]]), 'x');
 });
 
-test('tokenize: text runs stay whole (a paste is one edit), control keys split out, newlines in a paste are spaces', (t) => {
+test('tokenize: text runs stay whole (one edit), control keys split out; a line feed is Enter (pastes come bracketed, see keyReader)', (t) => {
   t.deepEqual(
     tokenize('ab\rcd\tx\ny', NO_KEY).map(([i, k]) => (k.return ? 'RET' : k.tab ? 'TAB' : i)),
-    ['ab', 'RET', 'cd', 'TAB', 'x y'],
+    ['ab', 'RET', 'cd', 'TAB', 'x', 'RET', 'y'],
   );
 });
 
@@ -123,15 +124,41 @@ test('a message over 512 bytes is not sent: Enter offers to split it, y sends th
   t.deepEqual(h.effects, parts.map((p) => `send alice ${p}`));
 });
 
-test('Tab completes a name in the line; with nothing to complete it moves the focus', (t) => {
+test('Tab completes a name in the line; with nothing to complete it moves the focus', async (t) => {
   const h = harness(run(loggedIn(), { type: 'usersLoaded', total: 2, names: ['alice', 'bob'] }));
   h.key('/msg al');
   h.key('', { tab: true });
-  t.is(h.state.compose.line.text, '/msg alice ');
+  await until(() => h.state.compose.line.text === '/msg alice ', 'completed');
   h.key('', { tab: true });
   t.is(h.state.focus, 'messages');
   h.key('', { escape: true });
   t.is(h.state.focus, 'compose');
+});
+
+test('defect 7: Tab completes over every account (the server is asked by prefix), lists an ambiguous match and cycles on the next Tab', async (t) => {
+  const accounts = Array.from({ length: 60 }, (_, i) => `user${String(i).padStart(2, '0')}`).concat(['victor', 'vicky', 'violet']);
+  // Only alice is on the users page: victor is known to the server alone.
+  const h = harness(run(loggedIn(), { type: 'usersLoaded', total: 1, names: ['alice'] }), accounts);
+  h.key('/query vic');
+  h.key('', { tab: true });
+  await until(() => h.state.compose.line.text === '/query vicky ', 'completed from the server');
+  t.true(h.effects.includes('accounts vic*'));
+  t.deepEqual(h.state.compose.completion?.matches, ['vicky', 'victor'], 'the matches are listed');
+  h.key('', { tab: true });
+  t.is(h.state.compose.line.text, '/query victor ', 'a second Tab cycles, it does not move the focus');
+  t.is(h.state.focus, 'compose');
+  h.key('', { tab: true });
+  t.is(h.state.compose.line.text, '/query vicky ');
+  h.key('\r');
+  t.is(h.state.convs.view, 'vicky');
+});
+
+test('Tab while disconnected completes from the names known here', (t) => {
+  const h = harness(run(loggedIn(), { type: 'query', name: 'alice', show: false }, { type: 'conn', status: 'disconnected' }));
+  h.key('@al');
+  h.key('', { tab: true });
+  t.is(h.state.compose.line.text, '@alice ');
+  t.false(h.effects.some((e) => e.startsWith('accounts')));
 });
 
 test('window keys: Ctrl-N / Ctrl-P, Alt-A for the next unread, Alt-1 the inbox', (t) => {
@@ -162,7 +189,17 @@ test('help scrolls with the arrows and pages, never past its end, and any other 
   t.is(h.state.dialogs.helpScroll, 5);
   h.key('', { upArrow: true });
   t.is(h.state.dialogs.helpScroll, 4);
-  h.key('x');
+  h.key('', { escape: true });
   t.is(h.state.dialogs.overlay, 'none');
-  t.is(h.state.compose.line.text, '', 'the closing key is not typed');
+  t.is(h.state.compose.line.text, '', 'Esc closes it and types nothing');
+});
+
+test('defect 11: letters typed at the help close it and are typed, all of them', (t) => {
+  const h = harness(run(loggedIn(), { type: 'overlay', overlay: 'help' }));
+  h.key('hello');
+  t.is(h.state.dialogs.overlay, 'none');
+  t.is(h.state.compose.line.text, 'hello');
+  const one = harness(run(loggedIn(), { type: 'overlay', overlay: 'help' }));
+  for (const c of 'hello') one.key(c);
+  t.is(one.state.compose.line.text, 'hello', 'typed one by one too');
 });

@@ -144,6 +144,9 @@ class Connection {
     this.pipeline.close();
     this.writer.flush();
     this.socket.end();
+    // A socket paused by the pipeline reads nothing, so it would not see a peer that left already:
+    // reading again (the data is dropped) lets it close now rather than at the grace timeout.
+    this.socket.resume();
     setTimeout(() => this.socket.destroy(), this.settings.closeGraceMs).unref();
   }
 

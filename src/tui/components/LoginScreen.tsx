@@ -19,8 +19,9 @@ export function LoginScreen({ state, height, width, compact }: Props) {
   const field = Math.max(4, boxWidth - (compact ? 2 : 6) - 14);
   const conn = state.conn === 'connected' ? <Text color="green">connected</Text> : <Text color="yellow">{state.conn}…</Text>;
   const blank = compact ? null : <Text> </Text>;
+  const action = register ? 'Registering…' : 'Logging in…';
   return (
-    <Box flexDirection="column" height={height} width={width} alignItems="center" justifyContent="center">
+    <Box flexDirection="column" height={height} width={width} alignItems="center" justifyContent="center" overflow="hidden">
       <Box
         flexDirection="column"
         borderStyle="round"
@@ -45,12 +46,17 @@ export function LoginScreen({ state, height, width, compact }: Props) {
           <TextField line={login.password} width={field} focused={login.field === 'password'} mask />
         </Box>
         {blank}
-        <Text dimColor wrap="truncate">
+        <Text dimColor wrap="wrap">
           {`${keyLabel(Command.LoginSubmit)}: ${register ? 'register' : 'log in'} · ${keyLabel(Command.LoginField)}: next field · ${keyLabel(Command.ToggleRegister)}: ${register ? 'log in instead' : 'register'}`}
         </Text>
-        {login.busy ? <Text color="yellow">{register ? 'Registering…' : 'Logging in…'}</Text> : null}
+        {login.busy ? <Text color="yellow">{state.conn === 'connected' ? action : `${action} as soon as the server answers`}</Text> : null}
+        {login.info && !login.busy ? (
+          <Text color="cyan" wrap="wrap">
+            {login.info}
+          </Text>
+        ) : null}
         {login.error ? (
-          <Text color="red" wrap="truncate">
+          <Text color="red" wrap="wrap">
             {login.error}
           </Text>
         ) : null}

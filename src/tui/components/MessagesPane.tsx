@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { Command, keyLabel } from '../keys/keymap.js';
 import { colorFor } from '../colors.js';
-import type { MessageLine } from '../messageLines.js';
+import { DELIVERY_MARK, type MessageLine } from '../messageLines.js';
 import { printable } from '../text/printable.js';
 import { screenLines, viewEntries, type State } from '../state/index.js';
 
@@ -13,12 +13,17 @@ interface Props {
   rows: number;
 }
 
-const MARK = { pending: ' …', queued: ' ✓', delivered: ' ✓✓' } as const;
-
 function Line({ l }: { l: MessageLine }) {
   if (l.date) {
     return (
       <Text dimColor wrap="truncate">
+        {l.text}
+      </Text>
+    );
+  }
+  if (l.marker) {
+    return (
+      <Text color="red" wrap="truncate">
         {l.text}
       </Text>
     );
@@ -31,13 +36,13 @@ function Line({ l }: { l: MessageLine }) {
           <Text color={l.own ? 'gray' : colorFor(l.colorName ?? '')} bold={!l.own}>
             {l.who}
           </Text>
-          <Text>: </Text>
+          <Text>{l.action ? ' ' : ': '}</Text>
         </>
       ) : (
         '      '
       )}
       <Text dimColor={l.delivery === 'pending'}>{l.text}</Text>
-      {l.delivery ? <Text color={l.delivery === 'pending' ? 'yellow' : 'gray'}>{MARK[l.delivery]}</Text> : null}
+      {l.delivery ? <Text color={l.delivery === 'pending' ? 'yellow' : 'gray'}>{DELIVERY_MARK[l.delivery]}</Text> : null}
     </Text>
   );
 }
@@ -55,7 +60,11 @@ export function MessagesPane({ state, active, width, height, rows }: Props) {
       : `${printable(convs.view)} (${count})`;
   const title = `${active ? '▶ ' : ''}${name}` + (state.waiting > 0 ? ` · ${state.waiting} waiting: ${keyLabel(Command.Fetch)}` : '');
   let footer = ' ';
-  if (convs.scroll > 0) footer = (convs.newBelow > 0 ? `▼ ${convs.newBelow} new below` : `▼ ${convs.scroll} more lines below`) + ` · ${keyLabel(Command.ScrollBottom)} / ${keyLabel(Command.PageDown)}`;
+  if (convs.scroll > 0) {
+    // The keys that go back down from here: End only in this pane (elsewhere it moves the cursor in the line).
+    const keys = active ? `${keyLabel(Command.PageDown)} / ${keyLabel(Command.ScrollBottom)}` : keyLabel(Command.PageDown);
+    footer = (convs.newBelow > 0 ? `▼ ${convs.newBelow} new below` : `▼ ${convs.scroll} more lines below`) + ` · ${keys}`;
+  }
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={active ? 'cyan' : 'gray'} width={width} height={height}>
       <Text bold wrap="truncate">

@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { Command, keyLabel } from '../keys/keymap.js';
 import { printable } from '../text/printable.js';
-import type { State } from '../state/index.js';
+import { textWidth } from '../text/width.js';
+import { activity, type State } from '../state/index.js';
 
 interface Props {
   state: State;
@@ -10,22 +11,41 @@ interface Props {
   secure?: boolean;
 }
 
-/** One line: connection, who you are (when logged in), waiting messages, the last error or notice, key hints. */
+interface Segment {
+  readonly text: string;
+  readonly color?: string;
+  readonly bold?: boolean;
+  readonly dim?: boolean;
+}
+
+/**
+ * One line: connection, who you are (when logged in), the windows with unread messages (irssi's
+ * activity list), waiting messages, the last error or notice, key hints. The hints are left out
+ * rather than cut when the line is too narrow for them.
+ */
 export function StatusBar({ state, width, secure = false }: Props) {
   const server = secure ? `TLS ${state.server}` : state.server;
-  const conn =
-    state.conn === 'connected' ? (
-      <Text color="green">● {server}</Text>
-    ) : state.conn === 'connecting' ? (
-      <Text color="yellow">◌ connecting {server}</Text>
-    ) : (
-      <Text color="red">○ disconnected {server}</Text>
-    );
   const main = state.screen === 'main';
+  const act = main ? activity(state.convs) : [];
   const error = main ? (state.compose.error ?? state.error) : state.error;
+  const conn: Segment =
+    state.conn === 'connected'
+      ? { text: `● ${server}`, color: 'green' }
+      : state.conn === 'connecting'
+        ? { text: `◌ connecting ${server}`, color: 'yellow' }
+        : { text: `○ disconnected ${server}`, color: 'red' };
+  const segments: Segment[] = [conn];
+  if (main && state.me) segments.push({ text: ` │ ${state.me}` });
+  if (act.length > 0) segments.push({ text: ` [Act: ${act.join(',')}]`, color: 'yellow', bold: true });
+  if (main && state.waiting > 0) segments.push({ text: ` │ ${state.waiting} waiting (${keyLabel(Command.Fetch)})`, color: 'yellow' });
+  if (main && state.fetching) segments.push({ text: ' │ fetching…', color: 'yellow' });
+  if (error) segments.push({ text: ` │ ${printable(error)}`, color: 'red' });
+  else if (state.notice) segments.push({ text: ` │ ${printable(state.notice)}`, color: 'cyan' });
   const hint = main
     ? `${keyLabel(Command.Help)} help · ${keyLabel(Command.Quit)} quit`
     : `${keyLabel(Command.ToggleRegister)} register · ${keyLabel(Command.LoginQuit)} quit`;
+  const used = 1 + segments.reduce((n, x) => n + textWidth(x.text), 0);
+  if (used + textWidth(` │ ${hint}`) <= width) segments.push({ text: ` │ ${hint}`, dim: true });
   // Ctrl-L: ink skips a frame equal to the last one, so the repaint after a clear must differ;
   // the colour of this leading space alternates with each redraw (invisible, but a new frame).
   const repaint = <Text color={state.redraws % 2 === 0 ? 'white' : 'gray'}> </Text>;
@@ -33,12 +53,11 @@ export function StatusBar({ state, width, secure = false }: Props) {
     <Box width={width} height={1}>
       <Text wrap="truncate">
         {repaint}
-        {conn}
-        {main && state.me ? <Text> │ {state.me}</Text> : null}
-        {main && state.waiting > 0 ? <Text color="yellow"> │ {state.waiting} waiting ({keyLabel(Command.Fetch)})</Text> : null}
-        {main && state.fetching ? <Text color="yellow"> │ fetching…</Text> : null}
-        {error ? <Text color="red"> │ {printable(error)}</Text> : state.notice ? <Text color="cyan"> │ {printable(state.notice)}</Text> : null}
-        <Text dimColor> │ {hint}</Text>
+        {segments.map((x, i) => (
+          <Text key={i} color={x.color} bold={x.bold} dimColor={x.dim}>
+            {x.text}
+          </Text>
+        ))}
       </Text>
     </Box>
   );

@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import type { Line } from '../lineEdit.js';
+import { fieldView } from '../text/field.js';
 
 interface Props {
   line: Line;
@@ -10,19 +11,11 @@ interface Props {
   placeholder?: string;
 }
 
-/** One line of editable text with a block cursor when focused. */
+/** One line of editable text with a block cursor when focused, measured in terminal columns. */
 export function TextField({ line, width, focused, mask, placeholder }: Props) {
-  const text = mask ? '*'.repeat(line.text.length) : line.text;
-  const w = Math.max(2, width);
-  if (text === '' && !focused && placeholder) return <Text dimColor>{placeholder}</Text>;
-  // Keep the cursor inside the window: scroll by the overflow.
-  const start = Math.max(0, line.cursor - (w - 1));
-  const visible = text.slice(start, start + w);
-  const c = line.cursor - start;
-  if (!focused) return <Text>{visible}</Text>;
-  const before = visible.slice(0, c);
-  const at = visible[c] ?? ' ';
-  const after = visible.slice(c + 1);
+  if (line.text === '' && !focused && placeholder) return <Text dimColor>{placeholder}</Text>;
+  const { before, at, after } = fieldView(line.text, line.cursor, width, mask);
+  if (!focused) return <Text>{before + (line.cursor < line.text.length ? at : '') + after}</Text>;
   return (
     <Text>
       {before}

@@ -1,20 +1,18 @@
 /** What each command of the keymap does: actions for the reducer, and side effects through the KeyContext. */
-import { USERNAME_CHARS } from '../../protocol/schema.js';
-import { isQuitLine, submit } from '../commands.js';
-import { completionNames } from '../completion.js';
+import { requestQuit, submit } from '../commands.js';
+import { completionNames, nameBeforeCursor } from '../completion.js';
 import type { LineOp } from '../lineEdit.js';
+import { splitMessage } from '../text/split.js';
+import { CONTENT_MAX, wireBytes } from '../text/unicode.js';
 import type { Field, State } from '../state/index.js';
 import type { KeyContext } from './context.js';
 import { Command } from './keymap.js';
-
-/** A name being typed just before the cursor (Tab completes it). */
-const NAME_END = new RegExp(`[${USERNAME_CHARS}]$`);
 
 /** `input`: the text of the key (the typed text, the digit of Alt-1…9). */
 export type Handler = (s: State, ctx: KeyContext, input: string) => void;
 
 /** The line the editing keys act on in this state, or null when none takes keys now. */
-function editedField(s: State): Field | null {
+export function editedField(s: State): Field | null {
   if (s.screen === 'login') return s.login.busy ? null : s.login.field;
   if (s.dialogs.overlay === 'delete') return 'deletePassword';
   return s.dialogs.overlay === 'none' ? 'compose' : null;
@@ -30,15 +28,6 @@ const edit =
     ctx.dispatch({ type: 'edit', field, op: op(input) });
   };
 
-/** Whether a quit would lose typed text. */
-const hasDraft = (s: State) => s.compose.line.text.trim() !== '';
-
-/** Ctrl-C: quit at once, or ask when there is a draft. */
-function requestQuit(s: State, ctx: KeyContext): void {
-  if (s.screen === 'main' && hasDraft(s) && !isQuitLine(s.compose.line.text)) return ctx.dispatch({ type: 'overlay', overlay: 'quit' });
-  ctx.quit();
-}
-
 function focusStep(s: State, ctx: KeyContext, dir: 1 | -1): void {
   ctx.dispatch({ type: 'focusNext', dir });
   // A hidden users pane (narrow window) cannot take the focus: step over it.
@@ -47,11 +36,35 @@ function focusStep(s: State, ctx: KeyContext, dir: 1 | -1): void {
   }
 }
 
-/** Tab: complete the name before the cursor, if the line has the focus and a name is being typed. */
+/**
+ * Tab: complete the name before the cursor (from the names known here and every account starting
+ * with it, which the server is asked for), or go on to the next match of the last Tab; with nothing
+ * to complete, the next pane.
+ */
 function completeOrNextPane(s: State, ctx: KeyContext): void {
-  const before = s.compose.line.text.slice(0, s.compose.line.cursor);
-  if (s.focus === 'compose' && NAME_END.test(before)) return ctx.dispatch({ type: 'complete', names: completionNames(s) });
-  focusStep(s, ctx, 1);
+  const { completion, line } = s.compose;
+  if (s.focus === 'compose' && completion && completion.matches.length > 1) return ctx.dispatch({ type: 'complete', names: [] });
+  const word = s.focus === 'compose' ? nameBeforeCursor(line) : '';
+  if (word === '') return focusStep(s, ctx, 1);
+  const local = completionNames(s);
+  // A #group is completed from the groups known here; the server is asked only for account names.
+  if (s.conn !== 'connected' || word.startsWith('#')) return ctx.dispatch({ type: 'complete', names: local, at: line });
+  void ctx.accountsStartingWith(word).then(
+    ({ names, total }) => ctx.dispatch({ type: 'complete', names: [...local, ...names], at: line, more: Math.max(0, total - names.length) }),
+    () => ctx.dispatch({ type: 'complete', names: local, at: line }),
+  );
+}
+
+/** Sends pasted lines: joined as one message (offering to split it when too long), or one per line. */
+function sendPasted(s: State, ctx: KeyContext, perLine: boolean): void {
+  const p = s.dialogs.paste;
+  if (!p) return;
+  const lines = p.lines.map((l) => l.trim()).filter((l) => l !== '');
+  const joined = lines.join(' ');
+  if (!perLine && wireBytes(joined) > CONTENT_MAX) return ctx.dispatch({ type: 'offerSplit', recipient: p.recipient, parts: splitMessage(joined), action: p.action });
+  ctx.dispatch({ type: 'overlay', overlay: 'none' });
+  const parts = perLine ? lines.flatMap((l) => (wireBytes(l) > CONTENT_MAX ? splitMessage(l) : [l])) : [joined];
+  parts.forEach((part, i) => ctx.send(p.recipient, part, i === 0, p.action));
 }
 
 const closeOverlay: Handler = (_s, ctx) => ctx.dispatch({ type: 'overlay', overlay: 'none' });
@@ -73,8 +86,11 @@ export const HANDLERS: Readonly<Record<Command, Handler>> = {
   },
   [Command.NextWindow]: (_s, ctx) => ctx.dispatch({ type: 'viewNext', dir: 1 }),
   [Command.PreviousWindow]: (_s, ctx) => ctx.dispatch({ type: 'viewNext', dir: -1 }),
-  [Command.NextUnread]: (_s, ctx) => ctx.dispatch({ type: 'viewNextUnread' }),
-  [Command.Window]: (_s, ctx, input) => ctx.dispatch({ type: 'viewNumber', n: Number(input) }),
+  [Command.NextUnread]: (s, ctx) => {
+    if (Object.values(s.convs.unread).some((n) => n > 0)) return ctx.dispatch({ type: 'viewNextUnread' });
+    ctx.dispatch({ type: 'notice', text: 'no unread messages', transient: true });
+  },
+  [Command.Window]: (_s, ctx, input) => ctx.dispatch({ type: 'viewNumber', n: input === '0' ? 10 : Number(input) }),
   [Command.PageUp]: (_s, ctx) => ctx.dispatch({ type: 'scrollPage', dir: -1 }),
   [Command.PageDown]: (_s, ctx) => ctx.dispatch({ type: 'scrollPage', dir: 1 }),
   [Command.Fetch]: (_s, ctx) => ctx.fetch(),
@@ -129,6 +145,12 @@ export const HANDLERS: Readonly<Record<Command, Handler>> = {
   [Command.HelpLineDown]: (_s, ctx) => ctx.dispatch({ type: 'helpScroll', delta: 1, max: ctx.helpMax }),
   [Command.HelpPageUp]: (_s, ctx) => ctx.dispatch({ type: 'helpScroll', delta: -10, max: ctx.helpMax }),
   [Command.HelpPageDown]: (_s, ctx) => ctx.dispatch({ type: 'helpScroll', delta: 10, max: ctx.helpMax }),
+  [Command.HelpType]: (_s, ctx, input) => {
+    // A letter typed at the help is meant for the line: it closes the help and is typed.
+    ctx.dispatch({ type: 'overlay', overlay: 'none' });
+    ctx.dispatch({ type: 'focus', pane: 'compose' });
+    ctx.dispatch({ type: 'edit', field: 'compose', op: { insert: input } });
+  },
   [Command.HelpClose]: closeOverlay,
 
   [Command.QuitYes]: (_s, ctx) => ctx.quit(),
@@ -137,9 +159,16 @@ export const HANDLERS: Readonly<Record<Command, Handler>> = {
     const split = s.dialogs.split;
     if (!split) return;
     ctx.dispatch({ type: 'overlay', overlay: 'none' });
-    split.parts.forEach((p, i) => ctx.send(split.recipient, p, i === 0));
+    split.parts.forEach((p, i) => ctx.send(split.recipient, p, i === 0, split.action));
   },
   [Command.SplitNo]: closeOverlay,
+  [Command.PasteJoin]: (s, ctx) => sendPasted(s, ctx, false),
+  [Command.PasteLines]: (s, ctx) => sendPasted(s, ctx, true),
+  [Command.PasteEdit]: closeOverlay,
+  [Command.PasteDiscard]: (_s, ctx) => {
+    ctx.dispatch({ type: 'overlay', overlay: 'none' });
+    ctx.dispatch({ type: 'setCompose', text: '' });
+  },
   [Command.DeleteContinue]: (s, ctx) => {
     const { password } = s.dialogs.del;
     if (password.text === '') return ctx.dispatch({ type: 'deleteFailed', error: 'Type your password.' });

@@ -56,12 +56,17 @@ export enum Command {
   HelpLineDown = 'helpLineDown',
   HelpPageUp = 'helpPageUp',
   HelpPageDown = 'helpPageDown',
+  HelpType = 'helpType',
   HelpClose = 'helpClose',
 
   QuitYes = 'quitYes',
   QuitNo = 'quitNo',
   SplitYes = 'splitYes',
   SplitNo = 'splitNo',
+  PasteJoin = 'pasteJoin',
+  PasteLines = 'pasteLines',
+  PasteEdit = 'pasteEdit',
+  PasteDiscard = 'pasteDiscard',
   DeleteContinue = 'deleteContinue',
   DeleteCancel = 'deleteCancel',
   DeleteYes = 'deleteYes',
@@ -69,7 +74,7 @@ export enum Command {
 }
 
 /** Where a binding applies; route.ts says which scopes are active in each state, in which order. */
-export type Scope = 'main' | 'line' | 'messages' | 'users' | 'login' | 'help' | 'quit' | 'split' | 'deletePassword' | 'deleteConfirm';
+export type Scope = 'main' | 'line' | 'messages' | 'users' | 'login' | 'help' | 'quit' | 'split' | 'paste' | 'deletePassword' | 'deleteConfirm';
 
 export interface Binding {
   readonly command: Command;
@@ -98,19 +103,19 @@ export const KEYMAP: readonly ScopeKeys[] = [
     title: 'Everywhere',
     bindings: [
       bind(Command.Send, 'enter', 'send the line (or run the /command)'),
-      bind(Command.Complete, 'tab', 'complete a name; with nothing to complete, next pane'),
+      bind(Command.Complete, 'tab', 'complete a name (any account; again: the next match); with nothing to complete, next pane'),
       bind(Command.PreviousPane, 'shift+tab', 'previous pane'),
       bind(Command.Back, 'escape', 'back to the message line (and out of a search)'),
       bind(Command.NextWindow, 'ctrl+n', 'next conversation'),
       bind(Command.PreviousWindow, 'ctrl+p', 'previous conversation'),
       bind(Command.NextUnread, 'alt+a', 'next conversation with unread messages'),
-      bind(Command.Window, 'alt+1…9', 'window 1 (the inbox) to 9'),
+      bind(Command.Window, ['alt+1…9', 'alt+0'], 'window 1 (the inbox) to 9, and 10 (also /window N)'),
       bind(Command.PageUp, 'pageup', 'scroll the messages up a page (except in the users pane)'),
       bind(Command.PageDown, 'pagedown', 'scroll the messages down a page (except in the users pane)'),
       bind(Command.Fetch, 'ctrl+f', 'fetch waiting messages'),
       bind(Command.Help, 'alt+h', 'this help (also /help)'),
       bind(Command.Redraw, 'ctrl+l', 'redraw the screen'),
-      bind(Command.Quit, 'ctrl+c', 'quit (asks first if the line has text)'),
+      bind(Command.Quit, 'ctrl+c', 'quit (asks first if the line has text or messages are not sent yet)'),
     ],
   },
   {
@@ -169,12 +174,13 @@ export const KEYMAP: readonly ScopeKeys[] = [
       bind(Command.HelpLineDown, 'down', 'scroll down a line'),
       bind(Command.HelpPageUp, 'pageup', 'scroll up a page'),
       bind(Command.HelpPageDown, 'pagedown', 'scroll down a page'),
-      bind(Command.HelpClose, 'any', 'close the help (the key is not typed)'),
+      bind(Command.HelpType, 'text', 'close the help and type it into the message line'),
+      bind(Command.HelpClose, 'any', 'close the help'),
     ],
   },
   {
     scope: 'quit',
-    title: 'Quit? (the line has text)',
+    title: 'Quit? (text in the line, or messages not sent yet)',
     bindings: [
       bind(Command.QuitYes, ['y', 'enter', 'ctrl+c'], 'quit'),
       bind(Command.QuitNo, ['n', 'escape'], 'back to the line'),
@@ -186,6 +192,16 @@ export const KEYMAP: readonly ScopeKeys[] = [
     bindings: [
       bind(Command.SplitYes, ['y', 'enter'], 'send the parts'),
       bind(Command.SplitNo, ['n', 'escape'], 'keep editing'),
+    ],
+  },
+  {
+    scope: 'paste',
+    title: 'Send pasted lines?',
+    bindings: [
+      bind(Command.PasteJoin, ['y', 'enter'], 'send them as one message (line breaks become spaces)'),
+      bind(Command.PasteLines, 's', 'split: one message per line'),
+      bind(Command.PasteEdit, ['n', 'escape'], 'keep editing'),
+      bind(Command.PasteDiscard, 'd', 'cancel: discard the pasted text, send nothing'),
     ],
   },
   {

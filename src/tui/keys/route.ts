@@ -6,7 +6,7 @@
  */
 import type { State } from '../state/index.js';
 import type { KeyContext } from './context.js';
-import { HANDLERS } from './handlers.js';
+import { editedField, HANDLERS } from './handlers.js';
 import { KEYMAP, type Binding, type Scope } from './keymap.js';
 import { pressed, type Pressed } from './match.js';
 import { tokenize, type KeyLike } from './tokens.js';
@@ -20,6 +20,7 @@ export function scopesFor(s: State): readonly Scope[] {
     case 'help':
     case 'quit':
     case 'split':
+    case 'paste':
       return [s.dialogs.overlay];
     case 'delete': {
       const { step } = s.dialogs.del;
@@ -51,4 +52,19 @@ export function routeKey(s: State, input: string, key: KeyLike, ctx: KeyContext)
 /** Routes every key of an input chunk, each on the state the previous one left. */
 export function routeInput(get: () => State, input: string, key: KeyLike, ctx: KeyContext): void {
   for (const [i, k] of tokenize(input, key)) routeKey(get(), i, k, ctx);
+}
+
+/**
+ * A bracketed paste: text for the line being edited, never a key (a pasted "y" answers no question,
+ * a pasted line break sends nothing). In the message line its line breaks are kept, as a draft that
+ * Enter offers to send as one message or one per line; in the one-line fields they are spaces.
+ */
+export function routePaste(get: () => State, text: string, ctx: KeyContext): void {
+  if (get().screen === 'main' && get().dialogs.overlay === 'help') ctx.dispatch({ type: 'overlay', overlay: 'none' });
+  const s = get();
+  const field = editedField(s);
+  if (field === null) return;
+  if (field !== 'compose') return ctx.dispatch({ type: 'edit', field, op: { insert: text.replace(/^[\r\n]+|[\r\n]+$/g, '') } });
+  if (s.focus !== 'compose') ctx.dispatch({ type: 'focus', pane: 'compose' });
+  ctx.dispatch({ type: 'edit', field, op: { paste: text } });
 }

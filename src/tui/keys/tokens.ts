@@ -46,7 +46,7 @@ export const NO_KEY: KeyLike = {
 
 const flagged = (key: KeyLike): boolean => Object.values(key).some((v) => v === true);
 
-/** The keys in one chunk, in order: runs of text stay together (a paste is one edit). */
+/** The keys in one chunk of text (no escape sequence), in order: runs of text stay together (one edit). */
 export function tokenize(input: string, key: KeyLike): Array<[string, KeyLike]> {
   // ink parsed it as one key already (an arrow, Ctrl-letter, a lone Enter or Backspace).
   if (flagged(key)) return [[input, key]];
@@ -62,13 +62,11 @@ export function tokenize(input: string, key: KeyLike): Array<[string, KeyLike]> 
       text += c;
       continue;
     }
-    // A line break inside a paste joins the lines; only a carriage return is the Enter key.
-    if (c === '\n') {
-      text += ' ';
-      continue;
-    }
     flush();
-    if (c === '\r') out.push(['', { ...NO_KEY, return: true }]);
+    // A line feed is Enter too: it is what a terminal not yet in raw mode makes of the Enter key
+    // (keys typed before the client started), and Ctrl-J, as in readline. Pastes are bracketed, so
+    // their line breaks never come here (see reader.ts).
+    if (c === '\r' || c === '\n') out.push(['', { ...NO_KEY, return: true }]);
     else if (c === '\t') out.push(['', { ...NO_KEY, tab: true }]);
     else if (c === '\x7f' || c === '\b') out.push(['', { ...NO_KEY, backspace: true }]);
     else if (c === '\x1b') out.push(['', { ...NO_KEY, escape: true }]);

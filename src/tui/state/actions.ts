@@ -1,25 +1,41 @@
 /** Everything that can happen to the view state: client events and key actions. */
-import type { LineOp } from '../lineEdit.js';
-import type { Entry, IncomingMessage, StoredMessage } from './types.js';
+import type { Line, LineOp } from '../lineEdit.js';
+import type { Entry, IncomingMessage, PendingMessage, StoredMessage } from './types.js';
 
 export type Pane = 'compose' | 'messages' | 'users';
 export const PANES: readonly Pane[] = ['compose', 'messages', 'users'];
-export type Overlay = 'none' | 'help' | 'delete' | 'quit' | 'split';
+export type Overlay = 'none' | 'help' | 'delete' | 'quit' | 'split' | 'paste';
 export type ConnStatus = 'connecting' | 'connected' | 'disconnected';
 /** Every editable line in the UI. */
 export type Field = 'username' | 'password' | 'compose' | 'deletePassword';
 
 export type Action =
   | { type: 'conn'; status: ConnStatus; error?: string | null; /** host:port of the server it is about. */ server?: string }
-  | { type: 'notice'; text: string | null }
+  /** `transient`: it describes a moment (reconnected, /names) and goes after a while (see App). */
+  | { type: 'notice'; text: string | null; transient?: boolean }
   | { type: 'error'; text: string | null }
   | { type: 'edit'; field: Field; op: LineOp }
   | { type: 'loginField' }
   | { type: 'toggleRegister' }
   | { type: 'loginStarted' }
   | { type: 'loginFailed'; error: string }
-  /** `history`: what the history file keeps for this account (fresh logins only). */
-  | { type: 'loggedIn'; me: string; undelivered: number; resumed?: boolean; history?: readonly StoredMessage[] }
+  /**
+   * A login. For a fresh one (not `resumed`): `history`, what the history file keeps for this
+   * account; `outbox`, its messages the server has not accepted yet; `cleared`, per view ('' the
+   * inbox) the server id /clear hid messages up to; `draft`, a line typed in a session that was
+   * taken over; `kept`, whether pending messages are on disk (a history file is open).
+   */
+  | {
+      type: 'loggedIn';
+      me: string;
+      undelivered: number;
+      resumed?: boolean;
+      history?: readonly StoredMessage[];
+      outbox?: readonly PendingMessage[];
+      cleared?: Readonly<Record<string, number>>;
+      draft?: string;
+      kept?: boolean;
+    }
   | { type: 'loggedOut'; reason: string }
   | { type: 'messages'; messages: readonly IncomingMessage[]; live: boolean }
   | { type: 'fetching'; on: boolean }
@@ -46,24 +62,30 @@ export type Action =
   | { type: 'scrollPage'; dir: -1 | 1 }
   | { type: 'scrollTo'; where: 'top' | 'bottom' }
   | { type: 'history'; dir: -1 | 1 }
-  /** Tab: complete the word at the cursor from these names. */
-  | { type: 'complete'; names: readonly string[] }
+  /**
+   * Tab: complete the word at the cursor from these names, or go on to the next match of the last
+   * Tab. `at`: the line when Tab was pressed (a late answer for a line changed since is ignored);
+   * `more`: matching accounts the server did not list.
+   */
+  | { type: 'complete'; names: readonly string[]; at?: Line; more?: number }
   | { type: 'composeError'; text: string | null }
   | { type: 'setCompose'; text: string }
   /** `fromCompose`: the compose line was this message (clear it, remember it in the line history). */
-  | { type: 'sendStarted'; clientId: number; recipient: string; text: string; at: number; fromCompose: boolean }
+  | ({ type: 'sendStarted'; fromCompose: boolean } & PendingMessage)
   | { type: 'sendAccepted'; clientId: number; id: number }
   | { type: 'sendFailed'; clientId: number; error: string }
   /** Our messages with these ids reached the recipient's client (a Delivered push). */
   | { type: 'delivered'; ids: readonly number[] }
   /** Who is online: `online` (a Presence answer) replaces the known set, then `changes` (PresenceChanged pushes) update it. */
   | { type: 'presence'; online?: readonly string[]; changes?: ReadonlyArray<{ name: string; online: boolean }> }
-  | { type: 'offerSplit'; recipient: string; parts: readonly string[] }
+  | { type: 'offerSplit'; recipient: string; parts: readonly string[]; action?: boolean }
+  /** Enter on a line holding pasted line breaks: send it as one message, one per line, or not at all? */
+  | { type: 'offerPaste'; recipient: string; lines: readonly string[]; action?: boolean }
   | { type: 'search'; query: string; results?: readonly Entry[] }
   | { type: 'searchClose' }
   | { type: 'deleteStep'; step: 'password' | 'confirm' | 'busy'; waiting?: number }
   | { type: 'deleteFailed'; error: string }
-  | { type: 'accountDeleted' }
+  | { type: 'accountDeleted'; name: string }
   /** `max`: the last first-line that still fills the overlay. */
   | { type: 'helpScroll'; delta: number; max: number }
   | { type: 'redraw' };

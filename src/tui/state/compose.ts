@@ -2,7 +2,7 @@
  * The compose line: editing, the line history (Up/Down), Tab completion of names, and what the
  * line means (a message for the view's conversation, `/msg name text`, `@name text`, a command).
  */
-import { USERNAME_CHARS } from '../../protocol/schema.js';
+import { wordAt } from '../completion.js';
 import { editLine, emptyLine, lineOf, type Line } from '../lineEdit.js';
 import { CONTENT_MAX, wireBytes } from '../text/unicode.js';
 import type { Action } from './actions.js';
@@ -14,8 +14,14 @@ export interface ComposeState {
   readonly historyIndex: number | null;
   readonly draft: string;
   readonly error: string | null;
-  /** Tab pressed again cycles through the other matches. */
-  readonly completion: { readonly before: string; readonly after: string; readonly matches: readonly string[]; readonly index: number } | null;
+  /** The last Tab's matches (shown, and cycled through by the next Tab); `more`: matching accounts not among them. */
+  readonly completion: {
+    readonly before: string;
+    readonly after: string;
+    readonly matches: readonly string[];
+    readonly index: number;
+    readonly more: number;
+  } | null;
 }
 
 export const initialCompose: ComposeState = { line: emptyLine, history: [], historyIndex: null, draft: '', error: null, completion: null };
@@ -27,35 +33,56 @@ export const initialCompose: ComposeState = { line: emptyLine, history: [], hist
 export const LINE_MAX = 16_384;
 const HISTORY_MAX = 100;
 
-/** A message addressed inside the line: `/msg name text` or `@name text`. */
-const ADDRESSED = /^(?:\/msg\s+|@)(\S+)(?:\s+([\s\S]*))?$/i;
-
-/** The message part of a compose line and who it goes to, as Enter would send it. */
-export function composeTarget(text: string, view: string | null): { recipient: string | null; content: string; addressed: boolean } {
-  const m = ADDRESSED.exec(text.trimStart());
-  if (m) return { recipient: m[1]!, content: (m[2] ?? '').trim(), addressed: true };
-  const literal = text.startsWith('//') ? text.slice(1) : text;
-  return { recipient: view, content: literal.trim(), addressed: false };
+/** Who a line goes to and what it says, as Enter would send it. */
+export interface ComposeTarget {
+  /** null: no one (a plain line in the inbox). */
+  readonly recipient: string | null;
+  /** The message, trimmed; pasted line breaks kept as \n. */
+  readonly content: string;
+  /** Named in the line (`/msg NAME`, `@NAME`) rather than the view's conversation. */
+  readonly addressed: boolean;
+  /** `/me TEXT`: an action. */
+  readonly action: boolean;
 }
 
-/** Bytes the message part takes on the wire, for the n/CONTENT_MAX counter. */
+/** A message addressed inside the line: `/msg name text` or `@name text`. */
+const ADDRESSED = /^(?:\/msg\s+|@)(\S+)(?:\s+([\s\S]*))?$/i;
+const ACTION = /^\/me(?:\s+([\s\S]*))?$/i;
+
+/** Whether the line is a /command (other than /msg and /me, which are messages); `//` escapes a leading /. */
+export const isCommandLine = (text: string): boolean => composeTarget(text, null) === null;
+
+/** The message part of a compose line and who it goes to, as Enter would send it; null for a command. */
+export function composeTarget(text: string, view: string | null): ComposeTarget | null {
+  const t = text.trimStart();
+  const m = ADDRESSED.exec(t);
+  if (m) return { recipient: m[1]!, content: (m[2] ?? '').trim(), addressed: true, action: false };
+  const a = ACTION.exec(t);
+  if (a) return { recipient: view, content: (a[1] ?? '').trim(), addressed: false, action: true };
+  if (t.startsWith('/') && !t.startsWith('//')) return null;
+  const literal = t.startsWith('//') ? t.slice(1) : t;
+  return { recipient: view, content: literal.trim(), addressed: false, action: false };
+}
+
+/** Bytes the message part takes on the wire (pasted line breaks as spaces), for the n/CONTENT_MAX counter. */
 export function composeBytes(text: string, view: string | null): { bytes: number; over: number } {
-  if (text.startsWith('/') && !text.startsWith('//') && !/^\/msg\s/i.test(text)) return { bytes: 0, over: 0 };
-  const bytes = wireBytes(composeTarget(text, view).content);
+  const t = composeTarget(text, view);
+  if (t === null) return { bytes: 0, over: 0 };
+  const bytes = wireBytes(t.content.replace(/\n/g, ' '));
   return { bytes, over: Math.max(0, bytes - CONTENT_MAX) };
 }
 
-/** The name (or @name, or #group) just before the cursor, possibly empty. */
-const NAME_BEFORE = new RegExp(`@?(#?[${USERNAME_CHARS}]*)$`);
+/** Usernames are ASCII: compared without the collation tables (which would cost the client megabytes). */
+const byLowerName = (x: string, y: string): number => {
+  const a = x.toLowerCase();
+  const b = y.toLowerCase();
+  return a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0;
+};
 
-/** The word before the cursor that Tab completes, and where it starts. */
-function wordAt(line: Line): { start: number; word: string } {
-  const before = line.text.slice(0, line.cursor);
-  const m = NAME_BEFORE.exec(before)!;
-  return { start: before.length - m[1]!.length, word: m[1]! };
-}
-
-function complete(c: ComposeState, names: readonly string[]): ComposeState {
+/** Tab: the first name that completes the word before the cursor, or the next one on the next Tab. */
+function complete(c: ComposeState, a: Extract<Action, { type: 'complete' }>): ComposeState {
+  // The server answered after the line changed: that Tab is stale.
+  if (a.at && (a.at.text !== c.line.text || a.at.cursor !== c.line.cursor)) return c;
   if (c.completion && c.completion.matches.length > 1) {
     const { before, after, matches } = c.completion;
     const index = (c.completion.index + 1) % matches.length;
@@ -65,7 +92,7 @@ function complete(c: ComposeState, names: readonly string[]): ComposeState {
   const { start, word } = wordAt(c.line);
   if (word === '') return c;
   const lower = word.toLowerCase();
-  const matches = [...new Set(names)].filter((n) => n.toLowerCase().startsWith(lower)).sort();
+  const matches = [...new Set(a.names)].filter((n) => n.toLowerCase().startsWith(lower)).sort(byLowerName);
   if (matches.length === 0) return { ...c, error: `no name starts with ${word}` };
   const before = c.line.text.slice(0, start);
   const after = c.line.text.slice(c.line.cursor).replace(/^ /, '');
@@ -74,7 +101,7 @@ function complete(c: ComposeState, names: readonly string[]): ComposeState {
     ...c,
     line: { text: text + after, cursor: text.length },
     error: null,
-    completion: { before, after, matches, index: 0 },
+    completion: { before, after, matches, index: 0, more: a.more ?? 0 },
   };
 }
 
@@ -85,11 +112,12 @@ export function compose(c: ComposeState, a: Action): ComposeState {
       const line = editLine(c.line, a.op, LINE_MAX);
       if (line === c.line) return c;
       // Only a paste longer than the whole field loses text, and then it says so.
-      const cut = typeof a.op === 'object' && a.op.insert.length > 1 && line.text.length === LINE_MAX ? `the paste was cut at ${LINE_MAX} characters` : null;
+      const added = typeof a.op === 'object' ? ('paste' in a.op ? a.op.paste : a.op.insert) : '';
+      const cut = added.length > 1 && line.text.length === LINE_MAX ? `the paste was cut at ${LINE_MAX} characters` : null;
       return { ...c, line, historyIndex: null, error: cut, completion: null };
     }
     case 'complete':
-      return complete(c, a.names);
+      return complete(c, a);
     case 'history': {
       const h = c.history;
       if (h.length === 0) return c;

@@ -1,13 +1,14 @@
 /**
  * Messages and the views on them: the all-messages inbox plus one view per conversation, unread
- * counts, scrollback. Messages are kept in server-id order whatever way they arrived (pushed,
- * fetched, restored from history), and shown once even when the server repeats them.
+ * counts, read markers, scrollback. Messages are kept in server-id order whatever way they arrived
+ * (pushed, fetched, restored from history), and shown once even when the server repeats them.
  */
 import { MessageFlags } from '../../protocol/schema.js';
-import { layoutLines, totalLines, visibleLines, type MessageLine } from '../messageLines.js';
+import { foldIncludes } from '../text/fold.js';
 import type { Action } from './actions.js';
 import { addSeen, emptySeen, hasSeen, seenFrom, type SeenSet } from './seenSet.js';
-import type { Delivery, Entry, IncomingMessage, StoredMessage } from './types.js';
+import type { Delivery, Entry, IncomingMessage, PendingMessage, StoredMessage } from './types.js';
+import { maxScroll, viewEntries, viewKey, viewLineCount, windows } from './views.js';
 
 export interface ConvState {
   /** Every message, ordered by server id (ours without an id yet last, in the order sent). */
@@ -33,6 +34,10 @@ export interface ConvState {
   readonly width: number;
   /** Per view ('' = inbox), the last seq that /clear hid. */
   readonly cleared: Readonly<Record<string, number>>;
+  /** Per view ('' = inbox), the last seq seen when it was last left (or at login): the read marker follows it. */
+  readonly readTo: Readonly<Record<string, number>>;
+  /** Counts the messages that arrived live in a window not on screen (each one rings the bell). */
+  readonly bells: number;
   /** Search results shown instead of the view. */
   readonly search: { readonly query: string; readonly results: readonly Entry[] } | null;
   readonly nextSeq: number;
@@ -50,6 +55,8 @@ export const initialConvs: ConvState = {
   rows: 10,
   width: 80,
   cleared: {},
+  readTo: {},
+  bells: 0,
   search: null,
   nextSeq: 1,
 };
@@ -59,7 +66,6 @@ const order = (e: Entry) => (e.id === 0 ? Number.MAX_SAFE_INTEGER : e.id);
 const compare = (a: Entry, b: Entry) => order(a) - order(b) || a.seq - b.seq;
 const clientKey = (sender: string, clientId: number) => `${sender}/${clientId}`;
 const idKey = (id: number, sentAt: number) => `${id}@${sentAt}`;
-const viewKey = (view: string | null) => view ?? '';
 
 /** Entries in server-id order, sorting only when something arrived out of order. */
 function merge(old: readonly Entry[], added: readonly Entry[]): Entry[] {
@@ -69,37 +75,6 @@ function merge(old: readonly Entry[], added: readonly Entry[]): Entry[] {
   }
   return all;
 }
-
-let viewMemo: { entries: readonly Entry[]; view: string | null; cleared: number; search: ConvState['search']; out: readonly Entry[] } | null = null;
-
-/** The messages the current view shows. */
-export function viewEntries(c: ConvState): readonly Entry[] {
-  const cleared = c.cleared[viewKey(c.view)] ?? 0;
-  const m = viewMemo;
-  if (m && m.entries === c.entries && m.view === c.view && m.cleared === cleared && m.search === c.search) return m.out;
-  let out: readonly Entry[];
-  if (c.search) out = c.search.results;
-  else out = c.entries.filter((e) => (c.view === null || e.peer === c.view) && e.seq > cleared);
-  viewMemo = { entries: c.entries, view: c.view, cleared, search: c.search, out };
-  return out;
-}
-
-/** Every screen line of the current view (built in full: for tests). */
-export const viewLines = (c: ConvState): MessageLine[] => layoutLines(viewEntries(c), c.width);
-
-/** How many screen lines the current view has. */
-export const viewLineCount = (c: ConvState): number => totalLines(viewEntries(c), c.width);
-
-/** The lines on screen: `rows` lines ending `scroll` lines above the newest. */
-export const screenLines = (c: ConvState): MessageLine[] => visibleLines(viewEntries(c), c.width, c.scroll, c.rows);
-
-/** How far back the view can scroll: the oldest line at the top of a full pane. */
-export const maxScroll = (c: ConvState): number => Math.max(0, viewLineCount(c) - c.rows);
-
-/** The windows in list order: the inbox (null) then each open conversation. */
-export const windows = (c: ConvState): ReadonlyArray<string | null> => [null, ...c.open];
-
-export const totalUnread = (c: ConvState): number => Object.values(c.unread).reduce((a, b) => a + b, 0);
 
 /** Whatever is on screen at the bottom of the view counts as read. */
 function settle(c: ConvState): ConvState {
@@ -117,8 +92,16 @@ function settle(c: ConvState): ConvState {
 
 const withOpen = (c: ConvState, name: string): ConvState => (c.open.includes(name) ? c : { ...c, open: [...c.open, name] });
 
+/** Everything in `views` seen up to now (their read markers move to the end). */
+const readUpToNow = (c: ConvState, views: ReadonlyArray<string | null>): ConvState => ({
+  ...c,
+  readTo: { ...c.readTo, ...Object.fromEntries(views.map((v) => [viewKey(v), c.nextSeq - 1])) },
+});
+
+/** Puts a view on screen; the one left behind has been read up to now (its marker moves to its end). */
 function show(c: ConvState, view: string | null): ConvState {
-  return settle({ ...c, view, scroll: 0, newBelow: 0, search: null });
+  const left = view !== c.view ? readUpToNow(c, [c.view]) : c;
+  return settle({ ...left, view, scroll: 0, newBelow: 0, search: null });
 }
 
 function setScroll(c: ConvState, scroll: number): ConvState {
@@ -127,7 +110,7 @@ function setScroll(c: ConvState, scroll: number): ConvState {
   return settle({ ...c, scroll: v, newBelow: v === 0 ? 0 : c.newBelow });
 }
 
-function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string): ConvState {
+function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string, live: boolean): ConvState {
   // Ids and client keys of this batch, checked alongside the sets (a batch may repeat itself).
   const newIds = new Set<string>();
   const newClient = new Set<string>();
@@ -160,6 +143,7 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
       sentAt: m.sentAt,
       text: m.text,
       senderDeleted: (m.flags & MessageFlags.SENDER_DELETED) !== 0 || undefined,
+      action: (m.flags & MessageFlags.ACTION) !== 0 || undefined,
     });
     unread[peer] = (unread[peer] ?? 0) + 1;
     if (!open.includes(peer)) open = [...open, peer];
@@ -167,7 +151,9 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
   if (added.length === 0 && entries === c.entries) return c;
   const seenIds = addSeen(c.seenIds, [...newIds]);
   const seenClient = addSeen(c.seenClient, [...newClient]);
-  const next: ConvState = { ...c, entries: merge(entries, added), seenIds, seenClient, unread, open, nextSeq: seq };
+  // A live message for a window that is not on screen rings the bell (the inbox shows every message).
+  const offScreen = live && (c.search !== null || (c.view !== null && added.some((e) => e.peer !== c.view)));
+  const next: ConvState = { ...c, entries: merge(entries, added), seenIds, seenClient, unread, open, nextSeq: seq, bells: c.bells + (offScreen ? 1 : 0) };
   if (c.scroll === 0 || c.search) return settle(next);
   // Scrolled back: keep the same lines on screen and count what arrived below them.
   const before = viewLineCount(c);
@@ -176,8 +162,26 @@ function addIncoming(c: ConvState, msgs: readonly IncomingMessage[], me: string)
   return { ...next, scroll: c.scroll + (after - before), newBelow: c.newBelow + inView };
 }
 
-/** Messages from the history file, at login: nothing is unread, everything is known. */
-function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
+/** An own message not accepted yet, shown as pending. */
+const pendingEntryOf = (p: PendingMessage, me: string, seq: number): Entry => ({
+  key: `o${p.clientId}.${seq}`,
+  id: 0,
+  seq,
+  sender: me,
+  peer: p.recipient,
+  own: true,
+  clientId: p.clientId,
+  sentAt: p.at,
+  text: p.text,
+  delivery: 'pending',
+  ...(p.action ? { action: true } : {}),
+});
+
+/**
+ * At login: the messages from the history file (nothing unread, everything known and read, what
+ * /clear hid per view by server id hidden again) and the outbox (pending, in the order sent).
+ */
+function restore(c: ConvState, stored: readonly StoredMessage[], outbox: readonly PendingMessage[], me: string, clearedIds: Readonly<Record<string, number>>): ConvState {
   const ids: string[] = [];
   const clientKeys: string[] = [];
   const open: string[] = [];
@@ -192,7 +196,18 @@ function restore(c: ConvState, stored: readonly StoredMessage[]): ConvState {
     return entryOfStored(m, `${m.own ? 'h' : 'i'}${idKey(m.id, m.sentAt)}`, seq++);
   });
   entries.sort(compare);
-  return { ...c, entries, seenIds: seenFrom(ids), seenClient: seenFrom(clientKeys), open, nextSeq: seq };
+  for (const p of outbox) {
+    clientKeys.push(clientKey(me, p.clientId));
+    if (!open.includes(p.recipient)) open.push(p.recipient);
+    entries.push(pendingEntryOf(p, me, seq++));
+  }
+  const cleared: Record<string, number> = {};
+  for (const [view, upTo] of Object.entries(clearedIds)) {
+    const hidden = entries.filter((e) => e.id !== 0 && e.id <= upTo && (view === '' || e.peer === view));
+    if (hidden.length > 0) cleared[view] = Math.max(...hidden.map((e) => e.seq));
+  }
+  const next = { ...c, entries, seenIds: seenFrom(ids), seenClient: seenFrom(clientKeys), open, cleared, nextSeq: seq };
+  return readUpToNow(next, windows(next));
 }
 
 function setDelivery(c: ConvState, match: (e: Entry) => boolean, delivery: Delivery, id?: number): ConvState {
@@ -211,26 +226,20 @@ function setDelivery(c: ConvState, match: (e: Entry) => boolean, delivery: Deliv
 export const pendingEntry = (c: ConvState, clientId: number): Entry | undefined =>
   c.entries.find((e) => e.own && e.id === 0 && e.clientId === clientId);
 
+/** The highest server id the current view shows (what /clear hides up to, by id, for the next start). */
+export const lastIdShown = (c: ConvState): number => viewEntries(c).reduce((max, e) => Math.max(max, e.id), 0);
+
 /** The conversations reducer; `me` is the logged-in account. */
 export function conversations(c: ConvState, a: Action, me: string): ConvState {
   switch (a.type) {
     case 'messages':
-      return addIncoming(c, a.messages, me);
+      return addIncoming(c, a.messages, me, a.live);
     case 'sendStarted': {
-      const entry: Entry = {
-        key: `o${a.clientId}.${c.nextSeq}`,
-        id: 0,
-        seq: c.nextSeq,
-        sender: me,
-        peer: a.recipient,
-        own: true,
-        clientId: a.clientId,
-        sentAt: a.at,
-        text: a.text,
-        delivery: 'pending',
-      };
+      const entry = pendingEntryOf(a, me, c.nextSeq);
       const seenClient = addSeen(c.seenClient, [clientKey(me, a.clientId)]);
-      return settle({ ...c, entries: [...c.entries, entry], seenClient, nextSeq: c.nextSeq + 1, scroll: 0, newBelow: 0, search: null });
+      // Writing in a window means what it shows has been read: its marker goes.
+      const read = readUpToNow(c, [c.view]);
+      return settle({ ...read, entries: [...c.entries, entry], seenClient, nextSeq: c.nextSeq + 1, scroll: 0, newBelow: 0, search: null });
     }
     case 'sendAccepted': {
       const next = setDelivery(c, (e) => e.clientId === a.clientId && (e.id === 0 || e.id === a.id), 'queued', a.id);
@@ -290,14 +299,13 @@ export function conversations(c: ConvState, a: Action, me: string): ConvState {
     case 'scrollTo':
       return setScroll(c, a.where === 'bottom' ? 0 : maxScroll(c));
     case 'search': {
-      const q = a.query.toLowerCase();
-      const results = a.results ?? c.entries.filter((e) => e.text.toLowerCase().includes(q)).slice(-500);
+      const results = a.results ?? c.entries.filter((e) => foldIncludes(e.text, a.query)).slice(-500);
       return { ...c, search: { query: a.query, results }, scroll: 0, newBelow: 0 };
     }
     case 'searchClose':
       return c.search ? settle({ ...c, search: null, scroll: 0 }) : c;
     case 'loggedIn':
-      return a.resumed ? c : restore({ ...initialConvs, rows: c.rows, width: c.width }, a.history ?? []);
+      return a.resumed ? c : restore({ ...initialConvs, rows: c.rows, width: c.width }, a.history ?? [], a.outbox ?? [], a.me, a.cleared ?? {});
     default:
       return c;
   }
@@ -316,5 +324,6 @@ export function entryOfStored(m: StoredMessage, key: string, seq: number): Entry
     sentAt: m.sentAt,
     text: m.text,
     delivery: m.own ? (m.delivery ?? 'queued') : undefined,
+    ...(m.action ? { action: true } : {}),
   };
 }

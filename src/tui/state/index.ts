@@ -3,9 +3,11 @@
  * (screen, connection, status line, focus). Pure: no I/O, no clock (times come in with the
  * actions), so every transition is unit-testable.
  */
+import { lineOf } from '../lineEdit.js';
 import { DEFAULT_SERVER } from '../servers.js';
 import { compose, composeFailed, initialCompose, type ComposeState } from './compose.js';
-import { conversations, initialConvs, pendingEntry, totalUnread as convUnread, type ConvState } from './conversations.js';
+import { conversations, initialConvs, pendingEntry, type ConvState } from './conversations.js';
+import { totalUnread as convUnread } from './views.js';
 import { dialogs, initialDialogs, type DialogState } from './dialogs.js';
 import { initialLogin, login, type LoginState } from './login.js';
 import { initialUsers, users, type UsersState } from './users.js';
@@ -13,8 +15,9 @@ import { PANES, type Action, type ConnStatus, type Pane } from './actions.js';
 
 export * from './actions.js';
 export type * from './types.js';
-export { composeBytes, composeTarget, LINE_MAX } from './compose.js';
-export { maxScroll, screenLines, viewEntries, viewLineCount, viewLines, windows } from './conversations.js';
+export { composeBytes, composeTarget, isCommandLine, LINE_MAX, type ComposeTarget } from './compose.js';
+export { lastIdShown } from './conversations.js';
+export { activity, markerIndex, maxScroll, pendingCount, screenLines, viewEntries, viewKey, viewLineCount, viewLines, windows } from './views.js';
 export { filterPattern, selectedRow } from './users.js';
 
 export interface State {
@@ -24,6 +27,10 @@ export interface State {
   readonly server: string;
   /** An informational line for the status bar (e.g. "started a local server"). */
   readonly notice: string | null;
+  /** The notice describes a moment ("reconnected") and goes after a while. */
+  readonly noticeTransient: boolean;
+  /** Our pending messages are kept on disk (a history file is open): quitting does not lose them. */
+  readonly outboxKept: boolean;
   /** The last error, for the status bar; cleared by the next request that succeeds. */
   readonly error: string | null;
   readonly me: string | null;
@@ -46,6 +53,8 @@ export function initialState(server = DEFAULT_SERVER, notice: string | null = nu
     conn: 'connecting',
     server,
     notice,
+    noticeTransient: false,
+    outboxKept: false,
     error: null,
     me: null,
     focus: 'compose',
@@ -69,18 +78,18 @@ function shared(s: State, a: Action): State {
     case 'conn':
       return { ...s, conn: a.status, server: a.server ?? s.server, error: a.error !== undefined ? a.error : s.error };
     case 'notice':
-      return { ...s, notice: a.text };
+      return { ...s, notice: a.text, noticeTransient: a.text !== null && a.transient === true };
     case 'error':
       return { ...s, error: a.text };
     case 'loggedIn':
       if (a.resumed) return { ...s, screen: 'main', me: a.me, waiting: a.undelivered, error: null };
       // A fresh login (maybe as someone else): nothing of the previous session carries over.
-      return { ...s, screen: 'main', me: a.me, waiting: a.undelivered, error: null, notice: null, focus: 'compose', fetching: false };
+      return { ...s, screen: 'main', me: a.me, waiting: a.undelivered, error: null, notice: null, noticeTransient: false, focus: 'compose', fetching: false, outboxKept: a.kept ?? false };
     case 'loggedOut':
       // `me` stays (the screens show it only when logged in): logging in again as the same person keeps the draft.
       return { ...s, screen: 'login', notice: null, error: null, waiting: 0, fetching: false };
     case 'accountDeleted':
-      return { ...s, screen: 'login', me: null, notice: `account ${s.me ?? ''} deleted`, error: null, waiting: 0, fetching: false };
+      return { ...s, screen: 'login', me: null, notice: `account ${a.name} deleted`, error: null, waiting: 0, fetching: false };
     case 'fetching':
       return { ...s, fetching: a.on };
     case 'waiting':
@@ -110,6 +119,11 @@ export function reduce(s: State, a: Action): State {
   // The draft survives a takeover and logging in again as the same person, not a change of account.
   const otherAccount = (a.type === 'loggedIn' && s.me !== a.me) || a.type === 'accountDeleted';
   let compose_ = otherAccount ? initialCompose : compose(s.compose, a);
+  // A line typed in a session of this account that was taken over comes back, unless one is being typed.
+  if (a.type === 'loggedIn' && a.draft && compose_.line.text === '') {
+    compose_ = { ...compose_, line: lineOf(a.draft) };
+    next = { ...next, notice: 'the line you were typing when this account was taken over is back', noticeTransient: true };
+  }
   if (a.type === 'sendFailed') {
     const failed = pendingEntry(s.convs, a.clientId);
     compose_ = composeFailed(s.compose, a.error, failed?.peer, failed?.text);

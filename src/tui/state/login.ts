@@ -10,9 +10,11 @@ export interface LoginState {
   readonly mode: 'login' | 'register';
   readonly busy: boolean;
   readonly error: string | null;
+  /** Something the form says that is not an error (the account was deleted). */
+  readonly info: string | null;
 }
 
-export const initialLogin: LoginState = { username: emptyLine, password: emptyLine, field: 'username', mode: 'login', busy: false, error: null };
+export const initialLogin: LoginState = { username: emptyLine, password: emptyLine, field: 'username', mode: 'login', busy: false, error: null, info: null };
 
 export function login(l: LoginState, a: Action): LoginState {
   switch (a.type) {
@@ -25,13 +27,15 @@ export function login(l: LoginState, a: Action): LoginState {
     case 'toggleRegister':
       return { ...l, mode: l.mode === 'login' ? 'register' : 'login', error: null };
     case 'loginStarted':
-      return { ...l, busy: true, error: null };
+      return { ...l, busy: true, error: null, info: null };
     case 'loginFailed':
       return { ...l, busy: false, error: a.error };
     case 'loggedIn':
       return { ...l, busy: false, error: null, password: emptyLine, mode: 'login' };
     case 'loggedOut':
       return { ...l, busy: false, password: emptyLine, field: 'password', error: a.reason };
+    case 'accountDeleted':
+      return { ...initialLogin, info: `Account ${a.name} deleted: its history on this computer too.` };
     default:
       return l;
   }

@@ -22,6 +22,8 @@ export interface Entry {
   /** Display text (decoded from UTF-7 when flagged). */
   readonly text: string;
   readonly senderDeleted?: boolean;
+  /** An action (/me, MessageFlags.ACTION): shown `* alice waves`. */
+  readonly action?: boolean;
   /** Only on our own messages. */
   readonly delivery?: Delivery;
 }
@@ -37,4 +39,15 @@ export type StoredMessage = Pick<IncomingMessage, 'id' | 'sender' | 'clientId' |
   readonly peer: string;
   readonly own: boolean;
   readonly delivery?: Delivery;
+  readonly action?: boolean;
 };
+
+/** One of our messages the server has not accepted yet (from the outbox at login, or just sent). */
+export interface PendingMessage {
+  readonly clientId: number;
+  readonly recipient: string;
+  readonly text: string;
+  /** When the user sent it (ms). */
+  readonly at: number;
+  readonly action?: boolean;
+}

@@ -66,6 +66,9 @@ export function users(u: UsersState, a: Action): UsersState {
       }
       return { ...u, online };
     }
+    case 'conn':
+      // Disconnected, nobody's presence is known: no dot rather than a stale one.
+      return a.status !== 'connected' && u.online !== null ? { ...u, online: null } : u;
     case 'usersFilter':
       return { ...u, pattern: a.pattern.trim(), page: 0, loaded: false };
     case 'layout': {

@@ -1,10 +1,5 @@
 /** Word wrap by terminal columns (wide characters take two), breaking inside a word only when it is longer than a line. */
-import stringWidth from 'string-width';
-
-/** Splits text into graphemes-ish units: code points, which is what the terminal advances by. */
-const chars = (s: string): string[] => Array.from(s);
-
-const width = (s: string): number => (/^[\x20-\x7e]*$/.test(s) ? s.length : stringWidth(s));
+import { graphemes as chars, textWidth as width } from './width.js';
 
 /** Cuts a word that is wider than `cols` into pieces of at most `cols` columns. */
 function hardBreak(word: string, cols: number): string[] {

@@ -22,11 +22,17 @@ test('only a paste longer than the whole line is cut, and then it says so', (t) 
 });
 
 test('the target: the conversation on screen, or /msg and @ addressing, or none in the inbox', (t) => {
-  t.deepEqual(composeTarget('hello', 'alice'), { recipient: 'alice', content: 'hello', addressed: false });
-  t.deepEqual(composeTarget('/msg bob hi there', 'alice'), { recipient: 'bob', content: 'hi there', addressed: true });
-  t.deepEqual(composeTarget('@bob hi', null), { recipient: 'bob', content: 'hi', addressed: true });
-  t.is(composeTarget('hello', null).recipient, null);
-  t.is(composeTarget('//slash', 'alice').content, '/slash');
+  t.deepEqual(composeTarget('hello', 'alice'), { recipient: 'alice', content: 'hello', addressed: false, action: false });
+  t.deepEqual(composeTarget('/msg bob hi there', 'alice'), { recipient: 'bob', content: 'hi there', addressed: true, action: false });
+  t.deepEqual(composeTarget('@bob hi', null), { recipient: 'bob', content: 'hi', addressed: true, action: false });
+  t.deepEqual(composeTarget('/me waves', 'alice'), { recipient: 'alice', content: 'waves', addressed: false, action: true });
+  t.is(composeTarget('hello', null)!.recipient, null);
+  t.is(composeTarget('//slash', 'alice')!.content, '/slash');
+});
+
+test('a line starting with / is a command, never a message (unless //); /msg alone is the command, not text', (t) => {
+  for (const line of ['/msg', '/msg   ', '/close', '/ hello', '/', '/frob x', '  /quit']) t.is(composeTarget(line, 'alice'), null, line);
+  t.is(composeBytes('/msg', 'alice').bytes, 0);
 });
 
 test('Tab completes the name at the cursor, and again cycles through the matches', (t) => {

@@ -44,7 +44,8 @@ test('defect 13: an old error goes once a later request succeeds', (t) => {
 });
 
 test("defect 13: 'account deleted' does not carry into the next user's session", (t) => {
-  let s = run(loggedIn('user002'), { type: 'accountDeleted' });
+  let s = run(loggedIn('user002'), { type: 'accountDeleted', name: 'user002' });
+  t.regex(s.login.info ?? '', /Account user002 deleted/, 'the login screen says so');
   t.is(s.notice, 'account user002 deleted');
   t.is(s.screen, 'login');
   s = run(s, { type: 'loggedIn', me: 'user003', undelivered: 0 });
