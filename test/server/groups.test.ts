@@ -249,7 +249,7 @@ test('every refusal: bad names, unknown groups and accounts, not a member, not t
   await t.throwsAsync(bob!.deleteGroup('#g'), code('NOT_OWNER'));
   await t.throwsAsync(bob!.listGroups('#a[b]'), code('INVALID_PATTERN'));
   await t.throwsAsync(alice!.send('#g', ''), code('INVALID_ARGUMENT'));
-  await t.throwsAsync(alice!.send('#g', 'x', alice!.newClientId(), 8), code('INVALID_ARGUMENT'));
+  await t.throwsAsync(alice!.send('#g', 'x', alice!.newClientId(), 16), code('INVALID_ARGUMENT'));
   // The backlog cap is the mailbox cap: bob reads nothing, so the third message does not fit.
   await alice!.send('#g', 'one');
   await alice!.send('#g', 'two');
