@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { ChatClient, type ChatMessage } from '../../src/protocol/client.js';
 import { MessageFlags } from '../../src/protocol/schema.js';
-import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, TEST_COST, type ChildServer, drain } from './helpers.js';
+import { exited, inbox, PASSWORD, spawnServer, tempDir, removeDir, TEST_COST, drain } from './helpers.js';
 import { record } from './events.js';
 import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { freshSchema, pgTest } from './pg.js';
@@ -16,41 +16,9 @@ import pg from 'pg';
 import { PasswordHasher } from '../../src/server/auth.js';
 import { parseUrl } from '../../src/server/store/postgres.js';
 import { ident } from '../../src/server/store/postgresSchema.js';
+import { client, LEASE_MS, nodes, user } from './nodes.js';
 
 const test = await pgTest();
-/** Short leases, so a killed node's sessions go quickly. */
-const LEASE_MS = '1500';
-
-async function nodes(t: ExecutionContext, n: number, url = freshSchema(t), leaseMs = LEASE_MS, extra: string[] = []): Promise<ChildServer[]> {
-  const dir = tempDir();
-  const out: ChildServer[] = [];
-  // Started together: the schema is created and migrated once, whoever comes first.
-  const started = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', leaseMs, ...extra])));
-  out.push(...started);
-  t.teardown(async () => {
-    for (const s of out) {
-      if (s.child.exitCode === null && s.child.signalCode === null) {
-        s.child.kill('SIGTERM');
-        await exited(s.child);
-      }
-    }
-    removeDir(dir);
-  });
-  return out;
-}
-
-async function client(t: ExecutionContext, node: ChildServer): Promise<ChatClient> {
-  const c = await ChatClient.connect({ port: node.port });
-  t.teardown(() => c.close());
-  return c;
-}
-
-async function user(t: ExecutionContext, node: ChildServer, name: string): Promise<ChatClient> {
-  const c = await client(t, node);
-  await c.register(name, PASSWORD);
-  await c.login(name, PASSWORD);
-  return c;
-}
 
 test('a message sent on one node is pushed to its recipient on another; replies too; accounts are seen everywhere', async (t) => {
   const [a, b, c] = await nodes(t, 3);

@@ -8,40 +8,16 @@ import type { ExecutionContext } from 'ava';
 import { ChatClient, type FetchedMessage, type GroupChatMessage } from '../../src/protocol/client.js';
 import { GroupChange, MessageFlags } from '../../src/protocol/schema.js';
 import { collect } from './groupEvents.js';
-import { exited, PASSWORD, removeDir, spawnServer, tempDir, type ChildServer } from './helpers.js';
+import { PASSWORD } from './helpers.js';
 import { freshSchema, pgTest } from './pg.js';
 import { waitFor } from '../wait.js';
 
+import { client, LEASE_MS, nodes as nodesOn, user } from './nodes.js';
+
 const test = await pgTest();
+/** Nodes that report group delivery counts quickly. */
+const nodes = (t: ExecutionContext, n: number) => nodesOn(t, n, freshSchema(t), LEASE_MS, ['--group-receipt-ms', '20']);
 
-async function nodes(t: ExecutionContext, n: number): Promise<ChildServer[]> {
-  const dir = tempDir();
-  const url = freshSchema(t);
-  const out = await Promise.all(Array.from({ length: n }, () => spawnServer(dir, ['--store', url, '--lease-ms', '1500', '--group-receipt-ms', '20'])));
-  t.teardown(async () => {
-    for (const s of out) {
-      if (s.child.exitCode === null && s.child.signalCode === null) {
-        s.child.kill('SIGTERM');
-        await exited(s.child);
-      }
-    }
-    removeDir(dir);
-  });
-  return out;
-}
-
-async function client(t: ExecutionContext, node: ChildServer): Promise<ChatClient> {
-  const c = await ChatClient.connect({ port: node.port });
-  t.teardown(() => c.close());
-  return c;
-}
-
-async function user(t: ExecutionContext, node: ChildServer, name: string): Promise<ChatClient> {
-  const c = await client(t, node);
-  await c.register(name, PASSWORD);
-  await c.login(name, PASSWORD);
-  return c;
-}
 
 /** Fetches and acknowledges everything waiting. */
 async function drain(c: ChatClient): Promise<FetchedMessage[]> {

@@ -2,50 +2,11 @@
  * One conformance suite, run against every Store, so the stores cannot drift apart. Operations go
  * in as batches, as the service's group-commit queue sends them.
  */
-import test, { type ExecutionContext } from 'ava';
-import { MemoryStore } from '../../src/server/store/memory.js';
-import { PostgresStore } from '../../src/server/store/postgres.js';
-import { SqliteStore } from '../../src/server/store/sqlite.js';
+import test from 'ava';
 import type { InsertOp, Op, OpResult, Receipt, Store } from '../../src/server/store/store.js';
-import { removeDir, tempDir } from './helpers.js';
-import { dropSchema } from '../../src/server/store/postgres.js';
-import { pgMissing, schemaUrl } from './pg.js';
+import { KINDS, one, open } from './storeKinds.js';
 
 const DAY = 24 * 60 * 60 * 1000;
-
-interface Kind {
-  name: string;
-  durable: boolean;
-  /** `where`: a data directory, or for PostgreSQL a URL naming the test's own schema. */
-  make(where: string): Store;
-  where(): string;
-  drop(where: string): Promise<void>;
-}
-const KINDS: Kind[] = [
-  { name: 'sqlite', durable: true, make: (dir) => new SqliteStore({ dataDir: dir }), where: tempDir, drop: async (dir) => removeDir(dir) },
-  { name: 'memory', durable: false, make: () => new MemoryStore(), where: () => '', drop: async () => {} },
-];
-// PostgreSQL joins the suite where it can be reached (pg.ts says how it is skipped or required).
-if ((await pgMissing) === undefined) {
-  KINDS.push({ name: 'postgres', durable: true, make: (url) => new PostgresStore({ url }), where: schemaUrl, drop: dropSchema });
-}
-
-async function open(t: ExecutionContext, kind: Kind, where = kind.where()): Promise<Store> {
-  const s = kind.make(where);
-  await s.open();
-  t.teardown(async () => {
-    await s.close();
-    await kind.drop(where);
-  });
-  return s;
-}
-
-/** Runs one operation and returns its value (fails the test on an error result). */
-async function one<T>(s: Store, op: Op): Promise<T> {
-  const [r] = await s.run([op]);
-  if (!r!.ok) throw new Error(r!.error);
-  return r!.value as T;
-}
 
 let nextId = 1;
 const insert = (senderId: number, recipientId: number, clientId: number, content = 'hi', sentAt = Date.now()): InsertOp => ({

@@ -6,13 +6,13 @@
 import test, { type ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { MemoryStore } from '../../src/server/store/memory.js';
-import { dropSchema, PostgresStore } from '../../src/server/store/postgres.js';
-import { SqliteStore } from '../../src/server/store/sqlite.js';
 import type { GroupInsertOp, GroupOp, GroupResultOf, Who } from '../../src/server/store/groupOps.js';
 import type { DeleteResult, InsertOp, NodeEvent, Op, Store, StoredMessage } from '../../src/server/store/store.js';
+import { KINDS, one, open, type Kind } from './storeKinds.js';
 import { removeDir, tempDir } from './helpers.js';
 import { pgMissing, schemaUrl } from './pg.js';
+import { SqliteStore } from '../../src/server/store/sqlite.js';
+import { dropSchema, PostgresStore } from '../../src/server/store/postgres.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { parseUrl } from '../../src/server/store/postgres.js';
@@ -23,35 +23,6 @@ import { waitFor } from '../wait.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-interface Kind {
-  name: string;
-  make(where: string): Store;
-  where(): string;
-  drop(where: string): Promise<void>;
-}
-const KINDS: Kind[] = [
-  { name: 'sqlite', make: (dir) => new SqliteStore({ dataDir: dir }), where: tempDir, drop: async (dir) => removeDir(dir) },
-  { name: 'memory', make: () => new MemoryStore(), where: () => '', drop: async () => {} },
-];
-if ((await pgMissing) === undefined) {
-  KINDS.push({ name: 'postgres', make: (url) => new PostgresStore({ url }), where: schemaUrl, drop: dropSchema });
-}
-
-async function open(t: ExecutionContext, kind: Kind, where = kind.where()): Promise<Store> {
-  const s = kind.make(where);
-  await s.open();
-  t.teardown(async () => {
-    await s.close();
-    await kind.drop(where);
-  });
-  return s;
-}
-
-async function one<T>(s: Store, op: Op): Promise<T> {
-  const [r] = await s.run([op]);
-  if (!r!.ok) throw new Error(r!.error);
-  return r!.value as T;
-}
 
 /** Accounts by name, created in order. */
 async function accounts<N extends string[]>(s: Store, ...names: N): Promise<{ [K in keyof N]: Who }> {
