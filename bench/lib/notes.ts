@@ -3,31 +3,37 @@
  * --profile DIR` and bench/lib/profileSummary.ts), per-thread CPU from /proc, the server's own
  * `--stats-interval` lines and `node --trace-gc`. Update when they change.
  */
-export const WHERE_THE_TIME_GOES = `Profiled 2026-11-30 on the same machine (the compiled server, 1-pair relay through the lean driver, \`npm run bench:relay\`):
+export const WHERE_THE_TIME_GOES = `Profiled 2026-12-02 on the same machine (the compiled server, 1-pair relay through the lean driver,
+\`npm run bench:relay -- --profile DIR --alloc\`, then \`npx tsx bench/lib/profileSummary.ts FILE\`):
 
-- **Two threads share the work.** About 4.5-5 us of CPU per relayed message on the event loop and
-  4-6 us in the store's worker thread (SQLite statements and one fsync per batch), 9-10 us in all
-  (\`bench:relay\` prints both, from /proc per-thread CPU). The raw relay needs 0.4 us.
-- **On the event loop** (share of its busy time): garbage collection ~18 % (each Send in flight
-  holds some twenty small objects (the decoded request and its 512-character string, the store
-  operation, the answer slot, callbacks) until its commit or the recipient's Ack, so V8's young
-  generation collections copy many survivors), socket writes ~13 % (one write per connection per
-  turn), the service's Send/Ack path ~14 %, the codec (decode Send, encode push and Accepted, the
-  ASCII checks) ~9 %, handing batches to the worker (postMessage) ~8 %.
-- **In the store worker**, per message that reaches it, on this (loaded) virtual disk: the resend
-  record ~2 us, the message row ~4 us, its delete on Ack ~3 us, plus one fsync per batch (0.1-0.2 ms
-  at p50 here, much more while neighbours write). A message the recipient acknowledges within
-  --ack-wait-ms (2 ms) is taken back before it reaches the worker and costs none of this; under
-  full relay load about half the messages still reach it, because Acks come later than 2 ms.
-  WAL checkpoints run on a thread of their own, so a commit no longer waits behind one.
-- **Event-loop delay** under full load is set by garbage collection more than by our own turns (a
-  turn starts at most 512 requests across all connections): young-generation collections took
-  5-15 ms and full ones 3-15 ms on this shared 2-core machine with neighbours running (node
-  --trace-gc), which is where the p99 of several ms, and tens of ms with 16 pairs, comes from.
-- **What would cut it further:** a Send path that keeps the content as bytes instead of a string
-  and allocates one record per message instead of many (fewer survivors, shorter collections);
-  multi-row statements in the worker; a recipient-side Ack sooner than 2 ms (an interactive client
-  acknowledges each read at once, so in real chat most messages are never written).
+- **What changed since 2026-11-30 (issue 19).** A Send in flight is one record (\`SendRecord\`,
+  src/server/delivery.ts) holding its content bytes, instead of some twenty small objects and a
+  512-character string; the store queue is an array with a moving head, not a chain of closures;
+  the recently-sent table is a typed-array ring; the Accepted answer waits for the recipient's Ack
+  for up to --ack-wait-max-ms (25 ms) when the recipient acknowledges quickly, so most messages of
+  a live conversation are never written; the worker writes a batch with multi-row INSERT and
+  DELETE statements. Allocation fell from about 3,700-3,900 to 2,900-3,200 bytes per relayed
+  message (the "bytes allocated" row above), and the server CPU per message by about a third.
+- **The event loop is now nearly all of it.** The store worker thread was busy only ~15 % of the
+  run (SQLite's transaction ~6 %, our batch apply ~3 %, fsync under 1 %): with the longer Ack
+  wait, most messages are taken back before they reach it. On the event loop (share of its
+  samples): garbage collection ~17 %, the codec ~15 % (the ASCII/printable check and padding check
+  of each 512-byte field, and encoding the push and the answer), the service's Send/Ack path
+  (\`sendNow\`, \`ack\`) ~8 %, Buffer copies and slices ~8 %, socket writes ~4 %, the store queue
+  and the pipeline ~4 % each, handing batches to the worker ~1.5 %.
+- **What is left, and why the targets are still missed.** The relay path still allocates ~3 KB
+  per message: the decoded request object (binary-parser builds one per frame, with a
+  latin1 string of the content for the printable check), the push frame, the answer slot. Cutting
+  it further means decoding Send without binary-parser's object (checking the bytes in place) and
+  writing the push straight from the read buffer; that would break the one-schema rule for the
+  hottest frame, so it was left for a decision. The raw relay does none of this work (it copies
+  bytes), so the ratio to it stays near 15-30x even where termchat beats every durable broker.
+- **Event-loop delay** under full load is still set by garbage collection (young-generation
+  pauses of several ms on this shared 2-core machine), which is where the p99 of several ms, and
+  tens of ms with 16 pairs, comes from.
+- **Cross-node (PostgreSQL)**: unchanged by this work: the resend record still has a row of its
+  own and receipts still join to find the sender's node; the NATS alternative for wake-ups was not
+  measured. See the scale-out section for this run's figures.
 - **gRPC** (same service and store) is limited by @grpc/grpc-js itself: an empty unary call manages only
   ~1.2-3k calls/s here, so it cannot sustain 5k msg/s, and its per-client HTTP/2 state costs ~30 KiB of
   server RSS per idle client versus ~5 KiB for a termchat TCP session.`;
