@@ -11,9 +11,10 @@ import { FrameWriter } from './connection.js';
 import { ProtocolError, ServerError } from './errors.js';
 import { DEFAULT_MAX_BODY, type Frame } from './framing.js';
 import { MessageReader } from './messageReader.js';
-import { FifoMap } from './fifoMap.js';
-import { maxValue } from './fields.js';
+import { ClientIds, RepeatFilter } from './clientIds.js';
 import { schema } from './schema.js';
+
+export { ClientIds, RepeatFilter } from './clientIds.js';
 
 /** A chat message as pushed or fetched (the schema's Message fields). */
 export type ChatMessage = Body<'Message'>;
@@ -34,47 +35,8 @@ export function fetchedBatch(r: { remaining: number; messages: Array<ChatMessage
 /** What deleteAccount() resolves with: done, or how many messages would be discarded (ConfirmDelete). */
 export type DeleteOutcome = { deleted: true } | ({ deleted: false } & Body<'ConfirmDelete'>);
 
-/**
- * Recognises a message pushed again under a new id (same sender and clientId; clientId 0 is never a
- * repeat). Pass one filter to every connection of a user (ConnectOptions.repeats), so that it
- * outlives a reconnect: the repeat comes after the server restarted.
- */
-export class RepeatFilter {
-  private readonly seen: FifoMap<string, number>;
-  constructor(capacity = 10_000) {
-    this.seen = new FifoMap(capacity);
-  }
-
-  /** True if this (sender, clientId) was pushed before; remembers it otherwise. */
-  isRepeat(m: { sender: string; clientId: number; id: number }): boolean {
-    if (m.clientId === 0) return false;
-    const key = `${m.sender}\0${m.clientId}`;
-    if (this.seen.has(key)) return true;
-    this.seen.set(key, m.id);
-    return false;
-  }
-}
-
 /** A duration for a sentence: "0.3 s", "25 s". */
 const seconds = (ms: number): string => `${ms < 10_000 ? Math.round(ms / 100) / 10 : Math.round(ms / 1000)} s`;
-
-const MAX_CLIENT_ID = maxValue(schema.Send.fields.clientId);
-
-/**
- * Client message ids, from a random start, never 0 (which means "no id": never recognised as a
- * repeat), wrapping at the field's width. One per sender, kept across reconnects, so that a resend
- * reuses its id and a new message never does.
- */
-export class ClientIds {
-  private next = 1 + Math.floor(Math.random() * MAX_CLIENT_ID);
-
-  /** A fresh id. */
-  take(): number {
-    const id = this.next;
-    this.next = id >= MAX_CLIENT_ID ? 1 : id + 1;
-    return id;
-  }
-}
 
 export interface ClientEvents {
   /** A chat message pushed by the server (live delivery). Acknowledge it with ack(). */
