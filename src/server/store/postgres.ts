@@ -14,7 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { SERVICE_DEFAULTS } from '../serviceOptions.js';
-import { BatchRunner, type MailboxCap } from './postgresOps.js';
+import { BatchRunner } from './postgresOps.js';
+import type { MailboxCap } from './postgresSends.js';
 import { channelOf, Listener, type LinkLog } from './postgresLink.js';
 import { payloads, type Wake } from './postgresWakes.js';
 import { ident, ID_BLOCK, migrate } from './postgresSchema.js';
