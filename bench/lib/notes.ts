@@ -13,7 +13,8 @@ export const WHERE_THE_TIME_GOES = `Profiled 2026-12-02 on the same machine (the
   for up to --ack-wait-max-ms (25 ms) when the recipient acknowledges quickly, so most messages of
   a live conversation are never written; the worker writes a batch with multi-row INSERT and
   DELETE statements. Allocation fell from about 3,700-3,900 to 2,900-3,200 bytes per relayed
-  message (the "bytes allocated" row above), and the server CPU per message by about a third.
+  message (the "bytes allocated" row above); the server CPU per message went from 29.5x the raw
+  relay's (the run quoted in issue 19) to 21x (1 pair) and 26x (16 pairs) in this run.
 - **The event loop is now nearly all of it.** The store worker thread was busy only ~15 % of the
   run (SQLite's transaction ~6 %, our batch apply ~3 %, fsync under 1 %): with the longer Ack
   wait, most messages are taken back before they reach it. On the event loop (share of its
@@ -33,7 +34,14 @@ export const WHERE_THE_TIME_GOES = `Profiled 2026-12-02 on the same machine (the
   tens of ms with 16 pairs, comes from.
 - **Cross-node (PostgreSQL)**: unchanged by this work: the resend record still has a row of its
   own and receipts still join to find the sender's node; the NATS alternative for wake-ups was not
-  measured. See the scale-out section for this run's figures.
+  measured. Every cross-node message is written (the sender's node cannot see the recipient's Ack in
+  time), and since the mailbox caps became exact across nodes each run of Sends locks its
+  recipients' mailbox rows and triggers keep their counts; what share of the cross-node cost that
+  is was not measured separately. See the scale-out section for this run.
+- **The 8-connection Fetch attack** grows the server by ~85-95 MiB (one connection: ~23): with
+  --max-answer-bytes at 128 KiB instead of 1 MiB it is ~50 MiB, so about half is the answers the
+  connections may hold (each pending answer byte costs several bytes of heap and allocator memory
+  until the collector and malloc give it back) and the rest does not depend on the budget.
 - **gRPC** (same service and store) is limited by @grpc/grpc-js itself: an empty unary call manages only
   ~1.2-3k calls/s here, so it cannot sustain 5k msg/s, and its per-client HTTP/2 state costs ~30 KiB of
   server RSS per idle client versus ~5 KiB for a termchat TCP session.`;
