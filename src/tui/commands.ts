@@ -4,7 +4,7 @@
  * command. A line starting with / is always a command (// sends a line starting with /), and a
  * command missing what it needs shows its usage and sends nothing.
  */
-import { commandUsage, usageText } from './commandUsage.js';
+import { commandUsage, usageText, type SlashCommand } from './commandUsage.js';
 import { GROUP_RE, USERNAME_RE } from '../protocol/schema.js';
 import { GROUP_COMMANDS } from './groupCommands.js';
 import type { KeyContext } from './keys/context.js';
@@ -13,16 +13,6 @@ import { splitMessage } from './text/split.js';
 import { CONTENT_MAX, wireBytes } from './text/unicode.js';
 import { composeTarget, lastIdShown, pendingCount, windows, type ComposeTarget, type State } from './state/index.js';
 
-export interface SlashCommand {
-  readonly name: string;
-  /** Other names that run it. */
-  readonly aliases?: readonly string[];
-  /** Its arguments as the help writes them. */
-  readonly args?: string;
-  readonly does: string;
-  /** `args`: the rest of the line, trimmed. */
-  readonly run: (s: State, ctx: KeyContext, args: string) => void;
-}
 
 /** Sends what Enter sends: one message, or an offer to split a long one or to send pasted lines. */
 function sendTo(ctx: KeyContext, t: ComposeTarget): void {

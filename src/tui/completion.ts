@@ -1,17 +1,6 @@
 /** Tab completion: the name before the cursor, and the names known here that it may complete to. */
-import { USERNAME_CHARS } from '../protocol/schema.js';
-import type { Line } from './lineEdit.js';
+import { wordAt, type Line } from './lineEdit.js';
 import type { State } from './state/index.js';
-
-/** The name (or @name, or #group) just before the cursor, possibly empty. */
-const NAME_BEFORE = new RegExp(`@?(#?[${USERNAME_CHARS}]*)$`);
-
-/** The word before the cursor that Tab completes, and where it starts. */
-export function wordAt(line: Line): { start: number; word: string } {
-  const before = line.text.slice(0, line.cursor);
-  const m = NAME_BEFORE.exec(before)!;
-  return { start: before.length - m[1]!.length, word: m[1]! };
-}
 
 /** The name being typed just before the cursor ('' when none). */
 export const nameBeforeCursor = (line: Line): string => wordAt(line).word;

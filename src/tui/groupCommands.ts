@@ -1,7 +1,6 @@
 /** The group /commands (a part of commands.ts's table): create, join, part, invite, kick, list groups and members. */
 import { GROUP_RE, USERNAME_RE } from '../protocol/schema.js';
-import { usageText } from './commandUsage.js';
-import type { SlashCommand } from './commands.js';
+import { usageText, type SlashCommand } from './commandUsage.js';
 import type { KeyContext } from './keys/context.js';
 import type { State } from './state/index.js';
 

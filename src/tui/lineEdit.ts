@@ -3,6 +3,7 @@
  * which operation is the keymap's business (keys/keymap.ts), not this file's. The cursor steps over
  * whole characters (grapheme clusters), never into a surrogate pair or away from an accent.
  */
+import { USERNAME_CHARS } from '../protocol/schema.js';
 import { nextBoundary, previousBoundary } from './text/width.js';
 
 export interface Line {
@@ -103,4 +104,14 @@ function wordStart(text: string, cursor: number): number {
   while (i > 0 && text[i - 1] === ' ') i--;
   while (i > 0 && text[i - 1] !== ' ') i--;
   return i;
+}
+
+/** The name (or @name, or #group) just before the cursor, possibly empty. */
+const NAME_BEFORE = new RegExp(`@?(#?[${USERNAME_CHARS}]*)$`);
+
+/** The word before the cursor that Tab completes, and where it starts. */
+export function wordAt(line: Line): { start: number; word: string } {
+  const before = line.text.slice(0, line.cursor);
+  const m = NAME_BEFORE.exec(before)!;
+  return { start: before.length - m[1]!.length, word: m[1]! };
 }

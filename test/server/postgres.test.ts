@@ -6,7 +6,7 @@
 import anyTest, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import pg from 'pg';
-import { globToLike } from '../../src/server/store/postgresOps.js';
+import { globToLike } from '../../src/server/store/postgresSchema.js';
 import { eventsOf, payloads, type Wake } from '../../src/server/store/postgresWakes.js';
 import { parseUrl, PostgresStore } from '../../src/server/store/postgres.js';
 import { ident, MIGRATIONS, migrate } from '../../src/server/store/postgresSchema.js';

@@ -9,7 +9,6 @@
  * A message every member has passed is removed.
  */
 import { GroupChange } from '../../protocol/schema.js';
-import type { StoredMessage } from './store.js';
 
 /** An account as a group operation names it: its id, and its name for the pushes the change makes. */
 export interface Who {
@@ -146,11 +145,11 @@ export function isGroupOp(op: { op: string }): op is GroupOp {
  * A fetch's page from both queues: the oldest `max` of the account's own messages and of the group
  * messages waiting for it, by id, and how many wait after them.
  */
-export function mergePages(
-  own: { messages: StoredMessage[]; total: number },
-  groups: { messages: StoredMessage[]; total: number },
+export function mergePages<M extends { id: number }>(
+  own: { messages: M[]; total: number },
+  groups: { messages: M[]; total: number },
   max: number,
-): { messages: StoredMessage[]; remaining: number } {
+): { messages: M[]; remaining: number } {
   if (groups.total === 0) return { messages: own.messages, remaining: Math.max(0, own.total - own.messages.length) };
   const messages = [...own.messages, ...groups.messages].sort((a, b) => a.id - b.id).slice(0, max);
   return { messages, remaining: Math.max(0, own.total + groups.total - messages.length) };

@@ -2,7 +2,7 @@
  * An in-memory Store with the same rules as the SQLite one and no durability: for tests of the
  * layers above the store, and for the benchmark's experiment that shows what the disk costs.
  */
-import { contentDigest } from './sqliteDb.js';
+import { contentDigest } from './digest.js';
 import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, Store, StoredMessage } from './store.js';
 import { wildcardToRegExp } from '../rules.js';
 import { isGroupOp, mergePages } from './groupOps.js';

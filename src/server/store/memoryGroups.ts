@@ -2,7 +2,7 @@
  * Group conversations in the in-memory store (memory.ts), with the same rules as the SQLite and
  * PostgreSQL ones (groupOps.ts says what they are).
  */
-import { contentDigest } from './sqliteDb.js';
+import { contentDigest } from './digest.js';
 import {
   successor,
   type GroupAcked,

@@ -6,7 +6,7 @@
  * other nodes ('g'), acknowledgements for senders on other nodes ('k'), membership changes ('G').
  */
 import type pg from 'pg';
-import { contentDigest } from './sqliteDb.js';
+import { contentDigest } from './digest.js';
 import {
   departureEvents,
   groupEvents,
@@ -26,7 +26,7 @@ import {
 } from './groupOps.js';
 import type { StoredMessage } from './store.js';
 import type { Wake } from './postgresWakes.js';
-import { globToLike } from './postgresOps.js';
+import { globToLike } from './postgresSchema.js';
 
 interface GroupRow {
   id: number;

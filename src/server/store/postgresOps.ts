@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import type { Account, Binding, DeleteResult, IdBlock, InsertOp, Op, StoredMessage } from './store.js';
 import { NODE_CHANNEL, type Wake } from './postgresWakes.js';
-import { ID_BLOCK } from './postgresSchema.js';
+import { globToLike, ID_BLOCK } from './postgresSchema.js';
 import { isGroupOp, mergePages } from './groupOps.js';
 import { PgGroups } from './postgresGroups.js';
 import { ackRun, insertRun, type MailboxCap } from './postgresSends.js';
@@ -26,11 +26,6 @@ interface MessageRow {
 
 /** The kinds whose consecutive operations run as one statement (see BatchRunner.run). */
 const GROUPED: ReadonlySet<Op['op']> = new Set(['insert', 'ack', 'findAccount', 'addReceipts']);
-
-/** `*` and `?` (the only wildcards a pattern may hold) as LIKE's `%` and `_`; the rest literal. */
-export function globToLike(glob: string): string {
-  return glob.replace(/[\\%_]/g, '\\$&').replace(/\*/g, '%').replace(/\?/g, '_');
-}
 
 /** Runs operations on one connection, gathering the wake-ups the caller must send. */
 export class BatchRunner {

@@ -167,3 +167,8 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
     throw err;
   }
 }
+
+/** `*` and `?` (the only wildcards a pattern may hold) as LIKE's `%` and `_`; the rest literal. */
+export function globToLike(glob: string): string {
+  return glob.replace(/[\\%_]/g, '\\$&').replace(/\*/g, '%').replace(/\?/g, '_');
+}

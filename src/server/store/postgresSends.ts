@@ -5,7 +5,7 @@
  * however many it carries. BatchRunner (postgresOps.ts) calls them.
  */
 import type pg from 'pg';
-import { contentDigest } from './sqliteDb.js';
+import { contentDigest } from './digest.js';
 import type { InsertOp, InsertResult, Op, Receipt } from './store.js';
 import { NODE_CHANNEL } from './postgresWakes.js';
 

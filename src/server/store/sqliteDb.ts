@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { checkNotLost, DataLost, DB_FILE, reconcileMarker } from './dataMarker.js';
+import { contentDigest } from './digest.js';
 import type { Account, DeleteResult, Receipt, InsertOp, InsertResult, Op, OpenState, OpResult, StoredMessage } from './store.js';
 import { isGroupOp, mergePages } from './groupOps.js';
 import { SqliteGroups } from './sqliteGroups.js';
@@ -90,16 +91,6 @@ interface MessageRow {
   content: string;
   client_id: number;
   flags: number;
-}
-
-/**
- * A 32-bit FNV-1a digest of the content, kept with each resend record so that a client id reused
- * for a different text is refused (CLIENT_ID_REUSED) even after the message itself left the queue.
- */
-export function contentDigest(b: Buffer): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
 }
 
 export class SqliteDb {

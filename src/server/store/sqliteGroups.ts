@@ -6,7 +6,7 @@
  * memory (sqliteGroupCache.ts); the queries that only read are in sqliteGroupReads.ts.
  */
 import type Database from 'better-sqlite3';
-import { contentDigest } from './sqliteDb.js';
+import { contentDigest } from './digest.js';
 import { GroupCache, type CachedGroup } from './sqliteGroupCache.js';
 import { SqliteGroupReads } from './sqliteGroupReads.js';
 import type {

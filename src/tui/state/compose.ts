@@ -2,8 +2,7 @@
  * The compose line: editing, the line history (Up/Down), Tab completion of names, and what the
  * line means (a message for the view's conversation, `/msg name text`, `@name text`, a command).
  */
-import { wordAt } from '../completion.js';
-import { editLine, emptyLine, lineOf, type Line } from '../lineEdit.js';
+import { editLine, emptyLine, lineOf, wordAt, type Line } from '../lineEdit.js';
 import { CONTENT_MAX, wireBytes } from '../text/unicode.js';
 import type { Action } from './actions.js';
 

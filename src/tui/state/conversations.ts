@@ -6,42 +6,11 @@
 import { MessageFlags } from '../../protocol/schema.js';
 import { foldIncludes } from '../text/fold.js';
 import type { Action } from './actions.js';
-import { addSeen, emptySeen, hasSeen, seenFrom, type SeenSet } from './seenSet.js';
-import type { Delivery, Entry, IncomingMessage, PendingMessage, StoredMessage } from './types.js';
+import { addSeen, emptySeen, hasSeen, seenFrom } from './seenSet.js';
+import type { ConvState, Delivery, Entry, IncomingMessage, PendingMessage, StoredMessage } from './types.js';
 import { maxScroll, viewEntries, viewKey, viewLineCount, windows } from './views.js';
 
-export interface ConvState {
-  /** Every message, ordered by server id (ours without an id yet last, in the order sent). */
-  readonly entries: readonly Entry[];
-  /**
-   * Received messages as "id@sentAt": a repeat of one is dropped. The time is part of the key so a
-   * server that lost its data and counts ids from 1 again is not taken for repeating old history.
-   */
-  readonly seenIds: SeenSet<string>;
-  /** "sender/clientId" of every message shown (clientId 0 never counts): a resent message is dropped. */
-  readonly seenClient: SeenSet<string>;
-  /** Open conversations, in the order they were opened. */
-  readonly open: readonly string[];
-  /** The view on screen: a conversation, or null for the inbox (all messages). */
-  readonly view: string | null;
-  readonly unread: Readonly<Record<string, number>>;
-  /** Lines hidden below the bottom of the view (0 = following the newest). */
-  readonly scroll: number;
-  /** Messages that arrived in this view while scrolled back. */
-  readonly newBelow: number;
-  /** Text rows and columns of the message pane (from the layout). */
-  readonly rows: number;
-  readonly width: number;
-  /** Per view ('' = inbox), the last seq that /clear hid. */
-  readonly cleared: Readonly<Record<string, number>>;
-  /** Per view ('' = inbox), the last seq seen when it was last left (or at login): the read marker follows it. */
-  readonly readTo: Readonly<Record<string, number>>;
-  /** Counts the messages that arrived live in a window not on screen (each one rings the bell). */
-  readonly bells: number;
-  /** Search results shown instead of the view. */
-  readonly search: { readonly query: string; readonly results: readonly Entry[] } | null;
-  readonly nextSeq: number;
-}
+export type { ConvState };
 
 export const initialConvs: ConvState = {
   entries: [],

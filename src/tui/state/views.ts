@@ -3,7 +3,7 @@
  * where its read marker goes, its lines, the windows list and which of them have activity.
  */
 import { layoutLines, totalLines, visibleLines, type MessageLine } from '../messageLines.js';
-import type { ConvState } from './conversations.js';
+import type { ConvState } from './types.js';
 import type { Entry } from './types.js';
 
 /** The key of a view in the per-view records: '' for the inbox. */
