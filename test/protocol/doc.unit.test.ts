@@ -41,3 +41,22 @@ test("each request's section lists its answers, its own errors and those of any 
     t.true(section.includes(BEFORE_LOGIN.has(name) ? 'Allowed before login.' : 'Needs a logged-in session.'), name);
   }
 });
+
+test("CONTRIBUTING's worked example uses opcodes no message has yet (the first free ones), as it says", (t) => {
+  const text = readFileSync(new URL('../../CONTRIBUTING.md', import.meta.url), 'utf8');
+  const said = /(0x[0-9a-f]{2}) and (0x[0-9a-f]{2}) are the first free request and\s+response opcodes/.exec(text);
+  t.truthy(said, 'the sentence naming the free opcodes');
+  const [request, response] = [Number(said![1]), Number(said![2])];
+  const used = new Set(Object.values(schema).map((m) => m.op));
+  const firstFree = (from: number) => {
+    let op = from;
+    while (used.has(op)) op++;
+    return op;
+  };
+  t.is(request, firstFree(0x01));
+  t.is(response, firstFree(0x40));
+  // The example's code and its generated heading use the same two.
+  t.regex(text, new RegExp(`op: 0x${request.toString(16).padStart(2, '0')},`));
+  t.regex(text, new RegExp(`Me: \\{ op: 0x${response.toString(16).padStart(2, '0')},`));
+  t.regex(text, new RegExp(`### WhoAmI \\(0x${request.toString(16).padStart(2, '0')}, request\\)`));
+});
