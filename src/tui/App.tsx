@@ -88,15 +88,17 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
   const { pattern, page, pageSize } = state.users;
   // In a group's window the users pane lists the group's members (groups.ts). The list is asked for
   // when it may have changed or is looked at: a login or reconnect, another page or filter, the focus
-  // coming to it, Ctrl-L, a new conversation (someone new wrote). No timer polls it.
+  // coming to it, Ctrl-L, a new conversation (someone new wrote), a change to the group's members
+  // (GroupChanged). No timer polls it.
   const group = state.convs.view !== null && GROUP_RE.test(state.convs.view) ? state.convs.view : null;
   const conversations = state.convs.open.length;
   const looking = state.focus === 'users';
+  const membersChanged = group === null ? 0 : (state.users.membersChanged[group] ?? 0);
   useEffect(() => {
     if (!loggedIn) return;
     if (group !== null) session.groups.membersPage(group, page * pageSize, pageSize);
     else void session.listAccounts(filterPattern(pattern), page * pageSize, pageSize);
-  }, [loggedIn, pattern, page, pageSize, tick, state.me, group, conversations, state.redraws, looking]);
+  }, [loggedIn, pattern, page, pageSize, tick, state.me, group, conversations, state.redraws, looking, membersChanged]);
 
   // Presence of the users on screen and of the open conversations (the session skips unchanged sets).
   const watched = [...state.users.names, ...state.convs.open].join('\n');

@@ -90,6 +90,7 @@ export class TuiGroups implements GroupActions {
   changed(e: Body<'GroupChanged'>): void {
     const me = this.host.me();
     const who = e.name === me ? 'you' : e.name;
+    if (e.change !== GroupChange.INVITED && e.change !== GroupChange.DELETED) this.host.dispatch({ type: 'membersChanged', group: e.group });
     switch (e.change) {
       case GroupChange.JOINED:
         if (e.name !== me) this.notice(`${e.name} joined ${e.group}`);

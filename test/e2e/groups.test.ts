@@ -47,6 +47,9 @@ test('a group window: create, join, talk with the senders shown, members, part',
   await bob.waitText('joined #rust');
   await bob.waitText('To: #rust');
   await alice.waitText('bob joined #rust');
+  // Alice's users pane, on #rust all along, lists bob once he has joined (asked again on GroupChanged).
+  const memberRow = /│\s+[●○]\s+bob\s/;
+  await alice.waitText(memberRow);
 
   // A plain line in the group's window goes to the group; each member sees who wrote it.
   alice.type('hello rustaceans\r');
@@ -77,6 +80,7 @@ test('a group window: create, join, talk with the senders shown, members, part',
   await bob.waitText('left #rust');
   await waitFor(() => !bob.text().includes('2 #rust'), withScreen("bob's #rust window closed", bob.text));
   await alice.waitText('bob left #rust');
+  await waitFor(() => !memberRow.test(alice.text()), withScreen("bob gone from alice's #rust members", alice.text));
   alice.type('anyone still here?\r');
   await alice.waitText(/you → #rust: anyone still here\?/);
   bob.type('/groups\r');

@@ -47,7 +47,7 @@ test("CONTRIBUTING's worked example uses opcodes no message has yet (the first f
   const said = /(0x[0-9a-f]{2}) and (0x[0-9a-f]{2}) are the first free request and\s+response opcodes/.exec(text);
   t.truthy(said, 'the sentence naming the free opcodes');
   const [request, response] = [Number(said![1]), Number(said![2])];
-  const used = new Set(Object.values(schema).map((m) => m.op));
+  const used = new Set<number>(Object.values(schema).map((m) => m.op));
   const firstFree = (from: number) => {
     let op = from;
     while (used.has(op)) op++;

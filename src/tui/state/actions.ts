@@ -47,6 +47,8 @@ export type Action =
   | { type: 'userMove'; delta: number }
   | { type: 'usersPage'; delta: number }
   | { type: 'usersFilter'; pattern: string }
+  /** Someone joined, left, was removed from or took over `group`: its member list is out of date. */
+  | { type: 'membersChanged'; group: string }
   /** Open a conversation with `name`; `show` also puts it on screen. */
   | { type: 'query'; name: string; show: boolean }
   /** Put a view on screen: a conversation, or null for the all-messages inbox. */

@@ -19,9 +19,11 @@ export interface UsersState {
   readonly edge: 'first' | 'last' | null;
   /** Watched accounts known to be online (Watch, PresenceChanged); null until the server says. */
   readonly online: ReadonlySet<string> | null;
+  /** Per group, how often its members changed (GroupChanged): the pane asks again for the one on screen. */
+  readonly membersChanged: Readonly<Record<string, number>>;
 }
 
-export const initialUsers: UsersState = { pattern: '', page: 0, pageSize: 10, total: 0, names: [], selected: null, loaded: false, edge: null, online: null };
+export const initialUsers: UsersState = { pattern: '', page: 0, pageSize: 10, total: 0, names: [], selected: null, loaded: false, edge: null, online: null, membersChanged: {} };
 
 const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n));
 
@@ -71,6 +73,8 @@ export function users(u: UsersState, a: Action): UsersState {
       return a.status !== 'connected' && u.online !== null ? { ...u, online: null } : u;
     case 'usersFilter':
       return { ...u, pattern: a.pattern.trim(), page: 0, loaded: false };
+    case 'membersChanged':
+      return { ...u, membersChanged: { ...u.membersChanged, [a.group]: (u.membersChanged[a.group] ?? 0) + 1 } };
     case 'layout': {
       const pageSize = Math.max(1, a.usersPageSize);
       if (pageSize === u.pageSize) return u;
