@@ -142,7 +142,7 @@ export function App({ connect, servers, secure = false, notice = null, onQuit, o
     fetch: () => void session.fetchWaiting(),
     refreshUsers: () => setTick((n) => n + 1),
     search: (q) => session.search(q),
-    accountsStartingWith: (prefix) => session.accountsStartingWith(prefix),
+    namesStartingWith: (prefix) => session.namesStartingWith(prefix),
     exportHistory: (file) => session.exportHistory(file, () => storedOf(get())),
     keepClear: (view, upToId) => session.keepClear(view, upToId),
     deleteAccount: (pw, confirm) => void session.deleteAccount(pw, confirm),

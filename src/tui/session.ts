@@ -428,10 +428,18 @@ export class ChatSession {
     }
   }
 
-  /** Tab: the accounts whose names start with `prefix` (as typed, and in lower case when that differs). */
-  async accountsStartingWith(prefix: string): Promise<{ names: string[]; total: number }> {
+  /**
+   * Tab: the accounts whose names start with `prefix` (as typed, and in lower case when that
+   * differs), or for `#prefix` the groups this account can see (public ones, and those it is in or
+   * invited to).
+   */
+  async namesStartingWith(prefix: string): Promise<{ names: string[]; total: number }> {
     const c = this.client;
     if (!c || !this.loggedIn) return { names: [], total: 0 };
+    if (prefix.startsWith('#')) {
+      const r = await c.listGroups(`${prefix.slice(1)}*`, 0, COMPLETION_PAGE);
+      return { names: r.groups.map((g) => g.group), total: r.total };
+    }
     const prefixes = [...new Set([prefix, prefix.toLowerCase()])];
     const pages = await Promise.all(prefixes.map((p) => c.listAccounts(`${p}*`, 0, COMPLETION_PAGE)));
     return { names: [...new Set(pages.flatMap((p) => p.names))], total: pages.reduce((n, p) => n + p.total, 0) };

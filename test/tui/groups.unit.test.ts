@@ -60,12 +60,15 @@ test('a group command without its group outside a group window, or with a bad na
   }
 });
 
-test('Tab completes a #group and the members who wrote in it', async (t) => {
+test('Tab completes a #group (the server asked as for names) and the members who wrote in it', async (t) => {
   const start = run(loggedIn(), arrive(msg(1, 'alice', 'hi', { group: '#rust' })), { type: 'view', view: '#rust' });
   const h = harness(start);
   h.key('/part #ru');
   h.key('', { tab: true });
+  // The server is asked for the groups starting with it too; the one known here is among the matches.
+  await new Promise((resolve) => setImmediate(resolve));
   t.is(h.state.compose.line.text, '/part #rust ');
+  t.true(h.effects.includes('names #ru*'));
   h.key('al');
   h.key('', { tab: true });
   // An account name: the server is asked too (the harness answers at once, after this turn).

@@ -24,8 +24,8 @@ export function harness(start: State, accounts: readonly string[] = []) {
     fetch: () => effects.push('fetch'),
     refreshUsers: () => effects.push('refresh'),
     search: (q) => effects.push(`search ${q}`),
-    accountsStartingWith: (prefix) => {
-      effects.push(`accounts ${prefix}*`);
+    namesStartingWith: (prefix) => {
+      effects.push(`names ${prefix}*`);
       const names = accounts.filter((a) => a.startsWith(prefix));
       return Promise.resolve({ names, total: names.length });
     },

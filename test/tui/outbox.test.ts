@@ -185,8 +185,21 @@ test('defect 7: Tab asks the server for every account starting with the word', a
   await h.account('bob', 'victor', 'vicky', 'violet', ...Array.from({ length: 60 }, (_, i) => `user${i}`));
   const c = client(t, h, null);
   await logIn(c);
-  t.deepEqual(await c.session.accountsStartingWith('vic'), { names: ['vicky', 'victor'], total: 2 });
+  t.deepEqual(await c.session.namesStartingWith('vic'), { names: ['vicky', 'victor'], total: 2 });
   t.true(h.tap.requests.some((r) => r.type === 'ListAccounts' && r.pattern === 'vic*'));
+});
+
+test('Tab on a #word asks the server for the groups starting with it, also one this client has never seen', async (t) => {
+  const h = await realServer(t);
+  await h.account('bob');
+  const owner = await h.user('carol');
+  await owner.createGroup('#rustaceans');
+  await owner.createGroup('#ruby');
+  await owner.createGroup('#go');
+  const c = client(t, h, null);
+  await logIn(c);
+  t.deepEqual(await c.session.namesStartingWith('#ru'), { names: ['#ruby', '#rustaceans'], total: 2 });
+  t.true(h.tap.requests.some((r) => r.type === 'ListGroups' && r.pattern === 'ru*'));
 });
 
 test('defect 14: while a local server just started is not listening yet, the client says it is starting, not that it cannot reach it', async (t) => {

@@ -142,7 +142,7 @@ test('defect 7: Tab completes over every account (the server is asked by prefix)
   h.key('/query vic');
   h.key('', { tab: true });
   await until(() => h.state.compose.line.text === '/query vicky ', 'completed from the server');
-  t.true(h.effects.includes('accounts vic*'));
+  t.true(h.effects.includes('names vic*'));
   t.deepEqual(h.state.compose.completion?.matches, ['vicky', 'victor'], 'the matches are listed');
   h.key('', { tab: true });
   t.is(h.state.compose.line.text, '/query victor ', 'a second Tab cycles, it does not move the focus');

@@ -11,7 +11,7 @@ export interface KeyContext {
   refreshUsers: () => void;
   search: (query: string) => void;
   /** Accounts whose names start with `prefix` (Tab completion asks the server); `total` may be more than `names`. */
-  accountsStartingWith: (prefix: string) => Promise<{ names: readonly string[]; total: number }>;
+  namesStartingWith: (prefix: string) => Promise<{ names: readonly string[]; total: number }>;
   /** /export FILE: the history as text. */
   exportHistory: (file: string) => void;
   /** /clear: remember (in the history file) that this view hides messages up to this server id. */

@@ -37,9 +37,9 @@ function focusStep(s: State, ctx: KeyContext, dir: 1 | -1): void {
 }
 
 /**
- * Tab: complete the name before the cursor (from the names known here and every account starting
- * with it, which the server is asked for), or go on to the next match of the last Tab; with nothing
- * to complete, the next pane.
+ * Tab: complete the name before the cursor (from the names known here and every account, or
+ * #group, starting with it, which the server is asked for), or go on to the next match of the last
+ * Tab; with nothing to complete, the next pane.
  */
 function completeOrNextPane(s: State, ctx: KeyContext): void {
   const { completion, line } = s.compose;
@@ -47,9 +47,9 @@ function completeOrNextPane(s: State, ctx: KeyContext): void {
   const word = s.focus === 'compose' ? nameBeforeCursor(line) : '';
   if (word === '') return focusStep(s, ctx, 1);
   const local = completionNames(s);
-  // A #group is completed from the groups known here; the server is asked only for account names.
-  if (s.conn !== 'connected' || word.startsWith('#')) return ctx.dispatch({ type: 'complete', names: local, at: line });
-  void ctx.accountsStartingWith(word).then(
+  // The server is asked for the accounts (or, for a #word, the groups) starting with the word.
+  if (s.conn !== 'connected') return ctx.dispatch({ type: 'complete', names: local, at: line });
+  void ctx.namesStartingWith(word).then(
     ({ names, total }) => ctx.dispatch({ type: 'complete', names: [...local, ...names], at: line, more: Math.max(0, total - names.length) }),
     () => ctx.dispatch({ type: 'complete', names: local, at: line }),
   );
