@@ -11,6 +11,8 @@ import { SqliteStore } from '../../src/server/store/sqlite.js';
 import { GrpcTransport } from '../../src/server/transports/grpc.js';
 import { GrpcChatClient } from '../../src/protocol/grpcClient.js';
 import { exited, inbox, PASSWORD, removeDir, spawnServer, tempDir, TEST_COST } from './helpers.js';
+import type { Session } from '../../src/server/session.js';
+import { waitFor } from '../wait.js';
 
 type Both = RunningServer & { grpcPort: number };
 
@@ -415,4 +417,60 @@ test('Watch over gRPC answers who of the names is online (Presence)', async (t) 
   await tcpUser('g-watched');
   const c = await grpcUser('g-watcher');
   t.deepEqual(await c.call('Watch', { names: ['g-watched', 'g-nobody'] }), { online: ['g-watched'] });
+});
+
+test('a gRPC Login its caller cancelled while the password was checked does not take over the session opened since', async (t) => {
+  const d = tempDir();
+  const log = pino({ level: 'silent' });
+  // The password check of the stale Login is held until the test has cancelled its call.
+  let hold: Promise<void> | undefined;
+  let holding: Session | undefined;
+  let checked = false;
+  class HeldHasher extends PasswordHasher {
+    override async verify(password: string, stored: string | undefined, key: unknown = {}): Promise<boolean> {
+      if (hold) {
+        holding = key as Session;
+        await hold;
+      }
+      const ok = await super.verify(password, stored, key);
+      if (holding === key) checked = true;
+      return ok;
+    }
+  }
+  const store = new SqliteStore({ dataDir: d });
+  const service = new ChatService(store, new HeldHasher({ cost: TEST_COST }), log);
+  await service.start();
+  const g = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0 });
+  try {
+    const live = await GrpcChatClient.connect({ port: g.port });
+    await live.register('g-stale', PASSWORD);
+    await live.login('g-stale', PASSWORD);
+    await live.subscribe();
+    let takenOver = false;
+    live.on('loggedInElsewhere', () => (takenOver = true));
+
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    const stale = await GrpcChatClient.connect({ port: g.port });
+    const answered = new Promise<ServiceError | null>((resolve) => {
+      const stub = stale.client as unknown as { Login(r: object, m: Metadata, cb: (e: ServiceError | null) => void): { cancel(): void } };
+      const call = stub.Login({ username: 'g-stale', password: PASSWORD }, new Metadata(), (err) => resolve(err));
+      void waitFor(() => holding, 'the server checking the stale Login').then(() => call.cancel());
+    });
+    t.is((await answered)?.code, status.CANCELLED);
+    await waitFor(() => holding!.closed, "the cancelled Login's session closed by the server");
+    hold = undefined;
+    release();
+    await waitFor(() => checked, 'the stale password check done');
+    // The live session is still the account's: a call after the stale Login went through answers.
+    t.deepEqual(await live.call('Watch', { names: ['g-stale'] }), { online: ['g-stale'] });
+    t.false(takenOver);
+    live.close();
+    stale.close();
+  } finally {
+    await service.shutdown(1000);
+    await g.closeAll();
+    await store.close();
+    removeDir(d);
+  }
 });

@@ -244,8 +244,14 @@ export class GrpcTransport {
     if (once) session = once;
     else if (g) session = g.session; // a Login with a live token logs that session in again, as on one TCP connection
     else if (name === 'Login') {
-      g = this.newSession(address);
-      session = g.session;
+      const fresh = this.newSession(address);
+      g = fresh;
+      session = fresh.session;
+      // A Login its caller gave up on (a dead connection, a deadline) must not take over the session
+      // the caller has since opened elsewhere: its session closes, and the Login is refused.
+      call.on('cancelled', () => {
+        if (!this.byToken.has(fresh.token)) this.service.closeSession(fresh.session);
+      });
     } else if (ANONYMOUS.has(name)) session = this.anon;
     else {
       cb(toGrpcError('NOT_LOGGED_IN', this.whyNoSession(token)));
