@@ -102,6 +102,8 @@ test('whole frames sent slowly, one after another, are not cut', async (t) => {
   const c = await srv.connect();
   for (let i = 0; i < 5; i++) {
     await c.ping();
+    // The pause is the scenario (the connection idles between whole frames longer in all than the
+    // frame timeout), not a wait for something to happen.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await c.ping();

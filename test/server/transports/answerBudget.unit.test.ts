@@ -1,6 +1,7 @@
 /** The server-wide answer budget, without sockets: who may start a request when it is full, and who resumes first. */
 import test from 'ava';
 import { AnswerBudget, type BudgetMember } from '../../../src/server/transports/answerBudget.js';
+import { waitFor } from '../../wait.js';
 
 function member(budget: AnswerBudget, held: number, resumed: string[], name: string): BudgetMember & { held: number } {
   const m = { held, heldBytes: () => m.held, resume: () => resumed.push(name) };
@@ -33,7 +34,7 @@ test('when the budget frees up, the waiting connections resume lightest first', 
   heavy.held = 500;
   light.held = 100;
   budget.released();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => resumed.length === 2, 'both connections resumed');
   t.deepEqual(resumed, ['light', 'heavy']);
 });
 
