@@ -103,7 +103,7 @@ export const KEYMAP: readonly ScopeKeys[] = [
     title: 'Everywhere',
     bindings: [
       bind(Command.Send, 'enter', 'send the line (or run the /command)'),
-      bind(Command.Complete, 'tab', 'complete a name (any account; again: the next match); with nothing to complete, next pane'),
+      bind(Command.Complete, 'tab', 'complete a name (any account or #group; again: the next match); with nothing to complete, next pane'),
       bind(Command.PreviousPane, 'shift+tab', 'previous pane'),
       bind(Command.Back, 'escape', 'back to the message line (and out of a search)'),
       bind(Command.NextWindow, 'ctrl+n', 'next conversation'),
