@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { once } from 'node:events';
 import { ChatClient } from '../../src/protocol/client.js';
@@ -227,36 +227,41 @@ test('held messages the session fetched and acknowledged before Subscribe are no
   t.false(got.includes(first));
 });
 
-test('a push dropped from a full held buffer stays queued after a later cumulative Ack', async (t) => {
+/** A service of its own (SQLite in a temporary directory) behind a gRPC transport, closed after the test. */
+async function ownGrpc(t: ExecutionContext, hasher: PasswordHasher, opts: { maxHeldPushes?: number } = {}): Promise<number> {
   const d = tempDir();
   const log = pino({ level: 'silent' });
   const store = new SqliteStore({ dataDir: d });
-  const service = new ChatService(store, new PasswordHasher({ cost: TEST_COST }), log);
+  const service = new ChatService(store, hasher, log);
   await service.start();
-  const g = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0, maxHeldPushes: 1 });
-  try {
-    const a = await GrpcChatClient.connect({ port: g.port });
-    const b = await GrpcChatClient.connect({ port: g.port });
-    await a.register('held-a', PASSWORD);
-    await a.register('held-b', PASSWORD);
-    await a.login('held-a', PASSWORD);
-    await b.login('held-b', PASSWORD);
-    const first = await a.send('held-b', 'dropped from the buffer');
-    const second = await a.send('held-b', 'kept in the buffer');
-    const got = nextMessage(b);
-    await b.subscribe();
-    t.like(await got, { id: second });
-    await b.ack(second);
-    // The first was never seen, so the cumulative Ack must not have removed it.
-    t.deepEqual((await b.fetch(10)).messages.map((m) => m.id), [first]);
-    a.close();
-    b.close();
-  } finally {
+  const g = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0, ...opts });
+  t.teardown(async () => {
     await service.shutdown(1000);
     await g.closeAll();
     await store.close();
     removeDir(d);
-  }
+  });
+  return g.port;
+}
+
+test('a push dropped from a full held buffer stays queued after a later cumulative Ack', async (t) => {
+  const port = await ownGrpc(t, new PasswordHasher({ cost: TEST_COST }), { maxHeldPushes: 1 });
+  const a = await GrpcChatClient.connect({ port });
+  const b = await GrpcChatClient.connect({ port });
+  await a.register('held-a', PASSWORD);
+  await a.register('held-b', PASSWORD);
+  await a.login('held-a', PASSWORD);
+  await b.login('held-b', PASSWORD);
+  const first = await a.send('held-b', 'dropped from the buffer');
+  const second = await a.send('held-b', 'kept in the buffer');
+  const got = nextMessage(b);
+  await b.subscribe();
+  t.like(await got, { id: second });
+  await b.ack(second);
+  // The first was never seen, so the cumulative Ack must not have removed it.
+  t.deepEqual((await b.fetch(10)).messages.map((m) => m.id), [first]);
+  a.close();
+  b.close();
 });
 
 test('DeleteAccount: wrong password, confirmation when messages wait, then the token stops working', async (t) => {
@@ -420,8 +425,6 @@ test('Watch over gRPC answers who of the names is online (Presence)', async (t) 
 });
 
 test('a gRPC Login its caller cancelled while the password was checked does not take over the session opened since', async (t) => {
-  const d = tempDir();
-  const log = pino({ level: 'silent' });
   // The password check of the stale Login is held until the test has cancelled its call.
   let hold: Promise<void> | undefined;
   let holding: Session | undefined;
@@ -437,40 +440,30 @@ test('a gRPC Login its caller cancelled while the password was checked does not 
       return ok;
     }
   }
-  const store = new SqliteStore({ dataDir: d });
-  const service = new ChatService(store, new HeldHasher({ cost: TEST_COST }), log);
-  await service.start();
-  const g = await GrpcTransport.listen(service, log, { host: '127.0.0.1', port: 0 });
-  try {
-    const live = await GrpcChatClient.connect({ port: g.port });
-    await live.register('g-stale', PASSWORD);
-    await live.login('g-stale', PASSWORD);
-    await live.subscribe();
-    let takenOver = false;
-    live.on('loggedInElsewhere', () => (takenOver = true));
+  const port = await ownGrpc(t, new HeldHasher({ cost: TEST_COST }));
+  const live = await GrpcChatClient.connect({ port });
+  await live.register('g-stale', PASSWORD);
+  await live.login('g-stale', PASSWORD);
+  await live.subscribe();
+  let takenOver = false;
+  live.on('loggedInElsewhere', () => (takenOver = true));
 
-    let release!: () => void;
-    hold = new Promise((r) => (release = r));
-    const stale = await GrpcChatClient.connect({ port: g.port });
-    const answered = new Promise<ServiceError | null>((resolve) => {
-      const stub = stale.client as unknown as { Login(r: object, m: Metadata, cb: (e: ServiceError | null) => void): { cancel(): void } };
-      const call = stub.Login({ username: 'g-stale', password: PASSWORD }, new Metadata(), (err) => resolve(err));
-      void waitFor(() => holding, 'the server checking the stale Login').then(() => call.cancel());
-    });
-    t.is((await answered)?.code, status.CANCELLED);
-    await waitFor(() => holding!.closed, "the cancelled Login's session closed by the server");
-    hold = undefined;
-    release();
-    await waitFor(() => checked, 'the stale password check done');
-    // The live session is still the account's: a call after the stale Login went through answers.
-    t.deepEqual(await live.call('Watch', { names: ['g-stale'] }), { online: ['g-stale'] });
-    t.false(takenOver);
-    live.close();
-    stale.close();
-  } finally {
-    await service.shutdown(1000);
-    await g.closeAll();
-    await store.close();
-    removeDir(d);
-  }
+  let release!: () => void;
+  hold = new Promise((r) => (release = r));
+  const stale = await GrpcChatClient.connect({ port });
+  const answered = new Promise<ServiceError | null>((resolve) => {
+    const stub = stale.client as unknown as { Login(r: object, m: Metadata, cb: (e: ServiceError | null) => void): { cancel(): void } };
+    const call = stub.Login({ username: 'g-stale', password: PASSWORD }, new Metadata(), (err) => resolve(err));
+    void waitFor(() => holding, 'the server checking the stale Login').then(() => call.cancel());
+  });
+  t.is((await answered)?.code, status.CANCELLED);
+  await waitFor(() => holding!.closed, "the cancelled Login's session closed by the server");
+  hold = undefined;
+  release();
+  await waitFor(() => checked, 'the stale password check done');
+  // The live session is still the account's: a call after the stale Login went through answers.
+  t.deepEqual(await live.call('Watch', { names: ['g-stale'] }), { online: ['g-stale'] });
+  t.false(takenOver);
+  live.close();
+  stale.close();
 });
