@@ -17,7 +17,7 @@ const agg = new Map<string, number>();
 const byFile = new Map<string, number>();
 for (const [id, t] of self) {
   const f = byId.get(id)!.callFrame;
-  const url = f.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, 'nm:').replace('/work/main/', '');
+  const url = f.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, 'nm:').replace(`${process.cwd()}/`, '');
   const key = `${f.functionName || '(anonymous)'}  ${url}:${f.lineNumber + 1}`;
   agg.set(key, (agg.get(key) ?? 0) + t);
   const fk = url.startsWith('nm:') ? url.split('/').slice(0, url.startsWith('nm:@') ? 2 : 1).join('/') : url || f.functionName;
