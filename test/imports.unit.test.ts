@@ -4,6 +4,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importsOf, resolveImport } from './lib/imports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'src');
@@ -16,17 +17,12 @@ function sources(dir: string): string[] {
   });
 }
 
-/** `import ... from './x.js'`, `export ... from '../y.js'` and `import('./z.js')`, resolved to files of src/. */
-function importsOf(file: string, text: string): string[] {
-  const out: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
-  for (const m of text.matchAll(re)) {
-    const spec = (m[1] ?? m[2])!;
-    const base = path.resolve(path.dirname(file), spec).replace(/\.js$/, '');
-    const hit = ['.ts', '.tsx', '/index.ts'].map((ext) => base + ext).find((f) => fs.existsSync(f));
-    if (hit) out.push(hit);
-  }
-  return out;
+/** The files of src/ that `file` imports, type-only imports included (a circle of types is a circle). */
+function srcImports(file: string, text: string): string[] {
+  return importsOf(text, { types: true })
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => resolveImport(file, spec))
+    .filter((f): f is string => f !== undefined && f.startsWith(SRC));
 }
 
 /** The strongly connected components of more than one file, or of one file importing itself (Tarjan). */
@@ -72,14 +68,14 @@ test('reads import, export-from, type-only and dynamic imports', (t) => {
   const here = path.join(SRC, 'protocol', 'client.ts');
   const text = "import type { A } from './codec.js';\nexport { B } from './clientIds.js';\nconst x = await import('./framing.js');\nimport net from 'node:net';";
   t.deepEqual(
-    importsOf(here, text).map((f) => path.relative(SRC, f)),
+    srcImports(here, text).map((f) => path.relative(SRC, f)),
     ['protocol/codec.ts', 'protocol/clientIds.ts', 'protocol/framing.ts'],
   );
 });
 
 test('no import circle in src/', (t) => {
   const graph = new Map<string, string[]>();
-  for (const f of sources(SRC)) graph.set(f, importsOf(f, fs.readFileSync(f, 'utf8')));
+  for (const f of sources(SRC)) graph.set(f, srcImports(f, fs.readFileSync(f, 'utf8')));
   t.true(graph.size > 50);
   t.deepEqual(
     circles(graph).map((c) => c.map((f) => path.relative(ROOT, f))),

@@ -9,6 +9,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importsOf, resolveImport } from './lib/imports.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TEST_DIR = path.join(ROOT, 'test');
@@ -33,21 +34,6 @@ const FORBIDDEN_FILES = new Set([
 
 const UNIT = /\.unit\.test\.tsx?$/;
 
-/** The module specifiers a source file loads: imports and re-exports, static and dynamic (`import type` loads nothing). */
-export function importsOf(source: string): string[] {
-  const out: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
-  for (const re of patterns) for (const m of source.matchAll(re)) if (!/^(?:import|export)\s+type\s/.test(m[0])) out.push(m[1]!);
-  return out;
-}
-
-/** A relative import resolved to the file it names (`./x.js` is `./x.ts` or `./x.tsx` in source). */
-function resolve(from: string, spec: string): string | undefined {
-  const base = path.resolve(path.dirname(from), spec);
-  const stem = base.replace(/\.(js|jsx|ts|tsx)$/, '');
-  return [base, `${stem}.ts`, `${stem}.tsx`].find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
-}
-
 /** Why `file` is not a unit test: each forbidden import, with the chain of test files that leads to it. */
 function violations(file: string, read = (f: string) => fs.readFileSync(f, 'utf8')): string[] {
   const found: string[] = [];
@@ -59,7 +45,7 @@ function violations(file: string, read = (f: string) => fs.readFileSync(f, 'utf8
       const via = [...chain, path.relative(ROOT, f)].join(' -> ');
       if (FORBIDDEN_MODULES.has(spec)) found.push(`${via} imports ${spec}`);
       if (!spec.startsWith('.')) continue;
-      const target = resolve(f, spec);
+      const target = resolveImport(f, spec);
       if (!target) continue;
       const rel = path.relative(ROOT, target);
       if (FORBIDDEN_FILES.has(rel)) found.push(`${via} imports ${rel}`);
